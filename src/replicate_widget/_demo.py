@@ -1,0 +1,123 @@
+"""`replicate-widget demo`: the local server (unless a Replicate token is set) and JupyterLab on the quickstart.
+
+The notebooks are copied into a working folder first, so an installed wheel's read-only copies stay untouched and
+a user's edits survive the next `demo` (files that already exist are never overwritten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from importlib.resources import as_file, files
+from pathlib import Path
+
+QUICKSTART = "quickstart.ipynb"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
+    parser.add_argument("--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888)")
+    parser.add_argument(
+        "--dir",
+        default="replicate-widget-demo",
+        help="folder the demo notebooks are copied to and opened from (default ./replicate-widget-demo)",
+    )
+
+
+def notebooks_source() -> Path:
+    """The demo notebooks: inside an installed wheel, or the checkout's notebooks/ in a development install."""
+    packaged = files("replicate_widget").joinpath("_notebooks")
+    if packaged.is_dir():
+        with as_file(packaged) as path:
+            return Path(path)
+    checkout = Path(__file__).resolve().parents[2] / "notebooks"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("The demo notebooks are missing from this installation; reinstall replicate-widget.")
+
+
+def copy_notebooks(source: Path, target: Path) -> list[Path]:
+    """Copies what is missing from ``source`` into ``target``; returns the files copied."""
+    copied = []
+    for path in sorted(source.rglob("*")):
+        if path.is_dir() or ".ipynb_checkpoints" in path.parts:
+            continue
+        dest = target / path.relative_to(source)
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+        copied.append(dest)
+    return copied
+
+
+def jupyter_command(root: Path, port: int, token: str, open_browser: bool) -> list[str]:
+    cmd = [
+        sys.executable, "-m", "jupyterlab", QUICKSTART,
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        "--LabApp.news_url=", "--ServerApp.allow_remote_access=False",
+    ]  # fmt: skip
+    if not open_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI often run as root; Jupyter refuses without this
+    return cmd
+
+
+def main(args: argparse.Namespace) -> int:
+    root = Path(args.dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    copy_notebooks(notebooks_source(), root)
+    env = dict(os.environ)
+    with ExitStack() as stack:
+        if env.get("REPLICATE_API_TOKEN"):
+            print("REPLICATE_API_TOKEN is set: the notebooks will run on Replicate itself.")
+        else:
+            try:
+                from .local import serve
+            except ImportError as exc:
+                print(f"The local server needs its extra: pip install 'replicate-widget[local]' ({exc})")
+                return 1
+            server = stack.enter_context(serve())
+            env["REPLICATE_BASE_URL"] = server.base_url
+            env["REPLICATE_API_TOKEN"] = server.token
+            print(f"Local Replicate-compatible server with the demo models at {server.base_url}")
+        jupyter_token = secrets.token_hex(16)
+        proc = subprocess.Popen(
+            jupyter_command(root, args.port, jupyter_token, not args.no_browser),
+            env=env,
+            start_new_session=True,  # so Ctrl-C here stops Jupyter and its kernels as one group
+        )
+        print(f"JupyterLab on {root}")
+        print(f"Open http://127.0.0.1:{args.port}/lab/tree/{QUICKSTART}?token={jupyter_token}")
+        print("Press Ctrl-C to stop everything this command started.", flush=True)
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:
+            print("\nStopping JupyterLab and the local server...")
+            return 0
+        finally:
+            _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
