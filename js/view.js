@@ -1,0 +1,140 @@
+// Draws the widget from plain data: the entries (kernel's and local), the notice, and the run status. No I/O:
+// rows are keyed by entry id and updated in place, so a playing preview or the focus survives progress ticks.
+import { STATE } from "./protocol.js";
+import { formatBytes } from "./transfer.js";
+
+/** @typedef {import("./session.js").ShownEntry} ShownEntry */
+/** @typedef {{status: string, text: string, logs: string}} RunInfo */
+
+const LABEL = {
+  [STATE.WAITING]: "waiting for the kernel",
+  [STATE.RECEIVING]: "receiving",
+  [STATE.READY]: "ready",
+  [STATE.UPLOADING]: "uploading",
+  [STATE.UPLOADED]: "uploaded",
+  [STATE.ERROR]: "error",
+};
+
+/**
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag @param {string} [cls] @param {string} [text]
+ * @returns {HTMLElementTagNameMap[K]}
+ */
+export function h(tag, cls, text) {
+  const el = document.createElement(tag);
+  if (cls) el.className = cls;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** What the state cell says for an entry. @param {ShownEntry} e */
+export function stateText(e) {
+  if (e.state === STATE.ERROR) return e.error || "error";
+  if (e.waiting) return e.progress > 0 ? `waiting for the kernel · ${pct(e.progress)}` : LABEL[STATE.WAITING];
+  if (e.state === STATE.RECEIVING || e.state === STATE.UPLOADING) return `${LABEL[e.state]} ${pct(e.progress)}`;
+  if (e.url) return "hosted file";
+  return LABEL[e.state] ?? e.state;
+}
+
+/** @param {number} f */
+const pct = (f) => `${Math.floor(Math.max(0, Math.min(1, f)) * 100)}%`;
+
+/** @param {ShownEntry} e */
+function makePreview(e) {
+  const box = h("div", "rw-preview");
+  const kind = e.type.split("/")[0];
+  if (e.preview && kind === "image") {
+    const img = h("img");
+    img.src = e.preview;
+    img.alt = "";
+    box.append(img);
+  } else if (e.preview && (kind === "audio" || kind === "video")) {
+    const media = h(kind === "audio" ? "audio" : "video");
+    media.src = e.preview;
+    media.controls = true;
+    media.preload = "metadata";
+    box.classList.add(`rw-preview-${kind}`);
+    box.append(media);
+  } else {
+    box.classList.add("rw-preview-icon");
+    box.textContent = e.url ? "URL" : (e.name.split(".").pop() || "file").slice(0, 4).toUpperCase();
+  }
+  return box;
+}
+
+/**
+ * @param {ShownEntry} e
+ * @param {(id: string) => void} onRemove
+ */
+function makeRow(e, onRemove) {
+  const row = h("li", "rw-entry");
+  row.dataset.id = e.id;
+  const info = h("div", "rw-info");
+  const name = h("div", "rw-name");
+  const meta = h("div", "rw-meta");
+  const status = h("div", "rw-state");
+  status.setAttribute("aria-live", "polite");
+  const bar = h("div", "rw-bar");
+  const fill = h("div", "rw-fill");
+  bar.append(fill);
+  info.append(name, meta, bar, status);
+  const remove = h("button", "rw-remove");
+  remove.type = "button";
+  remove.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>';
+  remove.addEventListener("click", () => onRemove(e.id));
+  row.append(makePreview(e), info, remove);
+  return row;
+}
+
+/** @param {HTMLElement} row @param {ShownEntry} e */
+function updateRow(row, e) {
+  const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (row.querySelector(s));
+  row.dataset.state = e.waiting ? "waiting" : e.state;
+  q(".rw-name").textContent = e.name;
+  q(".rw-name").title = e.url || e.name;
+  q(".rw-meta").textContent = e.url ? e.url : `${formatBytes(e.size)} · ${e.type}`;
+  q(".rw-state").textContent = stateText(e);
+  const moving = e.state === STATE.RECEIVING || e.state === STATE.UPLOADING || (e.waiting && e.progress > 0);
+  q(".rw-bar").hidden = !moving;
+  q(".rw-fill").style.width = pct(e.progress);
+  q(".rw-remove").setAttribute("aria-label", `Remove ${e.name}`);
+  q(".rw-remove").title = `Remove ${e.name}`;
+}
+
+/**
+ * Bring the list in line with `entries`, reusing rows by id.
+ * @param {HTMLElement} list @param {ShownEntry[]} entries @param {(id: string) => void} onRemove
+ */
+export function renderEntries(list, entries, onRemove) {
+  /** @type {Map<string, HTMLElement>} */
+  const rows = new Map();
+  for (const el of Array.from(list.children)) rows.set(/** @type {HTMLElement} */ (el).dataset.id ?? "", /** @type {HTMLElement} */ (el));
+  let before = list.firstElementChild;
+  for (const e of entries) {
+    let row = rows.get(e.id);
+    rows.delete(e.id);
+    if (!row) row = makeRow(e, onRemove);
+    updateRow(row, e);
+    if (row !== before) list.insertBefore(row, before);
+    else before = before.nextElementSibling;
+  }
+  for (const row of rows.values()) row.remove();
+  list.hidden = entries.length === 0;
+}
+
+/** @param {HTMLElement} panel @param {RunInfo} run */
+export function renderRun(panel, run) {
+  panel.hidden = !run.status;
+  panel.dataset.status = run.status;
+  /** @type {HTMLElement} */ (panel.querySelector(".rw-run-status")).textContent = run.status;
+  /** @type {HTMLElement} */ (panel.querySelector(".rw-run-text")).textContent = run.text;
+  const logs = /** @type {HTMLElement} */ (panel.querySelector(".rw-run-logs"));
+  logs.textContent = run.logs;
+  logs.hidden = !run.logs;
+}
+
+/** @param {string} accept @param {boolean} multiple @param {number} maxBytes */
+export function hintText(accept, multiple, maxBytes) {
+  const what = accept ? accept.split(",").map((s) => s.trim()).join(", ") : "any file";
+  return `${what} · up to ${formatBytes(maxBytes)}${multiple ? " each" : ""} · or paste a link`;
+}

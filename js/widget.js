@@ -1,0 +1,125 @@
+// FileInput's front end: the only module that touches the model. `initialize` owns the per-page session
+// (channel + transfers); `render` builds one view of it. Several views of one widget share the session.
+import css from "./styles.css";
+import { attachPicker } from "./picker.js";
+import { FileSession } from "./session.js";
+import { LIMITS } from "./protocol.js";
+import { h, hintText, renderEntries, renderRun } from "./view.js";
+
+/**
+ * @typedef {{
+ *   entries: import("./protocol.js").Entry[], multiple: boolean, accept: string, max_bytes: number,
+ *   chunk_size: number, window: number, status: string, status_text: string, log_tail: string, _uid: string
+ * }} Model
+ */
+
+/** Sessions by widget uid: `initialize` and `render` get different model proxies of the same model. */
+/** @type {Map<string, FileSession>} */
+const sessions = new Map();
+
+/** @param {import("@anywidget/types").AnyModel<Model>} model */
+function sessionFor(model) {
+  const uid = model.get("_uid");
+  let session = sessions.get(uid);
+  if (!session) {
+    session = new FileSession(/** @type {any} */ (model), {
+      chunkSize: () => model.get("chunk_size") || LIMITS.JUPYTER_CHUNK_BYTES,
+      window: () => model.get("window") || 3,
+      multiple: () => model.get("multiple"),
+      entries: () => model.get("entries") ?? [],
+    });
+    sessions.set(uid, session);
+  }
+  return session;
+}
+
+const UPLOAD_ICON =
+  '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path d="M12 16V4m0 0l-4.5 4.5M12 4l4.5 4.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/><path d="M4 15v3a2 2 0 002 2h12a2 2 0 002-2v-3" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>';
+
+/** @type {import("@anywidget/types").Initialize<Model>} */
+function initialize({ model }) {
+  const session = sessionFor(model);
+  // JupyterLab flags a model's comm as not live when the kernel restarts: transfers in flight are lost.
+  /** @type {any} */ (model).on("comm_live_update", () => session.checkKernel());
+  return () => {
+    session.dispose();
+    sessions.delete(model.get("_uid"));
+  };
+}
+
+/** @type {import("@anywidget/types").Render<Model>} */
+function render({ model, el }) {
+  const session = sessionFor(model);
+  const style = h("style");
+  style.textContent = css;
+  const root = h("div", "rw-file-input");
+  // Stops JupyterLab's single-key notebook shortcuts (b, x, d d...) while focus is inside the widget.
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  const zone = h("div", "rw-zone");
+  zone.tabIndex = 0;
+  zone.setAttribute("role", "button");
+  const icon = h("div", "rw-zone-icon");
+  icon.innerHTML = UPLOAD_ICON;
+  const title = h("div", "rw-zone-title");
+  const hint = h("div", "rw-zone-hint");
+  const text = h("div", "rw-zone-text");
+  text.append(title, hint);
+  const input = h("input");
+  input.type = "file";
+  input.className = "rw-file";
+  input.tabIndex = -1;
+  input.setAttribute("aria-hidden", "true");
+  zone.append(icon, text, input);
+  const notice = h("div", "rw-notice");
+  notice.setAttribute("role", "status");
+  const list = h("ul", "rw-list");
+  list.setAttribute("aria-label", "Files");
+  const run = h("div", "rw-run");
+  run.append(h("span", "rw-run-status"), h("span", "rw-run-text"), h("pre", "rw-run-logs"));
+  root.append(zone, notice, list, run);
+  el.append(style, root);
+
+  const config = () => {
+    const multiple = model.get("multiple");
+    input.multiple = multiple;
+    input.accept = model.get("accept");
+    title.innerHTML = `Drop ${multiple ? "files" : "a file"} here, paste, or <span class="rw-link">browse</span>`;
+    hint.textContent = hintText(model.get("accept"), multiple, model.get("max_bytes") || LIMITS.MAX_FILE_BYTES);
+    zone.setAttribute("aria-label", `Add ${multiple ? "files" : "a file"}: press Enter to browse, or paste or drop here`);
+  };
+  let frame = 0;
+  const draw = () => {
+    frame = 0;
+    const shown = session.shown();
+    renderEntries(list, shown, (id) => session.remove(id));
+    notice.textContent = session.notice;
+    notice.hidden = !session.notice;
+    renderRun(run, { status: model.get("status"), text: model.get("status_text"), logs: model.get("log_tail") });
+    root.dataset.count = String(shown.length);
+    root.dataset.busy = shown.some((e) => e.state === "receiving" || e.state === "waiting") ? "1" : "0";
+  };
+  const schedule = () => {
+    if (!frame) frame = requestAnimationFrame(draw);
+  };
+  const detach = attachPicker({ root, zone, input }, {
+    onFiles: (files) => { session.setNotice(""); session.addFiles(files); },
+    onUrl: (url) => { session.setNotice(""); session.addUrl(url); },
+    onNotice: (m) => session.setNotice(m),
+    multiple: () => model.get("multiple"),
+    accept: () => model.get("accept"),
+  });
+  session.listeners.add(schedule);
+  const onConfig = () => { config(); schedule(); };
+  for (const name of ["change:multiple", "change:accept", "change:max_bytes"]) model.on(name, onConfig);
+  for (const name of ["change:entries", "change:status", "change:status_text", "change:log_tail"]) model.on(name, schedule);
+  config();
+  draw();
+  root.dataset.ready = "1";
+  return () => {
+    detach();
+    session.listeners.delete(schedule);
+    if (frame) cancelAnimationFrame(frame);
+  };
+}
+
+export default { initialize, render };
