@@ -1,5 +1,7 @@
 """Run Replicate models on files from a notebook. The public API, and nothing else."""
 
+from ._api import async_predict, async_run, predict, run, run_batch, stream
+from ._client import Client
 from ._errors import (
     APIError,
     AuthenticationError,
@@ -10,14 +12,31 @@ from ._errors import (
     ReplicateWidgetError,
     TransferError,
 )
+from ._files import LocalFile
+from ._widget import FileInput
+from ._login import login
+from ._outputs import FileOutput
+from ._prediction import Prediction
 
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Client",
+    "FileInput",
+    "FileOutput",
     "InputError",
+    "LocalFile",
     "ModelError",
+    "Prediction",
     "PredictionAborted",
     "PredictionCanceled",
     "ReplicateWidgetError",
     "TransferError",
+    "async_predict",
+    "async_run",
+    "login",
+    "predict",
+    "run",
+    "run_batch",
+    "stream",
 ]
