@@ -1,0 +1,153 @@
+// Entry of the Playground widget: lays out the form, the Run/Cancel bar, live status, outputs and the
+// session's runs, and is the only playground module that touches the model (traits and messages).
+
+import { buildForm } from "./playground/form.js";
+import { createFileField } from "./playground/files.js";
+import { h } from "./playground/fields.js";
+import { renderOutputs, renderStream } from "./playground/outputs.js";
+import { isBusy, renderHistory, renderStatus } from "./playground/status.js";
+import { STYLE } from "./playground/style.js";
+import { KIND, LIMITS, PROTOCOL_VERSION } from "./protocol.js";
+import { Channel } from "./rpc.js";
+
+/** @typedef {import("./playground/types.js").FieldSpec} FieldSpec */
+
+/** @param {Document} doc */
+function ensureStyle(doc) {
+  if (doc.getElementById("rwp-style")) return;
+  const style = doc.createElement("style");
+  style.id = "rwp-style";
+  style.textContent = STYLE;
+  doc.head.append(style);
+}
+
+/** @param {{model: import("@anywidget/types").AnyModel, el: HTMLElement}} props */
+function render({ model, el }) {
+  ensureStyle(el.ownerDocument);
+  const root = h("div", "rwp");
+  root.dataset.lmSuppressShortcuts = "true"; // notebook single-key shortcuts must not fire while typing here
+  const head = h("div", "rwp-head");
+  head.append(h("span", "rwp-title", "Playground"), h("code", "rwp-model", model.get("model")));
+  const formEl = h("form", "rwp-form");
+  formEl.noValidate = true;
+  formEl.setAttribute("aria-label", `Inputs of ${model.get("model")}`);
+
+  const runButton = h("button", "rwp-button rwp-run-button", "Run");
+  runButton.type = "button"; // it sits outside the <form>, so it is wired by hand below
+  const cancelButton = h("button", "rwp-button rwp-cancel-button", "Cancel");
+  cancelButton.type = "button";
+  const badge = h("span", "rwp-status");
+  badge.setAttribute("aria-live", "polite");
+  const actions = h("div", "rwp-actions");
+  actions.append(runButton, cancelButton, badge);
+  const message = h("div", "rwp-message");
+  const bar = h("progress", "rwp-progress");
+  bar.max = 1;
+  const logs = h("pre", "rwp-logs");
+  const stream = h("pre", "rwp-stream");
+  stream.setAttribute("aria-live", "polite");
+  const outputs = h("div", "rwp-outputs");
+  const history = h("details", "rwp-history");
+  history.open = true;
+  const historyList = h("ol", "rwp-history-list");
+  history.append(h("summary", "", "Runs in this session"), historyList);
+
+  const result = h("section", "rwp-result");
+  result.setAttribute("aria-label", "Run and output");
+  result.append(actions, message, bar, logs, stream, outputs, history);
+  const body = h("div", "rwp-body");
+  body.append(formEl, result);
+  root.append(head, body);
+  el.append(root);
+
+  // One request channel for every file field; the kernel says how big the chunks may be for its host.
+  const channel = new Channel(model);
+  let tuning = { chunkSize: LIMITS.JUPYTER_CHUNK_BYTES, window: 3 };
+  channel
+    .request({ kind: KIND.HELLO, version: PROTOCOL_VERSION })
+    .then((reply) => {
+      tuning = { chunkSize: Number(reply.chunk_size) || tuning.chunkSize, window: Number(reply.window) || tuning.window };
+    })
+    .catch(() => {});
+  const ticker = setInterval(() => channel.tick(), 1000);
+
+  const form = buildForm(formEl, model.get("form") ?? [], model.get("values") ?? {}, {
+    onValues(values) {
+      model.set("values", values);
+      model.save_changes();
+    },
+    onSecret(name, value) {
+      model.send({ kind: "secret", name, value });
+    },
+    fileField: (spec) => createFileField(spec, { channel, model, tuning: () => tuning }),
+  });
+
+  const run = () => {
+    if (isBusy(model.get("status"))) return;
+    if (!form.validateAll()) {
+      form.firstInvalid()?.focus();
+      return;
+    }
+    model.send({ kind: "run" });
+  };
+  formEl.addEventListener("submit", (event) => {
+    event.preventDefault();
+    run();
+  });
+  runButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    run();
+  });
+  formEl.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      run();
+    }
+  });
+  cancelButton.addEventListener("click", () => model.send({ kind: "cancel" }));
+
+  const statusParts = { badge, message, bar, logs };
+  const update = () => {
+    const status = model.get("status");
+    renderStatus(statusParts, {
+      status,
+      message: model.get("message") ?? "",
+      progress: model.get("progress") ?? -1,
+      logs: model.get("logs") ?? "",
+    });
+    const busy = isBusy(status);
+    runButton.disabled = busy;
+    cancelButton.disabled = !busy || status === "canceling";
+    root.dataset.status = status;
+  };
+  const updateOutputs = () => renderOutputs(outputs, model.get("outputs") ?? []);
+  const updateStream = () => renderStream(stream, model.get("stream_text") ?? "");
+  const updateHistory = () => renderHistory(historyList, model.get("runs") ?? []);
+  const updateErrors = () => form.showErrors(model.get("field_errors") ?? {});
+
+  /** @type {[string, () => void][]} */
+  const wiring = [
+    ["change:status", update],
+    ["change:message", update],
+    ["change:progress", update],
+    ["change:logs", update],
+    ["change:outputs", updateOutputs],
+    ["change:stream_text", updateStream],
+    ["change:runs", updateHistory],
+    ["change:field_errors", updateErrors],
+    ["change:files", () => form.refreshFiles()],
+  ];
+  for (const [event, handler] of wiring) model.on(event, handler);
+  update();
+  updateOutputs();
+  updateStream();
+  updateHistory();
+  root.dataset.ready = "1";
+  return () => {
+    clearInterval(ticker);
+    channel.dispose();
+    for (const [event, handler] of wiring) model.off(event, handler);
+  };
+}
+
+export default { render };
