@@ -1,0 +1,128 @@
+"""The Files API's store: uploaded files on disk, their Replicate-shaped records, pagination."""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import mimetypes
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .ids import capability, iso, new_id, utcnow
+from .uploads import ParsedUpload
+
+FILE_LIFETIME = timedelta(hours=24)  # Replicate's expires_at is created_at + 24 h
+PAGE_SIZE = 100
+
+
+@dataclass
+class StoredFile:
+    id: str
+    seq: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    md5: str
+    path: Path
+    metadata: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=utcnow)
+
+    def to_json(self, base_url: str) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "etag": self.md5,
+            "checksums": {"sha256": self.sha256, "md5": self.md5},
+            "metadata": self.metadata,
+            "created_at": iso(self.created_at),
+            "expires_at": iso(self.created_at + FILE_LIFETIME),
+            "urls": {"get": f"{base_url}/v1/files/{self.id}"},
+        }
+
+
+class FileStore:
+    """Files live as `<root>/<id>`; records in memory, newest first when listed."""
+
+    def __init__(self, root: Path, secret: bytes) -> None:
+        self.root = root
+        self.spool = root / "spool"
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self._secret = secret
+        self._files: dict[str, StoredFile] = {}
+        self._seq = itertools.count(1)
+
+    def add(self, upload: ParsedUpload, name: str, content_type: str, metadata: dict[str, Any]) -> StoredFile:
+        file_id = new_id()
+        path = self.root / file_id
+        shutil.move(upload.path, path)
+        stored = StoredFile(
+            id=file_id,
+            seq=next(self._seq),
+            name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=upload.sha256,
+            md5=upload.md5,
+            path=path,
+            metadata=metadata,
+        )
+        self._files[file_id] = stored
+        return stored
+
+    def get(self, file_id: str) -> StoredFile | None:
+        return self._files.get(file_id)
+
+    def delete(self, file_id: str) -> bool:
+        stored = self._files.pop(file_id, None)
+        if stored is None:
+            return False
+        stored.path.unlink(missing_ok=True)
+        return True
+
+    def page(self, cursor: str | None) -> tuple[list[StoredFile], str | None]:
+        """One page, newest first; the cursor is the seq to continue from (opaque to clients)."""
+        start = _decode_cursor(cursor)
+        ordered = sorted(self._files.values(), key=lambda f: f.seq, reverse=True)
+        if start is not None:
+            ordered = [f for f in ordered if f.seq <= start]
+        page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
+        return page, (_encode_cursor(rest[0].seq) if rest else None)
+
+    # The model receives a download URL for an uploaded file, as on Replicate (a signed URL there).
+    def download_path(self, stored: StoredFile) -> str:
+        token = capability(self._secret, "file", stored.id)
+        return f"/_blobs/{stored.id}/{token}/{quote(stored.name)}"
+
+    def by_download_token(self, file_id: str, token: str) -> StoredFile | None:
+        stored = self._files.get(file_id)
+        if stored is None or token != capability(self._secret, "file", file_id):
+            return None
+        return stored
+
+
+def guess_content_type(filename: str | None, declared: str | None) -> str:
+    if declared and declared != "application/octet-stream":
+        return declared
+    guessed = mimetypes.guess_type(filename or "")[0]
+    return guessed or declared or "application/octet-stream"
+
+
+def _encode_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> int | None:
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text.removeprefix("seq:"))
+    except ValueError:
+        return None

@@ -1,0 +1,30 @@
+"""Identifiers, capability secrets and timestamps, in the shapes Replicate uses."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timezone
+
+
+def new_id() -> str:
+    """26 lowercase base32 characters, like Replicate's prediction and file ids."""
+    return base64.b32encode(secrets.token_bytes(16)).decode("ascii").rstrip("=").lower()
+
+
+def capability(secret: bytes, *parts: str) -> str:
+    """An unguessable, stable token for a URL that needs no Authorization header."""
+    message = "\x00".join(parts).encode("utf-8")
+    return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,205 @@
+"""Predictions: Replicate-shaped records, their lifecycle (queue, Cog webhooks, cancel, deadline), listing."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from .ids import capability, iso, new_id, utcnow
+from .registry import ModelSpec
+from .workers import WorkerPool
+
+TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
+PAGE_SIZE = 100
+
+
+@dataclass
+class Prediction:
+    id: str
+    spec: ModelSpec
+    version: str  # the version id, or "hidden" when created through the official-model endpoint
+    input: dict[str, Any]  # as the client sent it
+    cog_input: dict[str, Any]  # with our own file URLs turned into download URLs Cog can fetch
+    stream_token: str
+    seq: int
+    status: str = "starting"
+    output: Any = None
+    logs: str = ""
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    created_at: datetime = field(default_factory=utcnow)
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    deadline: datetime | None = None
+    cancel_requested: bool = False
+    finished: asyncio.Event = field(default_factory=asyncio.Event)
+    # Set and replaced on every change, so SSE streams and waits wake up.
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    def _notify(self) -> None:
+        self.changed.set()
+        self.changed = asyncio.Event()
+        if self.terminal:
+            self.finished.set()
+
+    def _complete(self, status: str, error: str | None = None) -> None:
+        if self.terminal:
+            return
+        self.status = status
+        self.error = error
+        self.completed_at = utcnow()
+        self.metrics["total_time"] = round((self.completed_at - self.created_at).total_seconds(), 6)
+        self._notify()
+
+    def fail(self, error: str) -> None:
+        self._complete("failed", error)
+
+    def cancel_now(self) -> None:
+        """Canceled before Cog ever saw it."""
+        self._complete("canceled")
+
+    def abort(self) -> None:
+        self._complete("aborted")
+
+    def apply_cog(self, payload: dict[str, Any]) -> None:
+        """One webhook from Cog: logs are cumulative, partial output matters for iterators only."""
+        if self.terminal:
+            return
+        status = payload.get("status", self.status)
+        if isinstance(payload.get("logs"), str):
+            self.logs = payload["logs"]
+        if self.started_at is None and status in ("processing", *TERMINAL):
+            self.started_at = utcnow()
+        if "metrics" in payload and isinstance(payload["metrics"], dict):
+            self.metrics.update(payload["metrics"])
+        if status == "processing":
+            self.status = "processing"
+            # While processing Cog wraps a single output in a list; only an iterator's list is real.
+            if self.spec.iterates and "output" in payload:
+                self.output = payload["output"]
+            self._notify()
+            return
+        if status in TERMINAL:
+            if "output" in payload:
+                self.output = payload["output"]
+            self._complete(status, payload.get("error"))
+
+    def to_json(self, base_url: str) -> dict[str, Any]:
+        get_url = f"{base_url}/v1/predictions/{self.id}"
+        urls = {"get": get_url, "cancel": f"{get_url}/cancel", "web": f"{base_url}/p/{self.id}"}
+        if self.spec.streams:
+            urls["stream"] = f"{base_url}/_stream/{self.id}/{self.stream_token}"
+        metrics = dict(self.metrics) if self.terminal else {}
+        return {
+            "id": self.id,
+            "model": self.spec.ref,
+            "version": self.version,
+            "input": self.input,
+            "output": self.output,
+            "logs": self.logs,
+            "error": self.error,
+            "status": self.status,
+            "source": "api",
+            "data_removed": False,
+            "created_at": iso(self.created_at),
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "deadline": iso(self.deadline),
+            "metrics": metrics,
+            "urls": urls,
+        }
+
+
+class Predictions:
+    def __init__(self, workers: WorkerPool, secret: bytes) -> None:
+        self.workers = workers
+        self._secret = secret
+        self._by_id: dict[str, Prediction] = {}
+        self._seq = 0
+
+    def create(
+        self,
+        spec: ModelSpec,
+        version: str,
+        client_input: dict[str, Any],
+        cog_input: dict[str, Any],
+        cancel_after: float | None,
+    ) -> Prediction:
+        self._seq += 1
+        prediction_id = new_id()
+        prediction = Prediction(
+            id=prediction_id,
+            spec=spec,
+            version=version,
+            input=client_input,
+            cog_input=cog_input,
+            stream_token=capability(self._secret, "stream", prediction_id),
+            seq=self._seq,
+        )
+        if cancel_after is not None:
+            prediction.deadline = prediction.created_at + timedelta(seconds=cancel_after)
+            asyncio.get_running_loop().call_later(cancel_after, self._deadline_passed, prediction)
+        self._by_id[prediction_id] = prediction
+        self.workers.enqueue(prediction)
+        return prediction
+
+    def _deadline_passed(self, prediction: Prediction) -> None:
+        # Replicate: a deadline that passes before the prediction starts aborts it; while running, cancels it.
+        if prediction.terminal:
+            return
+        if (
+            prediction.status == "starting"
+            and prediction.id not in self.workers.worker(prediction.spec).running
+        ):
+            prediction.abort()
+        else:
+            asyncio.get_running_loop().create_task(self.cancel(prediction))
+
+    def get(self, prediction_id: str) -> Prediction | None:
+        return self._by_id.get(prediction_id)
+
+    async def cancel(self, prediction: Prediction) -> None:
+        if prediction.terminal:
+            return
+        prediction.cancel_requested = True
+        if prediction.id in self.workers.worker(prediction.spec).running:
+            await self.workers.cancel(prediction)
+        else:
+            prediction.cancel_now()
+
+    def apply_cog(self, payload: dict[str, Any]) -> None:
+        prediction = self._by_id.get(str(payload.get("id")))
+        if prediction is not None:
+            prediction.apply_cog(payload)
+
+    @staticmethod
+    async def wait(prediction: Prediction, seconds: float) -> None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(prediction.finished.wait(), seconds)
+
+    def page(self, cursor: str | None) -> tuple[list[Prediction], str | None]:
+        start = None
+        if cursor:
+            try:
+                start = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
+            except ValueError:
+                start = None
+        ordered = sorted(self._by_id.values(), key=lambda p: p.seq, reverse=True)
+        if start is not None:
+            ordered = [p for p in ordered if p.seq <= start]
+        page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
+        next_cursor = (
+            base64.urlsafe_b64encode(str(rest[0].seq).encode()).decode().rstrip("=") if rest else None
+        )
+        return page, next_cursor
+
+    def count(self, spec: ModelSpec) -> int:
+        return sum(1 for p in self._by_id.values() if p.spec.ref == spec.ref)

@@ -1,0 +1,129 @@
+"""`serve()`: the local server in a background thread, and the handle tests and notebooks hold."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from .app import build_app
+from .faults import Faults
+from .log import RequestLog
+from .registry import ModelSpec, demo_models, parse_model_arg
+from .state import ServerState
+
+_START_TIMEOUT = 30.0
+
+
+class LocalServer:
+    """A running server: `.base_url` (the origin; API under /v1), `.token`, `.log`, `.faults`, `.stop()`."""
+
+    def __init__(self, state: ServerState, server: uvicorn.Server, thread: threading.Thread) -> None:
+        self._state = state
+        self._server = server
+        self._thread = thread
+
+    @property
+    def base_url(self) -> str:
+        return self._state.base_url
+
+    @property
+    def token(self) -> str:
+        return self._state.token
+
+    @property
+    def log(self) -> RequestLog:
+        return self._state.log
+
+    @property
+    def faults(self) -> Faults:
+        return self._state.faults
+
+    @property
+    def models(self) -> list[ModelSpec]:
+        return list(self._state.models)
+
+    def workers(self) -> list[dict[str, Any]]:
+        """Each started model worker: model, pid of its Cog server, running and queued predictions."""
+        return self._state.workers.describe()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        """Stop the server and every Cog worker it started; remove its temporary files."""
+        self._server.should_exit = True
+        self._thread.join(timeout=30)
+        shutil.rmtree(self._state.root, ignore_errors=True)
+
+    def __enter__(self) -> LocalServer:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"<LocalServer {self.base_url} {'running' if self.running else 'stopped'}>"
+
+
+def _as_specs(models: Iterable[ModelSpec | str] | None) -> list[ModelSpec]:
+    specs = demo_models()
+    for model in models or ():
+        spec = parse_model_arg(model) if isinstance(model, str) else model
+        specs = [s for s in specs if s.ref != spec.ref] + [spec]
+    return specs
+
+
+def serve(
+    models: Iterable[ModelSpec | str] | None = None, port: int = 0, token: str | None = None
+) -> LocalServer:
+    """Start a Replicate-compatible server on 127.0.0.1 (`port=0`: any free port) and return its handle.
+
+    `models` adds predictors to the demo models, as `owner/name=path/predict.py:Predictor` strings or specs.
+    Cog workers start when a model is first needed. Use it in `with`, or call `.stop()`.
+    """
+    specs = _as_specs(models)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    bound_port = sock.getsockname()[1]
+    state = ServerState(
+        base_url=f"http://127.0.0.1:{bound_port}",
+        token=token or f"local_{secrets.token_urlsafe(24)}",
+        root=Path(tempfile.mkdtemp(prefix="replicate-widget-local-")),
+        models=specs,
+    )
+    config = uvicorn.Config(
+        build_app(state),
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+        # Worker callbacks and long waits share this loop; keep-alive is generous for polling clients.
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="replicate-local", daemon=True
+    )
+    thread.start()
+    deadline = time.monotonic() + _START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            sock.close()
+            shutil.rmtree(state.root, ignore_errors=True)
+            raise RuntimeError("The local server did not start; see the log above for uvicorn's error.")
+        time.sleep(0.01)
+    return LocalServer(state, server, thread)

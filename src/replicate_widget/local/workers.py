@@ -1,0 +1,269 @@
+"""Cog workers: one `python -m cog.server.http` subprocess per model, started when first needed; a queue.
+
+The server talks to Cog as Replicate's own infrastructure does: `Prefer: respond-async` with a webhook back to
+this server (live logs, partial output, the final state) and `--upload-url` so output files are PUT to us.
+A worker runs `spec.concurrency` predictions at once; the rest wait in its queue with status `starting`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import sys
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from .registry import ModelSpec
+
+if TYPE_CHECKING:
+    from .predictions import Prediction
+
+SETUP_TIMEOUT = 120.0
+_STOP_GRACE = 3.0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class WorkerFailed(Exception):
+    """The Cog process could not start, or died; the message says which model and why."""
+
+
+class CogProcess:
+    """One Cog HTTP server subprocess (coglet spawns its own Python worker beneath it)."""
+
+    def __init__(self, spec: ModelSpec, workdir: Path, webhook_url: str, upload_url: str) -> None:
+        self.spec = spec
+        self.workdir = workdir
+        self.webhook_url = webhook_url
+        self.upload_url = upload_url
+        self.port = _free_port()
+        self.proc: asyncio.subprocess.Process | None = None
+        self.exited = asyncio.Event()
+        self.log_path = workdir / "cog.log"
+        self._client = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{self.port}", trust_env=False, timeout=30
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        # coglet spawns its worker as a bare `python`: our interpreter's bin dir must come first on PATH.
+        env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+        env["PORT"] = str(self.port)
+        env["COG_PREDICT_TYPE_STUB"] = f"{self.spec.predictor}:{self.spec.class_name}"
+        env["COG_MAX_CONCURRENCY"] = str(self.spec.concurrency)
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(self.spec.predictor.parent), env.get("PYTHONPATH")])
+        )
+        env["PYTHONUNBUFFERED"] = "1"
+        # Cog downloads inputs from this server: never through a proxy.
+        for key in ("NO_PROXY", "no_proxy"):
+            env[key] = ",".join(filter(None, ["127.0.0.1", "localhost", env.get(key)]))
+        return env
+
+    async def start(self) -> None:
+        if self.spec.schema is not None:
+            # Cog reads the schema from .cog/ in its working directory; a per-worker directory keeps the
+            # package's files untouched (and works from an installed wheel, which has no dot-dirs).
+            (self.workdir / ".cog").mkdir(parents=True, exist_ok=True)
+            (self.workdir / ".cog" / "openapi_schema.json").write_text(json.dumps(self.spec.schema))
+        with self.log_path.open("ab") as log:
+            self.proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                *("-m", "cog.server.http", "--host", "127.0.0.1", "--upload-url", self.upload_url),
+                cwd=self.workdir,
+                env=self._env(),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        asyncio.get_running_loop().create_task(self._watch())
+        await self._wait_ready()
+
+    async def _watch(self) -> None:
+        assert self.proc is not None
+        await self.proc.wait()
+        self._kill_group(signal.SIGKILL)  # coglet's own worker child must not outlive it
+        self.exited.set()
+
+    async def _wait_ready(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETUP_TIMEOUT
+        while loop.time() < deadline:
+            if self.exited.is_set():
+                raise WorkerFailed(f"{self.spec.ref}: the Cog server exited during setup.\n{self.log_tail()}")
+            with contextlib.suppress(httpx.HTTPError, ValueError):
+                health = (await self._client.get("/health-check", timeout=2)).json()
+                if health.get("status") in ("READY", "BUSY"):
+                    return
+                if health.get("status") in ("SETUP_FAILED", "DEFUNCT"):
+                    raise WorkerFailed(f"{self.spec.ref}: setup failed.\n{self.log_tail()}")
+            await asyncio.sleep(0.05)
+        raise WorkerFailed(
+            f"{self.spec.ref}: Cog did not become ready in {SETUP_TIMEOUT:.0f} s.\n{self.log_tail()}"
+        )
+
+    def log_tail(self, lines: int = 15) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    async def submit(self, prediction_id: str, cog_input: dict[str, Any]) -> None:
+        body = {"id": prediction_id, "input": cog_input, "webhook": self.webhook_url}
+        response = await self._client.post("/predictions", json=body, headers={"Prefer": "respond-async"})
+        if response.status_code != 202:
+            raise WorkerFailed(
+                f"{self.spec.ref}: Cog refused the prediction ({response.status_code}): {response.text}"
+            )
+
+    async def cancel(self, prediction_id: str) -> None:
+        with contextlib.suppress(httpx.HTTPError):
+            await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5)
+
+    def _kill_group(self, sig: signal.Signals) -> None:
+        if self.proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, sig)
+
+    async def stop(self) -> None:
+        if self.proc is not None and not self.exited.is_set():
+            self._kill_group(signal.SIGTERM)
+            try:
+                await asyncio.wait_for(self.exited.wait(), _STOP_GRACE)
+            except asyncio.TimeoutError:
+                self._kill_group(signal.SIGKILL)
+                await self.exited.wait()
+        await self._client.aclose()
+
+
+class ModelWorker:
+    """A model's queue and its (re)startable Cog process."""
+
+    def __init__(self, spec: ModelSpec, pool: WorkerPool) -> None:
+        self.spec = spec
+        self.pool = pool
+        self.queue: asyncio.Queue[Prediction] = asyncio.Queue()
+        self.running: dict[str, Prediction] = {}
+        self.process: CogProcess | None = None
+        self._slots = asyncio.Semaphore(spec.concurrency)
+        self._start_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+
+    async def _dispatch(self) -> None:
+        while True:
+            prediction = await self.queue.get()
+            await self._slots.acquire()
+            if prediction.terminal:  # canceled or aborted while it waited
+                self._slots.release()
+                continue
+            task = asyncio.get_running_loop().create_task(self._run(prediction))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _ensure_process(self) -> CogProcess:
+        async with self._start_lock:
+            if self.process is None or self.process.exited.is_set():
+                if self.process is not None:
+                    await self.process.stop()
+                workdir = Path(tempfile.mkdtemp(prefix=f"{self.spec.name}-", dir=self.pool.root))
+                self.process = CogProcess(self.spec, workdir, self.pool.webhook_url, self.pool.upload_url)
+                try:
+                    await self.process.start()
+                except BaseException:
+                    await self.process.stop()
+                    raise
+            return self.process
+
+    async def _run(self, prediction: Prediction) -> None:
+        self.running[prediction.id] = prediction
+        try:
+            process = await self._ensure_process()
+            if prediction.terminal:
+                return
+            await process.submit(prediction.id, prediction.cog_input)
+            if prediction.cancel_requested:
+                await process.cancel(prediction.id)
+            exited = asyncio.ensure_future(process.exited.wait())
+            finished = asyncio.ensure_future(prediction.finished.wait())
+            await asyncio.wait({exited, finished}, return_when=asyncio.FIRST_COMPLETED)
+            exited.cancel()
+            finished.cancel()
+            if not prediction.terminal:
+                code = process.proc.returncode if process.proc else None
+                prediction.fail(
+                    f"The model's worker process ({self.spec.ref}) exited unexpectedly (exit code {code}) "
+                    "while running this prediction. The server restarts it for the next prediction; "
+                    "run this one again."
+                )
+        except WorkerFailed as exc:
+            prediction.fail(str(exc))
+        except Exception as exc:  # the prediction must end; the server keeps serving
+            prediction.fail(f"{self.spec.ref}: the local server could not run this prediction: {exc!r}")
+        finally:
+            self.running.pop(prediction.id, None)
+            self._slots.release()
+
+    async def cancel(self, prediction: Prediction) -> None:
+        if self.process is not None and prediction.id in self.running:
+            await self.process.cancel(prediction.id)
+
+    async def stop(self) -> None:
+        self._dispatcher.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        if self.process is not None:
+            await self.process.stop()
+
+
+class WorkerPool:
+    def __init__(self, root: Path, webhook_url: str, upload_url: str) -> None:
+        self.root = root
+        self.webhook_url = webhook_url
+        self.upload_url = upload_url
+        self._workers: dict[str, ModelWorker] = {}
+
+    def worker(self, spec: ModelSpec) -> ModelWorker:
+        if spec.ref not in self._workers:
+            self._workers[spec.ref] = ModelWorker(spec, self)
+        return self._workers[spec.ref]
+
+    def enqueue(self, prediction: Prediction) -> None:
+        self.worker(prediction.spec).queue.put_nowait(prediction)
+
+    async def cancel(self, prediction: Prediction) -> None:
+        await self.worker(prediction.spec).cancel(prediction)
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "model": ref,
+                "pid": w.process.pid if w.process and not w.process.exited.is_set() else None,
+                "port": w.process.port if w.process else None,
+                "running": sorted(w.running),
+                "queued": w.queue.qsize(),
+            }
+            for ref, w in self._workers.items()
+        ]
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(w.stop() for w in self._workers.values()), return_exceptions=True)
+        self._workers.clear()
