@@ -1,0 +1,42 @@
+"""`replicate-widget serve`: run the local server in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import threading
+
+from .registry import parse_model_arg
+from .server import serve
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    parser.add_argument("--token", default=None, help="API token to accept (default: a new local_… one)")
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME=PATH/predict.py:Predictor",
+        help="also serve this Cog predictor (repeatable); its schema is read from .cog/openapi_schema.json",
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        models = [parse_model_arg(text) for text in args.model]
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    with serve(models=models, port=args.port, token=args.token) as srv:
+        print("Local Replicate-compatible server on", srv.base_url, "with models:")
+        for spec in srv.models:
+            print(f"  {spec.ref}  ({spec.description})")
+        print("\nIn a notebook's terminal, or before starting Jupyter:\n")
+        print(f"export REPLICATE_BASE_URL={srv.base_url}")
+        print(f"export REPLICATE_API_TOKEN={srv.token}")
+        print("\nPress Ctrl-C to stop.", flush=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            print("\nStopping the server and its model workers…")
+    return 0
