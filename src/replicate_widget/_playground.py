@@ -172,8 +172,11 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
             return False
         values, errors = self._collect()
         # The schema checks files as references; stand-ins keep a LocalFile from failing the type check.
-        checked = {k: ("file" if not isinstance(v, (str, list)) else v) for k, v in values.items()}
-        checked = {k: (["file"] * len(v) if self._is_file_list(k) else v) for k, v in checked.items()}
+        file_kinds = {s["name"]: s["kind"] for s in self.form if s["kind"] in ("file", "files")}
+        checked = {
+            k: (v if k not in file_kinds else ["file"] * len(v) if file_kinds[k] == "files" else "file")
+            for k, v in values.items()
+        }
         by_field, general = problems_by_field(self._schema.validate(checked), [s["name"] for s in self.form])
         errors = {**by_field, **errors}
         if errors or general:
@@ -198,9 +201,6 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         )
         self._worker.start()
         return True
-
-    def _is_file_list(self, name: str) -> bool:
-        return any(s["name"] == name and s["kind"] == "files" for s in self.form)
 
     def cancel(self) -> None:
         """Cancel the run in progress: the remote prediction is canceled as soon as its id is known."""
