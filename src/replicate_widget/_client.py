@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import sys
 import threading
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from . import _http
-from ._errors import AuthenticationError
+from ._errors import APIError, AuthenticationError
 from ._http import Call, Effect, Flow, Sleep, Upload
 from ._upload import UploadedFile, delete_flow, upload_flow
 
@@ -152,11 +153,10 @@ class Client:
         except KeyboardInterrupt as interrupt:
             if not effect.interrupt_safe:
                 raise
-            print(
-                "Interrupted: waiting for the API to name the prediction so it can be canceled "
-                "(press Ctrl-C again to leave it running).",
-                file=sys.stderr,
-            )
+            print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
+            if effect.on_interrupt is not None:
+                with contextlib.suppress(APIError):
+                    self.drive(effect.on_interrupt())
             try:
                 return _wait(future, None), interrupt
             except httpx.TransportError:
@@ -192,6 +192,9 @@ class Client:
                     try:
                         value = await asyncio.shield(task)
                     except (asyncio.CancelledError, KeyboardInterrupt) as interrupt:
+                        if effect.on_interrupt is not None:
+                            with contextlib.suppress(APIError):
+                                await self.adrive(effect.on_interrupt())
                         value, pending = await task, interrupt
                 else:
                     value = await self._arequest(effect)
@@ -248,10 +251,10 @@ class Client:
                 self._settle(file, future, exc)
                 raise
             self._settle(file, future, record)
-        record: UploadedFile = await asyncio.wrap_future(future)
+        done: UploadedFile = await asyncio.wrap_future(future)
         if not mine and progress:
-            progress(record.size, record.size)
-        return record.url
+            progress(done.size, done.size)
+        return done.url
 
     def uploaded(self, file: LocalFile) -> UploadedFile | None:
         """The live upload of these bytes by this client, if any."""

@@ -40,6 +40,8 @@ class Call:
     body: Callable[[], Iterator[bytes]] | None = None
     # Keep waiting for the answer if interrupted: a create's answer names the prediction we must cancel.
     interrupt_safe: bool = False
+    # Run first when interrupted in flight, so that the answer we then wait for comes quickly.
+    on_interrupt: Callable[[], Generator[Any, Any, Any]] | None = None
 
 
 @dataclass
