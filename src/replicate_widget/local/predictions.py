@@ -90,7 +90,13 @@ class Prediction:
         if status in TERMINAL:
             if "output" in payload:
                 self.output = payload["output"]
-            self._complete(status, payload.get("error"))
+            error = payload.get("error")
+            if status == "failed" and error == "Worker crashed":  # coglet's words when its Python child died
+                error = (
+                    f"The model's worker process ({self.spec.ref}) crashed while running this prediction. "
+                    "The local server restarts it for the next prediction; run this one again."
+                )
+            self._complete(status, error)
 
     def to_json(self, base_url: str) -> dict[str, Any]:
         get_url = f"{base_url}/v1/predictions/{self.id}"

@@ -134,6 +134,16 @@ class CogProcess:
                 f"{self.spec.ref}: Cog refused the prediction ({response.status_code}): {response.text}"
             )
 
+    async def healthy(self) -> bool:
+        """False once coglet has lost its worker: it stays up but fails every later prediction."""
+        if self.exited.is_set():
+            return False
+        try:
+            health = (await self._client.get("/health-check", timeout=5)).json()
+        except (httpx.HTTPError, ValueError):
+            return False
+        return health.get("status") in ("READY", "BUSY")
+
     async def cancel(self, prediction_id: str) -> None:
         with contextlib.suppress(httpx.HTTPError):
             await self._client.post(f"/predictions/{prediction_id}/cancel", timeout=5)
@@ -207,6 +217,8 @@ class ModelWorker:
             await asyncio.wait({exited, finished}, return_when=asyncio.FIRST_COMPLETED)
             exited.cancel()
             finished.cancel()
+            if prediction.status == "failed" and not await process.healthy():
+                await process.stop()  # the next prediction starts a fresh one
             if not prediction.terminal:
                 code = process.proc.returncode if process.proc else None
                 prediction.fail(
