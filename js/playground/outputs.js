@@ -47,8 +47,13 @@ function downloadLink(item) {
   } else {
     const type = item.kind === "json" ? "application/json" : "text/plain";
     const name = item.kind === "json" ? "output.json" : "output.txt";
-    link.href = URL.createObjectURL(new Blob([item.text ?? ""], { type }));
+    link.href = "#";
     link.download = name;
+    // The Blob is made on click, so outputs never shown for download hold no extra copy.
+    link.addEventListener("click", () => {
+      link.href = URL.createObjectURL(new Blob([item.text ?? ""], { type }));
+      setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+    });
     link.textContent = `Download ${name}`;
   }
   return link;
@@ -60,10 +65,6 @@ function downloadLink(item) {
  * @param {OutputItem[]} items
  */
 export function renderOutputs(container, items) {
-  for (const old of container.querySelectorAll("a.rwp-download")) {
-    const href = /** @type {HTMLAnchorElement} */ (old).href;
-    if (href.startsWith("blob:")) URL.revokeObjectURL(href);
-  }
   container.replaceChildren();
   container.hidden = items.length === 0;
   for (const item of items) {
