@@ -16,6 +16,7 @@ from ._files import LocalFile
 from ._widget import FileInput
 from ._login import login
 from ._outputs import FileOutput
+from ._playground import Playground
 from ._prediction import Prediction
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "InputError",
     "LocalFile",
     "ModelError",
+    "Playground",
     "Prediction",
     "PredictionAborted",
     "PredictionCanceled",
