@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 DEFAULT_BASE_URL = "https://api.replicate.com"
 USER_AGENT = "replicate-widget/0.1"
 _login_token: str | None = None  # set by rw.login(); memory only
+_LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16)
 
 
 class _Secret:
@@ -95,13 +96,13 @@ class Client:
 
     def _sync_http(self) -> httpx.Client:
         if self._http is None:
-            self._http = httpx.Client(limits=httpx.Limits(max_connections=64, max_keepalive_connections=16))
+            self._http = httpx.Client(limits=_LIMITS)
         return self._http
 
     def _async_http(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._ahttp is None or self._ahttp[0] is not loop:  # an AsyncClient is bound to its loop
-            self._ahttp = (loop, httpx.AsyncClient(limits=httpx.Limits(max_connections=64)))
+            self._ahttp = (loop, httpx.AsyncClient(limits=_LIMITS))
         return self._ahttp[1]
 
     def _request(self, call: Call) -> httpx.Response:
