@@ -53,6 +53,7 @@ function makePreview(e) {
     media.src = e.preview;
     media.controls = true;
     media.preload = "metadata";
+    media.setAttribute("data-lm-suppress-shortcuts", "true");
     box.classList.add(`rw-preview-${kind}`);
     box.append(media);
   } else {
@@ -80,6 +81,7 @@ function makeRow(e, onRemove) {
   info.append(name, meta, bar, status);
   const remove = h("button", "rw-remove");
   remove.type = "button";
+  remove.setAttribute("data-lm-suppress-shortcuts", "true");
   remove.innerHTML = '<svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>';
   remove.addEventListener("click", () => onRemove(e.id));
   row.append(makePreview(e), info, remove);

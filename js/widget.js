@@ -53,9 +53,12 @@ function render({ model, el }) {
   const style = h("style");
   style.textContent = css;
   const root = h("div", "rw-file-input");
-  // Stops JupyterLab's single-key notebook shortcuts (b, x, d d...) while focus is inside the widget.
+  // Stops JupyterLab's single-key notebook shortcuts (b, x, d d...) while focus is inside the widget. Lumino
+  // matches `.jp-Notebook :focus` on the focused element before it looks at ancestors, so every focusable
+  // element carries the attribute too (view.js does it for the rows' buttons and players).
   root.setAttribute("data-lm-suppress-shortcuts", "true");
   const zone = h("div", "rw-zone");
+  zone.setAttribute("data-lm-suppress-shortcuts", "true");
   zone.tabIndex = 0;
   zone.setAttribute("role", "button");
   const icon = h("div", "rw-zone-icon");

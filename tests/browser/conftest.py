@@ -107,8 +107,11 @@ class Lab:
         path.write_text(json.dumps(nb))
         page = self.context.new_page()
         notebook = Notebook(self, page, path)
-        page.goto(f"{self.base_url}/lab/tree/{name}?token={self.token}")
+        # ?reset: start from an empty workspace, not the tabs an earlier test left open.
+        page.goto(f"{self.base_url}/lab/tree/{name}?reset&token={self.token}")
         notebook.wait_idle(timeout=60)
+        panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
+        notebook.scope = f'[id="{panel_id}"]'
         if run:
             notebook.run_all()
         return notebook
@@ -119,6 +122,7 @@ class Notebook:
 
     def __init__(self, lab: Lab, page: Page, path: Path) -> None:
         self.lab, self.page, self.path = lab, page, path
+        self.scope = "body"  # CSS selector of this notebook's panel, set once it is open
         self.errors: list[str] = []
         page.on("console", self._on_console)
         page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
@@ -210,7 +214,7 @@ class Notebook:
 
     # ---- the page
     def widget(self, selector: str = ".rw-file-input", index: int = 0) -> Locator:
-        loc = self.page.locator(selector).nth(index)
+        loc = self.page.locator(f"{self.scope} {selector}").nth(index)
         loc.wait_for(state="attached", timeout=30_000)
         loc.scroll_into_view_if_needed()
         return loc
@@ -218,9 +222,7 @@ class Notebook:
     def set_theme(self, dark: bool) -> None:
         self.command("apputils:change-theme", {"theme": "JupyterLab Dark" if dark else "JupyterLab Light"})
         want = "false" if dark else "true"
-        self.page.wait_for_function(
-            f"() => document.body.dataset.jpThemeLight === '{want}'", timeout=30_000
-        )
+        self.page.wait_for_function(f"() => document.body.dataset.jpThemeLight === '{want}'", timeout=30_000)
         self.page.wait_for_timeout(300)  # let the theme's CSS variables settle before screenshots
 
     def screenshot(self, name: str, target: Locator | None = None) -> Path:
@@ -288,7 +290,9 @@ def lab(local_server: Any) -> Iterator[Lab]:
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"JupyterLab did not start:\n{(tmp / 'lab.log').read_text()}") from None
+                    raise RuntimeError(
+                        f"JupyterLab did not start:\n{(tmp / 'lab.log').read_text()}"
+                    ) from None
                 time.sleep(0.2)
         with sync_playwright() as pw:
             context = pw.chromium.launch_persistent_context(

@@ -41,11 +41,15 @@ def wait_rows(nb, count: int, states=("ready", "uploaded"), timeout=120_000) -> 
     states_js = "[" + ",".join(f"'{s}'" for s in states) + "]"
     nb.page.wait_for_function(
         f"""() => {{
-            const rows = Array.from(document.querySelectorAll('.rw-entry'));
+            const rows = Array.from(document.querySelectorAll(`{nb.scope} .rw-entry`));
             return rows.length === {count} && rows.every(r => {states_js}.includes(r.dataset.state));
         }}""",
         timeout=timeout,
     )
+
+
+def pick(nb, paths) -> None:
+    nb.widget().locator(".rw-file").set_input_files(paths)
 
 
 def kernel_files(nb) -> list[list]:
@@ -56,8 +60,10 @@ def test_pick_three_files_at_once_including_30_and_100_mib(notebook, files):
     nb = notebook("pick_three.ipynb", [SETUP])
     widget = nb.widget()
     nb.screenshot("widget-empty-light", widget)
-    nb.page.set_input_files(".rw-file", [str(files["small"]), str(files["30"]), str(files["100"])])
-    nb.page.wait_for_selector(".rw-entry[data-state='receiving'] .rw-bar:not([hidden])", timeout=60_000)
+    pick(nb, [str(files["small"]), str(files["30"]), str(files["100"])])
+    nb.page.wait_for_selector(
+        f"{nb.scope} .rw-entry[data-state='receiving'] .rw-bar:not([hidden])", timeout=60_000
+    )
     nb.screenshot("widget-in-progress-light", widget)
     wait_rows(nb, 3)
     got = kernel_files(nb)
@@ -69,3 +75,149 @@ def test_pick_three_files_at_once_including_30_and_100_mib(notebook, files):
         "[__import__('hashlib').sha256(open(f.path,'rb').read()).hexdigest() for f in w.files]"
     )
     assert rehashed == [h for _, _, h, _ in got]
+
+
+DISPATCH = """([scope, kind, name, type, b64, text]) => {
+    const dt = new DataTransfer();
+    if (b64 !== null) {
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        dt.items.add(new File([bytes], name, {type}));
+    }
+    if (text !== null) dt.setData('text/plain', text);
+    const root = document.querySelector(`${scope} .rw-file-input`);
+    const zone = root.querySelector('.rw-zone');
+    zone.focus();
+    const events = kind === 'drop' ? ['dragenter', 'dragover', 'drop'] : ['paste'];
+    for (const t of events) {
+        const init = {bubbles: true, cancelable: true};
+        const ev = t === 'paste'
+            ? new ClipboardEvent(t, {...init, clipboardData: dt})
+            : new DragEvent(t, {...init, dataTransfer: dt});
+        zone.dispatchEvent(ev);
+    }
+}"""
+
+
+def dispatch(nb, kind, name=None, type="", data=None, text=None):
+    b64 = base64.b64encode(data).decode() if data is not None else None
+    nb.page.evaluate(DISPATCH, [nb.scope, kind, name, type, b64, text])
+
+
+def test_drop_paste_image_and_paste_url(notebook):
+    nb = notebook("drop_paste.ipynb", [SETUP])
+    nb.widget()
+    dropped = os.urandom(200_000)
+    dispatch(nb, "drop", "dropped.bin", "application/octet-stream", dropped)
+    wait_rows(nb, 1)
+    dispatch(nb, "paste", "image.png", "image/png", PNG)  # what a screenshot paste looks like
+    wait_rows(nb, 2)
+    dispatch(nb, "paste", text="https://example.com/photos/cat.png")
+    wait_rows(nb, 3)
+    got = kernel_files(nb)
+    assert got[0][:3] == ["dropped.bin", len(dropped), hashlib.sha256(dropped).hexdigest()]
+    assert got[1][0].startswith("pasted-")
+    assert got[1][0].endswith(".png")
+    assert got[1][2] == hashlib.sha256(PNG).hexdigest()
+    assert nb.execute_json("w.urls") == ["https://example.com/photos/cat.png"]
+    assert nb.execute_json("[type(x).__name__ for x in w.inputs]") == ["LocalFile", "LocalFile", "str"]
+    # The pasted image shows a thumbnail made in the browser.
+    assert nb.widget().locator(".rw-entry").nth(1).locator(".rw-preview img").count() == 1
+
+
+def test_same_file_picked_twice_and_removed(notebook, files, server):
+    nb = notebook("twice.ipynb", [SETUP])
+    nb.widget()
+    pick(nb, str(files["small"]))
+    wait_rows(nb, 1)
+    pick(nb, str(files["small"]))  # no change event without the value reset
+    wait_rows(nb, 2)
+    got = kernel_files(nb)
+    assert got[0][2] == got[1][2] == sha(files["small"])
+    assert got[0][3] != got[1][3]
+    # Remove the first with its button: its spool file goes, the other stays.
+    nb.widget().locator(".rw-entry").first.locator(".rw-remove").click()
+    wait_rows(nb, 1)
+    left = kernel_files(nb)
+    assert [x[3] for x in left] == [got[1][3]]
+    exists = nb.execute_json(f"[__import__('os').path.exists(p) for p in {[got[0][3], got[1][3]]!r}]")
+    assert exists == [False, True]
+
+
+def test_removing_an_uploaded_file_deletes_its_upload(notebook, tmp_path, server):
+    big = tmp_path / "two-megs.bin"
+    big.write_bytes(os.urandom(2_000_000))
+    nb = notebook("remove_upload.ipynb", [SETUP])
+    nb.widget()
+    pick(nb, str(big))
+    wait_rows(nb, 1, states=("uploaded",))
+    uploads = [e for e in server.log.entries if e["method"] == "POST" and e["path"] == "/v1/files"]
+    assert [u["upload"]["sha256"] for u in uploads] == [sha(big)]
+    spool = kernel_files(nb)[0][3]
+    nb.widget().locator(".rw-remove").click()
+    wait_rows(nb, 0)
+    nb.page.wait_for_timeout(500)
+    deletes = [
+        e for e in server.log.entries if e["method"] == "DELETE" and e["path"].startswith("/v1/files/")
+    ]
+    assert len(deletes) == 1
+    assert deletes[0]["path"].endswith(uploads[0]["upload"]["file_id"])
+    assert nb.execute_json(f"__import__('os').path.exists({spool!r})") is False
+
+
+def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files):
+    nb = notebook("busy.ipynb", [SETUP])
+    nb.widget()
+    # Start a long cell without waiting for it, as a user running something else would.
+    nb.page.evaluate(
+        """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel
+            .requestExecute({code: 'import time; time.sleep(8)'})"""
+    )
+    nb.page.wait_for_timeout(500)
+    pick(nb, str(files["30"]))
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='waiting']", timeout=15_000)
+    assert "waiting for the kernel" in nb.page.locator(".rw-entry .rw-state").inner_text()
+    nb.screenshot("widget-waiting-light", nb.widget())
+    wait_rows(nb, 1, timeout=60_000)
+    assert kernel_files(nb)[0][2] == sha(files["30"])
+
+
+def test_kernel_restart_mid_transfer_ends_in_a_clear_error(notebook, files):
+    nb = notebook("restart.ipynb", [SETUP])
+    nb.widget()
+    pick(nb, str(files["100"]))
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='receiving']", timeout=30_000)
+    nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='error']", timeout=30_000)
+    assert "pick again" in nb.page.locator(".rw-entry .rw-state").inner_text()
+    nb.wait_idle()
+    assert nb.execute("print(1)").strip() == "1"
+
+
+def test_keyboard_reaches_the_drop_zone_and_notebook_shortcuts_stay_out(notebook, files):
+    nb = notebook("keys.ipynb", [SETUP])
+    zone = nb.widget().locator(".rw-zone")
+    zone.focus()
+    cells_before = nb.page.locator(".jp-Cell").count()
+    nb.page.keyboard.press("b")  # "insert cell below" in command mode, unless the widget suppresses it
+    assert nb.page.locator(".jp-Cell").count() == cells_before
+    outline = zone.evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline != "none"
+    with nb.page.expect_file_chooser() as chooser:
+        nb.page.keyboard.press("Enter")
+    chooser.value.set_files(str(files["small"]))
+    wait_rows(nb, 1)
+
+
+def test_file_over_100_mib_is_refused_in_the_browser(notebook, tmp_path):
+    huge = tmp_path / "huge.bin"
+    with huge.open("wb") as f:
+        f.truncate(100 * 1024 * 1024 + 1)
+    nb = notebook("huge.ipynb", [SETUP])
+    nb.widget()
+    pick(nb, str(huge))
+    notice = nb.widget().locator(".rw-notice")
+    notice.wait_for(state="visible")
+    assert "huge.bin" in notice.inner_text()
+    assert "100 MiB" in notice.inner_text()
+    assert nb.widget().locator(".rw-entry").count() == 0
+    assert nb.execute_json("len(w.entries)") == 0
