@@ -34,8 +34,10 @@ def batch(server, n: int = 100, seconds: float = 0.2, concurrency: int = 8) -> N
         list(pool.map(lambda item: http.post(url, json={"input": item}, headers=headers, timeout=90), inputs))
     bare = time.perf_counter() - started
     print(f"\nBatch: {n} runs of a {seconds} s model at concurrency {concurrency}")
-    print(f"replicate-widget {elapsed:.2f} s; ideal {ideal:.2f} s; ratio {elapsed / ideal:.2f}; "
-          f"bare httpx threads {bare:.2f} s (ratio to ideal {bare / ideal:.2f}); failed {len(errors)}")
+    print(
+        f"replicate-widget {elapsed:.2f} s; ideal {ideal:.2f} s; ratio {elapsed / ideal:.2f}; "
+        f"bare httpx threads {bare:.2f} s (ratio to ideal {bare / ideal:.2f}); failed {len(errors)}"
+    )
     for error in errors[:3]:
         print(f"  e.g. {type(error).__name__}: {str(error)[:200]}")
 
@@ -51,10 +53,18 @@ def bare_create_and_poll(http: httpx.Client, server) -> None:
 
 def client_cpu_overhead(runs: int = 2000) -> None:
     """The same create with an in-memory transport: what our code costs per run, without any server noise."""
-    schema = {"components": {"schemas": {"Input": {"properties": {"text": {"type": "string"}}},
-                                         "Output": {"type": "string"}}}}
+    schema = {
+        "components": {
+            "schemas": {"Input": {"properties": {"text": {"type": "string"}}}, "Output": {"type": "string"}}
+        }
+    }
     model = {"is_official": True, "latest_version": {"id": "v", "openapi_schema": schema}}
-    done = {"id": "p", "status": "succeeded", "output": "x", "urls": {"get": "http://api.test/v1/predictions/p"}}
+    done = {
+        "id": "p",
+        "status": "succeeded",
+        "output": "x",
+        "urls": {"get": "http://api.test/v1/predictions/p"},
+    }
 
     def answer(request):
         return httpx.Response(200, json=model) if request.method == "GET" else httpx.Response(201, json=done)
@@ -65,8 +75,11 @@ def client_cpu_overhead(runs: int = 2000) -> None:
     client.run("o/m", {"text": "x"})
 
     def bare_run():
-        prediction = bare.post("http://api.test/v1/models/o/m/predictions", json={"input": {"text": "x"}},
-                               headers={"authorization": "Bearer t", "prefer": "wait"}).json()
+        prediction = bare.post(
+            "http://api.test/v1/models/o/m/predictions",
+            json={"input": {"text": "x"}},
+            headers={"authorization": "Bearer t", "prefer": "wait"},
+        ).json()
         return prediction["output"]
 
     timings = {}
@@ -75,9 +88,11 @@ def client_cpu_overhead(runs: int = 2000) -> None:
         for _ in range(runs):
             fn()
         timings[name] = (time.perf_counter() - started) / runs
-    print(f"\nClient CPU per run with an in-memory transport (no server): replicate-widget "
-          f"{timings['ours'] * 1e6:.0f} us; bare httpx {timings['bare'] * 1e6:.0f} us; "
-          f"ratio {timings['ours'] / timings['bare']:.2f}")
+    print(
+        f"\nClient CPU per run with an in-memory transport (no server): replicate-widget "
+        f"{timings['ours'] * 1e6:.0f} us; bare httpx {timings['bare'] * 1e6:.0f} us; "
+        f"ratio {timings['ours'] / timings['bare']:.2f}"
+    )
 
 
 def overhead(server, runs: int = 40) -> None:
@@ -86,6 +101,7 @@ def overhead(server, runs: int = 40) -> None:
     client.run(MODEL, {"text": "warm", "seconds": 0})
     bare_create_and_poll(http, server)
     ours, bare = [], []
+
     def ours_run():
         client.run(MODEL, {"text": "x", "seconds": 0})
 
@@ -97,8 +113,10 @@ def overhead(server, runs: int = 40) -> None:
             times.append(time.perf_counter() - started)
     m_ours, m_bare = statistics.median(ours), statistics.median(bare)
     print(f"\nPer-run time of a 0 s model, median of {runs} (model and schema cached after the first run)")
-    print(f"replicate-widget {m_ours * 1000:.1f} ms; bare httpx create+poll {m_bare * 1000:.1f} ms; "
-          f"overhead {1000 * (m_ours - m_bare):+.1f} ms; ratio {m_ours / m_bare:.2f}")
+    print(
+        f"replicate-widget {m_ours * 1000:.1f} ms; bare httpx create+poll {m_bare * 1000:.1f} ms; "
+        f"overhead {1000 * (m_ours - m_bare):+.1f} ms; ratio {m_ours / m_bare:.2f}"
+    )
 
 
 def run(server) -> None:

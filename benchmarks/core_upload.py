@@ -24,6 +24,7 @@ c = rw.Client(api_token=sys.argv[1], base_url=sys.argv[2])
 t = time.perf_counter()
 url = c.upload(rw.LocalFile(sys.argv[3]))  # includes hashing the file (sha256, for the cache and the check)
 print(time.perf_counter() - t)
+
 """
 OFFICIAL = """
 import sys, time, replicate
@@ -68,8 +69,16 @@ def run(server) -> None:
             "replicate-widget": best([py, "-c", OURS, *args]),
             "curl -F": best(
                 [
-                    "curl", "-sS", "-o", "/dev/null", "-w", "%{time_total}", "-H", f"Authorization: Bearer {server.token}",
-                    "-F", f"content=@{path};type=application/octet-stream;filename=upload.bin",
+                    "curl",
+                    "-sS",
+                    "-o",
+                    "/dev/null",
+                    "-w",
+                    "%{time_total}",
+                    "-H",
+                    f"Authorization: Bearer {server.token}",
+                    "-F",
+                    f"content=@{path};type=application/octet-stream;filename=upload.bin",
                     f"{server.base_url}/v1/files",
                 ]
             ),
@@ -78,12 +87,17 @@ def run(server) -> None:
         base_ours = best([py, "-c", BASELINE_OURS], 1)[1]
         base_official = best([py, "-c", BASELINE_OFFICIAL], 1)[1]
     ours_t, ours_m = rows["replicate-widget"]
-    print(f"\n100 MiB upload to the local server (best of 3; time of the upload call itself; peak RSS of the process)")
+    print(
+        "\n100 MiB upload to the local server "
+        "(best of 3; time of the upload call itself; peak RSS of the process)"
+    )
     print(f"{'uploader':<24}{'seconds':>9}{'MB/s':>8}{'peak MiB':>10}{'time vs ours':>14}")
     for name, (seconds, peak) in rows.items():
         print(f"{name:<24}{seconds:>9.2f}{SIZE / seconds / 1e6:>8.0f}{peak:>10.0f}{seconds / ours_t:>14.2f}")
-    print(f"peak RSS over a bare import: ours {ours_m - base_ours:.0f} MiB, "
-          f"official {rows['replicate files.create'][1] - base_official:.0f} MiB (file is 100 MiB)")
+    print(
+        f"peak RSS over a bare import: ours {ours_m - base_ours:.0f} MiB, "
+        f"official {rows['replicate files.create'][1] - base_official:.0f} MiB (file is 100 MiB)"
+    )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,11 @@ from ._errors import (
     TransferError,
 )
 from ._files import LocalFile
-from ._widget import FileInput
 from ._login import login
 from ._outputs import FileOutput
 from ._playground import Playground
 from ._prediction import Prediction
+from ._widget import FileInput
 
 __all__ = [
     "APIError",

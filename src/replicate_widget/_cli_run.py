@@ -1,4 +1,5 @@
-"""`replicate-widget run owner/name -i image=@cat.png -i prompt="..." [-o DIR]`: cog predict, against the API."""
+"""`replicate-widget run owner/name -i image=@cat.png -i prompt="..." [-o DIR]`:
+like cog predict, using the API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Client: configuration, the sync and async drivers for flows, and the per-client caches (uploads, models)."""
+"""Client: configuration, the sync and async drivers for flows, and the per-client caches."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ class Client:
 
     # ---- drivers -------------------------------------------------------------------------------------------
     def drive(self, flow: Flow, abort: threading.Event | None = None) -> Any:
-        """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel remotely."""
+        """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel."""
         pending: BaseException | None = None
         value: Any = None
         error: BaseException | None = None
@@ -339,22 +339,20 @@ class Client:
         return stream(self, model, input, **options)
 
 
-_default: Client | None = None
-_default_key: tuple[str | None, str | None, str | None] | None = None
+_defaults: dict[tuple[str | None, str | None, str | None], Client] = {}
 
 
 def default_client() -> Client:
-    """The client rw.run and friends use: configured from the environment (or rw.login), rebuilt if that changes."""
-    global _default, _default_key
+    """The client of rw.run and friends: from the environment (or rw.login), rebuilt when that changes."""
     key = (os.environ.get("REPLICATE_API_TOKEN"), os.environ.get("REPLICATE_BASE_URL"), _login_token)
-    if _default is None or key != _default_key:
-        _default, _default_key = Client(), key
-    return _default
+    if key not in _defaults:
+        forget_default_client()
+        _defaults[key] = Client()
+    return _defaults[key]
 
 
 def forget_default_client() -> None:
-    global _default
-    _default = None
+    _defaults.clear()
 
 
 def _wait(future: concurrent.futures.Future[httpx.Response], abort: threading.Event | None) -> httpx.Response:

@@ -26,7 +26,7 @@ _downloads_lock = threading.Lock()
 
 def _download_client() -> httpx.Client:
     """Separate from the API client on purpose: output URLs are capabilities and never get the token."""
-    global _downloads
+    global _downloads  # noqa: PLW0603 - one lazily made client per process, shared by every FileOutput
     with _downloads_lock:
         if _downloads is None:
             _downloads = httpx.Client(follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0))
@@ -81,7 +81,7 @@ class FileOutput:
         return self._data
 
     def save(self, path: str | Path = ".") -> Path:
-        """Write to ``path``; a directory gets the file under its own name. Streams: large files stay on disk."""
+        """Write to ``path`` (a directory gets the file under its own name), streaming in chunks."""
         target = Path(path)
         if target.is_dir():
             target = target / self.filename
@@ -141,11 +141,13 @@ class FileOutput:
         try:
             if kind.startswith("image/"):
                 src = self._src() if self._small() else (self._thumbnail() or self.url)
-                body = f'<img src="{html.escape(src, quote=True)}" alt="{name}" style="max-width:100%;max-height:512px">'
+                style = "max-width:100%;max-height:512px"
+                body = f'<img src="{html.escape(src, quote=True)}" alt="{name}" style="{style}">'
             elif kind.startswith("audio/"):
                 body = f'<audio controls src="{html.escape(self._src(), quote=True)}"></audio>'
             elif kind.startswith("video/"):
-                body = f'<video controls style="max-width:100%" src="{html.escape(self._src(), quote=True)}"></video>'
+                src = html.escape(self._src(), quote=True)
+                body = f'<video controls style="max-width:100%" src="{src}"></video>'
             elif kind.startswith("text/") or kind == "application/json":
                 text = self.read()[:TEXT_PREVIEW].decode("utf-8", "replace")
                 body = f'<pre style="max-height:20em;overflow:auto">{html.escape(text)}</pre>'
@@ -153,7 +155,8 @@ class FileOutput:
                 body = ""
         except httpx.HTTPError as exc:
             body = f"<em>could not fetch: {html.escape(str(exc))}</em>"
-        return f'<figure style="margin:4px;display:inline-block">{body}<figcaption>{caption}</figcaption></figure>'
+        figure = '<figure style="margin:4px;display:inline-block">'
+        return f"{figure}{body}<figcaption>{caption}</figcaption></figure>"
 
     def _thumbnail(self) -> str | None:
         try:

@@ -39,7 +39,7 @@ def parse_progress(logs: str | None) -> Progress | None:
 
 @dataclass
 class Prediction:
-    """One prediction. ``output`` is converted to Python objects (files become FileOutput) once it succeeded."""
+    """One prediction. Once it succeeded, ``output`` holds Python objects (files as FileOutput)."""
 
     id: str
     status: str

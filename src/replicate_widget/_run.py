@@ -1,4 +1,4 @@
-"""Running a model: resolve the reference, prepare inputs, create, wait (cancelling on Ctrl-C), convert output."""
+"""Running a model: resolve the reference, prepare inputs, create, wait (cancel on Ctrl-C), convert."""
 
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ def prepare_flow(
     client: Client,
     model: str,
     input: dict[str, Any] | None,
+    *,
     strategy: Strategy,
     progress: ProgressCallback | None,
     uploaded: list[LocalFile],
@@ -193,7 +194,9 @@ def predict_flow(
     """Create and wait until the prediction is final; the answer is the Prediction, output converted."""
     uploaded: list[LocalFile] = []
     try:
-        target, body_input = yield from prepare_flow(client, model, input, strategy, progress, uploaded)
+        target, body_input = yield from prepare_flow(
+            client, model, input, strategy=strategy, progress=progress, uploaded=uploaded
+        )
         prediction = yield from wait_flow(
             client, create_call(target, body_input, wait, cancel_after, False), progress
         )
@@ -212,10 +215,9 @@ def predict_flow(
 
 def _delete_all(client: Client, files: list[LocalFile]) -> Flow:
     for f in files:
-        try:
+        # The run's own outcome matters more; Replicate deletes uploads after 24 h anyway.
+        with contextlib.suppress(APIError):
             yield from client._forget_upload_flow(f)
-        except APIError:
-            pass  # the run's own outcome matters more; Replicate deletes uploads after 24 h anyway
 
 
 def run_flow(client: Client, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
@@ -255,10 +257,9 @@ def wait_flow(
         return prediction
     except (KeyboardInterrupt, asyncio.CancelledError):
         if prediction is not None and not prediction.done:
-            try:
+            # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
+            with contextlib.suppress(APIError):
                 yield from cancel_flow(client, prediction.id, prediction.urls.get("cancel"))
-            except APIError:
-                pass  # re-raising the interrupt matters more; the prediction will time out on its own
         raise
 
 

@@ -1,4 +1,4 @@
-"""A model's OpenAPI Input and Output, read once: fields in order, which are files, checks, output conversion."""
+"""A model's OpenAPI Input and Output, read once: fields in order, files, checks, output conversion."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _JSON_TYPES = ("string", "integer", "number", "boolean", "array", "object")
-# Cog declares file outputs as `format: uri`; a few hand-written schemas say `path` (mgysel/stable-audio-open).
+# Cog declares files as `format: uri`; a few hand-written schemas say `path` (mgysel/stable-audio-open).
 _FILE_FORMATS = ("uri", "path")
 
 
@@ -46,7 +46,7 @@ class ModelSchema:
 
     # ---- reading -------------------------------------------------------------------------------------------
     def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
-        """Follow `$ref` and single-item `allOf` (older Cog's enums), keeping the outer keys (default, order)."""
+        """Follow `$ref` and one-item `allOf` (older Cog's enums), keeping the outer keys (default, order)."""
         seen = 0
         while seen < 20:
             seen += 1
@@ -193,9 +193,12 @@ def _check_value(f: InputField, value: Any) -> list[str]:
         "object": (dict,),
     }[f.type]
     # bool is an int in Python, never a number for a model.
-    if not isinstance(value, expected) or (f.type in ("integer", "number") and isinstance(value, bool)):
-        if not (f.type == "integer" and isinstance(value, float) and value.is_integer()):
-            return [f"'{f.name}' must be {_article(f.type)}, got {type(value).__name__} {_short(value)}."]
+    wrong_type = not isinstance(value, expected) or (
+        f.type in ("integer", "number") and isinstance(value, bool)
+    )
+    whole_float = f.type == "integer" and isinstance(value, float) and value.is_integer()
+    if wrong_type and not whole_float:
+        return [f"'{f.name}' must be {_article(f.type)}, got {type(value).__name__} {_short(value)}."]
     problems = []
     if f.enum is not None and value not in f.enum and str(value) not in {str(e) for e in f.enum}:
         choices = ", ".join(repr(e) for e in f.enum)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +23,14 @@ def _start_flow(
     client: Client,
     model: str,
     input: dict[str, Any] | None,
+    *,
     strategy: Any,
     cancel_after: Any,
     progress: ProgressCallback | None,
 ) -> Flow:
-    target, body_input = yield from prepare_flow(client, model, input, strategy, progress, [])
+    target, body_input = yield from prepare_flow(
+        client, model, input, strategy=strategy, progress=progress, uploaded=[]
+    )
     create = create_call(target, body_input, False, cancel_after, True)
     prediction = yield from wait_flow(client, create, progress, until_done=False)
     return target, prediction
@@ -43,7 +47,9 @@ def stream(
     **_ignored: Any,
 ) -> Iterator[Any]:
     """Text chunks (and FileOutputs for file outputs), as they come."""
-    target, prediction = client.drive(_start_flow(client, model, input, strategy, cancel_after, progress))
+    target, prediction = client.drive(
+        _start_flow(client, model, input, strategy=strategy, cancel_after=cancel_after, progress=progress)
+    )
     finished = False
     try:
         url = prediction.urls.get("stream")
@@ -56,10 +62,9 @@ def stream(
         raise_for_prediction(final)
     finally:
         if not finished:  # Ctrl-C, or the caller stopped iterating
-            try:
+            # Leaving takes priority over a failed cancel; the model stops at its deadline anyway.
+            with contextlib.suppress(Exception):
                 client.drive(cancel_flow(client, prediction.id, prediction.urls.get("cancel")))
-            except Exception:  # noqa: S110 - leaving takes priority; the model stops at its deadline anyway
-                pass
 
 
 def _events(url: str, schema: Any) -> Iterator[Any]:

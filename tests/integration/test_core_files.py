@@ -48,15 +48,18 @@ def test_larger_file_is_uploaded_once_and_passed_as_its_url(server, client, tmp_
     events = []
     prediction = client.predict("demo/file-info", {"file": path}, progress=events.append)
     (upload,) = uploads(server)
-    assert upload["upload"]["sha256"] == sha(path) and upload["upload"]["size"] == 1_000_000
+    assert upload["upload"]["sha256"] == sha(path)
+    assert upload["upload"]["size"] == 1_000_000
     assert upload["upload"]["filename"] == "large.bin"
     (entry,) = creates(server)
-    assert entry["inputs"]["file"]["kind"] == "file" and entry["inputs"]["file"]["sha256"] == sha(path)
+    assert entry["inputs"]["file"]["kind"] == "file"
+    assert entry["inputs"]["file"]["sha256"] == sha(path)
     record = client.uploaded(rw.LocalFile(path))
     assert prediction.input["file"] == record.url  # urls.get, untouched
     assert prediction.output["sha256"] == sha(path)
     sent = [e for e in events if e.kind == "upload"]
-    assert sent[-1].sent == sent[-1].total == 1_000_000 and sent[-1].file == "large.bin"
+    assert sent[-1].sent == sent[-1].total == 1_000_000
+    assert sent[-1].file == "large.bin"
 
 
 def test_same_file_twice_uploads_once(server, client, tmp_path):
@@ -116,4 +119,5 @@ def test_list_of_files_with_mixed_forms(server, client, tmp_path):
     out = client.run("demo/contact-sheet", {"images": paths, "columns": 2})
     kinds = [i["kind"] for i in creates(server)[0]["inputs"]["images"]]
     assert kinds == ["data-uri", "file"]
-    assert isinstance(out, rw.FileOutput) and out.read()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(out, rw.FileOutput)
+    assert out.read()[:8] == b"\x89PNG\r\n\x1a\n"

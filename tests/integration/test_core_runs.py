@@ -94,7 +94,8 @@ def test_failed_carries_error_and_logs(server, client):
     with pytest.raises(rw.ModelError) as info:
         client.run("demo/slow-echo", {"text": "x", "seconds": 0.1, "steps": 2, "fail": "kaboom"})
     assert info.value.prediction.status == "failed"
-    assert "kaboom" in info.value.prediction.error and "kaboom" in str(info.value)
+    assert "kaboom" in info.value.prediction.error
+    assert "kaboom" in str(info.value)
     assert "2/2" in info.value.prediction.logs
     assert not isinstance(info.value, rw.PredictionCanceled)
 
@@ -116,7 +117,8 @@ def test_deadline_before_start_is_aborted(server, client):
     try:
         with pytest.raises(rw.PredictionAborted) as info:
             client.run("demo/story", {"sentences": 1}, cancel_after=0.5)
-        assert info.value.prediction.status == "aborted" and "deadline" in str(info.value)
+        assert info.value.prediction.status == "aborted"
+        assert "deadline" in str(info.value)
     finally:
         client.cancel(blocker["id"])
 
@@ -127,7 +129,12 @@ def test_schema_problems_are_listed_before_any_create(server, client):
     problems = info.value.problems
     assert len(problems) == 4, problems
     joined = "\n".join(problems)
-    for needle in ("'text' is required", "'seconds' must be at least 0", "'steps' must be an integer", "'colour'"):
+    for needle in (
+        "'text' is required",
+        "'seconds' must be at least 0",
+        "'steps' must be an integer",
+        "'colour'",
+    ):
         assert needle in joined
     assert requests(server, "POST", "/predictions") == []
 
@@ -158,31 +165,39 @@ def test_file_output_read_save_and_display(server, client, tmp_path, monkeypatch
     seen = []
     monkeypatch.setattr(_outputs, "_downloads", httpx.Client(event_hooks={"request": [seen.append]}))
     out = client.run("demo/grayscale", {"image": rw.LocalFile.from_bytes(image_bytes(), "pic.png")})
-    assert isinstance(out, rw.FileOutput) and str(out) == out.url and out.url.startswith("http://127.0.0.1")
+    assert isinstance(out, rw.FileOutput)
+    assert str(out) == out.url
+    assert out.url.startswith("http://127.0.0.1")
     data = out.read()
     with Image.open(io.BytesIO(data)) as image:
-        assert image.size == (64, 48) and image.mode in ("L", "LA")
+        assert image.size == (64, 48)
+        assert image.mode in ("L", "LA")
     saved = out.save(tmp_path)
-    assert saved.read_bytes() == data and saved.parent == tmp_path
+    assert saved.read_bytes() == data
+    assert saved.parent == tmp_path
     assert b"".join(out) == data
     bundle = out._repr_mimebundle_()
     assert out.content_type == "image/png"
     assert "data:image/png;base64," in bundle["text/html"]  # embedded: a saved notebook still shows it
     # Output files are capabilities: fetched without the token.
-    assert seen and all("authorization" not in r.headers for r in seen)
+    assert seen
+    assert all("authorization" not in r.headers for r in seen)
 
 
 def test_batch_keeps_order_and_failures(server, client):
     inputs = [{"text": str(i), "seconds": 0.1} for i in range(6)]
     inputs[3] = {"text": "bad", "seconds": 0, "fail": "nope"}
     results = client.run_batch("demo/slow-echo", inputs, concurrency=3)
-    assert results[:3] == ["0", "1", "2"] and results[4:] == ["4", "5"]
+    assert results[:3] == ["0", "1", "2"]
+    assert results[4:] == ["4", "5"]
     assert isinstance(results[3], rw.ModelError)
 
 
 async def test_async_run_and_batch(server, client):
     assert await client.async_run("demo/slow-echo", {"text": "a", "seconds": 0}) == "a"
-    results = await client.async_run_batch("demo/slow-echo", [{"text": str(i), "seconds": 0.2} for i in range(4)])
+    results = await client.async_run_batch(
+        "demo/slow-echo", [{"text": str(i), "seconds": 0.2} for i in range(4)]
+    )
     assert results == ["0", "1", "2", "3"]
 
 
@@ -202,7 +217,8 @@ def test_module_level_api_uses_the_environment(server, monkeypatch):
     monkeypatch.setenv("REPLICATE_BASE_URL", server.base_url)
     assert rw.run("demo/slow-echo", {"text": "env", "seconds": 0}) == "env"
     prediction = rw.predict("demo/slow-echo", {"text": "p", "seconds": 0, "fail": "x"})
-    assert prediction.status == "failed" and prediction.error
+    assert prediction.status == "failed"
+    assert prediction.error
 
 
 def test_login_checks_and_keeps_the_token(server, monkeypatch, capsys):
@@ -214,7 +230,8 @@ def test_login_checks_and_keeps_the_token(server, monkeypatch, capsys):
         rw.login("local_wrong", base_url=server.base_url)
     assert _client._login_token is None
     account = rw.login(server.token, base_url=server.base_url)
-    assert account["username"] and _client._login_token == server.token
+    assert account["username"]
+    assert _client._login_token == server.token
     assert server.token not in capsys.readouterr().out
 
 
@@ -227,4 +244,5 @@ def test_token_never_in_errors_reprs_or_logs(server, client, caplog, capsys):
     texts = [str(info.value), repr(info.value), repr(bad), repr(client), repr(prediction), caplog.text]
     texts += list(capsys.readouterr())
     for text in texts:
-        assert server.token not in text and "local_not_the_token_123" not in text
+        assert server.token not in text
+        assert "local_not_the_token_123" not in text

@@ -18,12 +18,16 @@ def test_configuration_from_the_environment(monkeypatch):
     monkeypatch.setenv("REPLICATE_BASE_URL", "http://127.0.0.1:9/v1/")
     client = rw.Client()
     assert client.base_url == "http://127.0.0.1:9"
-    assert TOKEN not in repr(client) and TOKEN not in str(client) and TOKEN not in repr(vars(client))
+    assert TOKEN not in repr(client)
+    assert TOKEN not in str(client)
+    assert TOKEN not in repr(vars(client))
 
 
 def test_authorization_only_for_the_api_origin():
     client = rw.Client(api_token=TOKEN, base_url="https://api.replicate.com")
-    assert client.headers_for("https://api.replicate.com/v1/predictions")["authorization"] == f"Bearer {TOKEN}"
+    assert (
+        client.headers_for("https://api.replicate.com/v1/predictions")["authorization"] == f"Bearer {TOKEN}"
+    )
     assert client.headers_for("https://api.replicate.com:443/v1/x")["authorization"]
     for url in (
         "https://replicate.delivery/x.png",
@@ -38,20 +42,24 @@ def test_no_token_says_how_to_set_one(monkeypatch):
     monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
     with pytest.raises(rw.AuthenticationError) as info:
         rw.Client(base_url="http://127.0.0.1:9").run("a/b")
-    assert "REPLICATE_API_TOKEN" in str(info.value) and "replicate-widget serve" in str(info.value)
+    assert "REPLICATE_API_TOKEN" in str(info.value)
+    assert "replicate-widget serve" in str(info.value)
 
 
 def test_token_never_in_errors_or_logs(caplog):
     def answer(request):
         assert request.headers["authorization"] == f"Bearer {TOKEN}"
-        return httpx.Response(401, json={"title": "Unauthenticated", "detail": "You did not pass a valid token"})
+        return httpx.Response(
+            401, json={"title": "Unauthenticated", "detail": "You did not pass a valid token"}
+        )
 
     client = rw.Client(api_token=TOKEN, base_url="http://api.test")
     client._http = httpx.Client(transport=httpx.MockTransport(answer))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(rw.AuthenticationError) as info:
         client.schema("a/b")
-    assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in repr(info.value)
     assert TOKEN not in caplog.text
 
 
@@ -78,7 +86,8 @@ def test_create_requests():
     call = create_call(official, {"a": 1}, True, 30, False)
     assert call.json == {"input": {"a": 1}}
     assert call.headers == {"prefer": "wait", "cancel-after": "30s"}
-    assert call.retry == "create" and call.interrupt_safe
+    assert call.retry == "create"
+    assert call.interrupt_safe
     versioned = Target("http://h/v1/predictions", "v" * 64, ModelSchema(None))
     call = create_call(versioned, {}, 5, "1m", False)
     assert call.json == {"input": {}, "version": "v" * 64}
@@ -104,5 +113,7 @@ def test_cli_inputs_are_typed_by_the_schema(tmp_path):
         }
     )
     values = parse_inputs(["n=3", "flag=True", "images=@a.png", "images=@b.png", "text=42"], schema)
-    assert values["n"] == 3 and values["flag"] is True and values["text"] == "42"
+    assert values["n"] == 3
+    assert values["flag"] is True
+    assert values["text"] == "42"
     assert [p.name for p in values["images"]] == ["a.png", "b.png"]

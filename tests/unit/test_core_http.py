@@ -65,8 +65,11 @@ def test_problem_json_with_invalid_fields():
 
 def test_401_says_how_to_set_a_token():
     with pytest.raises(AuthenticationError) as info:
-        raise_for_status(response(401, json={"title": "Unauthenticated", "detail": "bad token", "status": 401}))
-    assert "REPLICATE_API_TOKEN" in str(info.value) and "rw.login()" in str(info.value)
+        raise_for_status(
+            response(401, json={"title": "Unauthenticated", "detail": "bad token", "status": 401})
+        )
+    assert "REPLICATE_API_TOKEN" in str(info.value)
+    assert "rw.login()" in str(info.value)
 
 
 def test_send_retries_then_returns():

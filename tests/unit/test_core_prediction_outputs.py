@@ -21,7 +21,10 @@ def test_progress_reads_the_newest_tqdm_line():
 
 def test_prediction_from_json_tolerates_aborted_and_missing_fields():
     p = Prediction.from_json({"id": "abc", "status": "aborted", "urls": {"get": "u", "stream": None}})
-    assert p.done and p.status == "aborted" and p.urls == {"get": "u"} and p.logs == ""
+    assert p.done
+    assert p.status == "aborted"
+    assert p.urls == {"get": "u"}
+    assert p.logs == ""
     assert repr(p) == "Prediction(id='abc', model='', status='aborted')"
     assert Prediction.from_json({"id": "x", "status": "failed", "error": {"detail": "boom"}}).error == "boom"
 
@@ -39,7 +42,8 @@ def test_data_uri_output_reads_saves_and_displays(tmp_path):
     assert b"".join(out) == data
     assert (out.content_type, out.filename) == ("image/png", "output.png")
     saved = out.save(tmp_path)
-    assert saved == tmp_path / "output.png" and saved.read_bytes() == data
+    assert saved == tmp_path / "output.png"
+    assert saved.read_bytes() == data
     bundle = out._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == data
     assert "<img" in bundle["text/html"]
@@ -51,18 +55,23 @@ def test_text_output_shows_its_text():
     out = FileOutput("data:text/plain,hello%20there")
     assert out.read() == b"hello there"
     bundle = out._repr_mimebundle_()
-    assert bundle["text/plain"] == "hello there" and "<pre" in bundle["text/html"]
+    assert bundle["text/plain"] == "hello there"
+    assert "<pre" in bundle["text/html"]
 
 
 def test_lists_of_files_display_as_a_gallery():
     a = FileOutput("data:text/plain,a")
     value = galleries({"images": [a, a], "n": [1, 2]})
-    assert isinstance(value["images"], FileOutputList) and not isinstance(value["n"], FileOutputList)
+    assert isinstance(value["images"], FileOutputList)
+    assert not isinstance(value["n"], FileOutputList)
     html = value["images"]._repr_mimebundle_()["text/html"]
-    assert html.count("<figure") == 2 and "flex-wrap" in html
+    assert html.count("<figure") == 2
+    assert "flex-wrap" in html
     assert value["images"] == [a, a]
 
 
-@pytest.mark.parametrize(("url", "name"), [("https://h/x/out%20put.wav", "out put.wav"), ("https://h/", "output")])
+@pytest.mark.parametrize(
+    ("url", "name"), [("https://h/x/out%20put.wav", "out put.wav"), ("https://h/", "output")]
+)
 def test_filename_from_url(url, name):
     assert FileOutput(url).filename == name

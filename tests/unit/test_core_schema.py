@@ -34,7 +34,9 @@ def test_sdxl_files_enums_and_bounds():
     names = [f.name for f in schema.file_fields]
     assert names == ["image", "mask"]
     scheduler = schema.field("scheduler")
-    assert scheduler.enum and "K_EULER" in scheduler.enum and scheduler.default == "K_EULER"
+    assert scheduler.enum
+    assert "K_EULER" in scheduler.enum
+    assert scheduler.default == "K_EULER"
     steps = schema.field("num_inference_steps")
     assert (steps.minimum, steps.maximum) == (1, 500)
     assert schema.output_kind == "files"
@@ -53,9 +55,11 @@ def test_validate_lists_every_problem():
     )
     text = "\n".join(problems)
     assert len(problems) == 4, problems
-    assert "scheduler" in text and "one of" in text
+    assert "scheduler" in text
+    assert "one of" in text
     assert "at most 500" in text
-    assert "guidance_scale" in text and "number" in text
+    assert "guidance_scale" in text
+    assert "number" in text
     assert "'bogus' is not an input" in text
 
 
@@ -89,7 +93,10 @@ def test_output_objects_and_files_by_schema():
 
 def test_fallback_rule_without_schema():
     schema = ModelSchema(None)
-    assert not schema.available and schema.validate({"anything": 1}) == []
-    out = schema.convert_output(["https://a/b.png", "http://a/b.png", "data:,x", {"k": "https://c"}], lambda u: ("F", u))
+    assert not schema.available
+    assert schema.validate({"anything": 1}) == []
+    out = schema.convert_output(
+        ["https://a/b.png", "http://a/b.png", "data:,x", {"k": "https://c"}], lambda u: ("F", u)
+    )
     assert out == [("F", "https://a/b.png"), "http://a/b.png", ("F", "data:,x"), {"k": ("F", "https://c")}]
     assert convert_without_schema(3, str) == 3

@@ -68,7 +68,8 @@ def test_sanitize(raw, clean):
 
 def test_long_names_keep_their_extension():
     name = sanitize_filename("x" * 300 + ".png")
-    assert name.endswith(".png") and len(name.encode()) <= 200
+    assert name.endswith(".png")
+    assert len(name.encode()) <= 200
 
 
 def test_local_file_metadata(tmp_path):
@@ -89,7 +90,8 @@ def test_from_bytes_and_streams(tmp_path):
     f = LocalFile.from_bytes(b"abc", name="../x.txt")
     assert (f.name, f.read(), f.content_type) == ("x.txt", b"abc", "text/plain")
     g = gather({"a": io.BytesIO(b"xyz"), "b": b"123"})
-    assert g["a"].read() == b"xyz" and g["b"].read() == b"123"
+    assert g["a"].read() == b"xyz"
+    assert g["b"].read() == b"123"
     path = tmp_path / "real.bin"
     path.write_bytes(b"zz")
     with path.open("rb") as handle:
@@ -115,7 +117,8 @@ def test_strings_are_files_only_where_the_schema_says_so(tmp_path):
         }
     )
     out = gather({"image": str(path), "images": [str(path)], "prompt": str(path)}, schema)
-    assert isinstance(out["image"], LocalFile) and isinstance(out["images"][0], LocalFile)
+    assert isinstance(out["image"], LocalFile)
+    assert isinstance(out["images"][0], LocalFile)
     assert out["prompt"] == str(path)
     assert gather({"image": "https://x/y.png"}, schema)["image"] == "https://x/y.png"
     with pytest.raises(InputError, match="ftp:"):
@@ -134,8 +137,9 @@ def test_data_uris_are_checked():
         gather({"a": "data:nonsense"})
 
 
-def test_data_uri_has_the_exact_bytes(tmp_path):
-    payload = bytes(range(256)) * 5000  # over one encoding chunk
+@pytest.mark.parametrize("size", [1_280_000, 6_000_001])  # one read; chunked past the inline budget
+def test_data_uri_has_the_exact_bytes(tmp_path, size):
+    payload = (bytes(range(256)) * (size // 256 + 1))[:size]
     path = tmp_path / "blob.bin"
     path.write_bytes(payload)
     uri = data_uri(LocalFile(path))
