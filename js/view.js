@@ -30,7 +30,8 @@ export function h(tag, cls, text) {
 /** What the state cell says for an entry. @param {ShownEntry} e */
 export function stateText(e) {
   if (e.state === STATE.ERROR) return e.error || "error";
-  if (e.waiting) return e.progress > 0 ? `waiting for the kernel · ${pct(e.progress)}` : LABEL[STATE.WAITING];
+  // The kernel is busy running a cell: say so, and that nothing needs doing.
+  if (e.waiting) return `${LABEL[STATE.WAITING]}${e.progress > 0 ? ` · ${pct(e.progress)}` : ""} · continues by itself`;
   if (e.state === STATE.RECEIVING || e.state === STATE.UPLOADING) return `${LABEL[e.state]} ${pct(e.progress)}`;
   if (e.url) return "hosted file";
   return LABEL[e.state] ?? e.state;

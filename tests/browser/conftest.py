@@ -12,6 +12,7 @@ test-artifacts/screenshots/. Recipe and flakiness fixes: shared/reference/on-thi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -179,7 +180,7 @@ class Notebook:
         )
 
     def execute(self, code: str, timeout: float = 120) -> str:
-        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout (raises on error)."""
+        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout (raise on error)."""
         result = self.page.evaluate(
             """async (code) => {
                 const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
@@ -241,10 +242,8 @@ class Notebook:
         return dict(json.loads(self.path.read_text()))
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(Exception):  # the page may already be gone
             self.command("kernelmenu:shutdown")
-        except Exception:
-            pass
         self.page.close()
 
 
@@ -286,7 +285,7 @@ def lab(local_server: Any) -> Iterator[Lab]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2)  # noqa: S310
+                urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2)
                 break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -319,7 +318,7 @@ def lab(local_server: Any) -> Iterator[Lab]:
 
 @pytest.fixture
 def notebook(lab: Lab) -> Iterator[Any]:
-    """``notebook(name, cells, run=True)`` -> Notebook; pages close at teardown, widget errors fail the test."""
+    """``notebook(name, cells, run=True)`` -> Notebook. Pages close at teardown; widget errors fail the test."""
     opened: list[Notebook] = []
 
     def open_notebook(name: str, cells: list[str], *, run: bool = True) -> Notebook:
