@@ -180,7 +180,7 @@ class Notebook:
         )
 
     def execute(self, code: str, timeout: float = 120) -> str:
-        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout (raise on error)."""
+        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout."""
         result = self.page.evaluate(
             """async (code) => {
                 const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
@@ -318,7 +318,7 @@ def lab(local_server: Any) -> Iterator[Lab]:
 
 @pytest.fixture
 def notebook(lab: Lab) -> Iterator[Any]:
-    """``notebook(name, cells, run=True)`` -> Notebook. Pages close at teardown; widget errors fail the test."""
+    """``notebook(name, cells, run=True)`` -> Notebook; closed at teardown, widget errors fail the test."""
     opened: list[Notebook] = []
 
     def open_notebook(name: str, cells: list[str], *, run: bool = True) -> Notebook:
