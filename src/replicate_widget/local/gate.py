@@ -61,7 +61,7 @@ class Gate:
         scope.setdefault("state", {})["log_entry"] = entry
 
         async def send_logged(message: Message) -> None:
-            if message["type"] == "http.response.start" and entry is not None:
+            if message["type"] == "http.response.start" and entry is not None and entry["status"] is None:
                 entry["status"] = message["status"]
             await send(message)
 

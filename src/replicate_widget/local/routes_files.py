@@ -53,7 +53,12 @@ async def create_file(request: Request) -> Response:
     name = upload.filename or upload.fields.get("filename") or "file"
     declared = upload.content_type or upload.fields.get("type")
     content_type = guess_content_type(name, declared)
-    stored = state.files.add(upload, name, content_type, _metadata(upload.fields.get("metadata")))
+    try:
+        metadata = _metadata(upload.fields.get("metadata"))
+    except Problem:
+        upload.path.unlink(missing_ok=True)
+        raise
+    stored = state.files.add(upload, name, content_type, metadata)
     entry = request.state.log_entry
     if entry is not None:
         entry["upload"] = {

@@ -21,6 +21,7 @@ from .problems import Problem
 
 MAX_FILE_SIZE = 100 * 1024 * 1024  # Replicate's limit: 100 MiB, inclusive
 _MAX_FIELD_SIZE = 64 * 1024  # form fields other than `content` (metadata, filename, type) are small
+_MAX_DRAIN = 2 * MAX_FILE_SIZE
 _TOO_LARGE = "Files must be at most 100 MiB (104,857,600 bytes) in size"
 
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -158,19 +159,29 @@ async def receive_upload(content_type: str, receive: Receive, spool_dir: Path) -
     try:
         parser = MultipartParser(boundary, collector.callbacks())  # type: ignore[arg-type]
         more = True
+        refusal: Problem | None = None
+        drained = 0
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise ClientDisconnected
             chunk = message.get("body", b"")
             more = message.get("more_body", False)
+            if refusal is not None:
+                # Read the rest (bounded) so the client gets our answer rather than a broken pipe.
+                drained += len(chunk)
+                if drained > _MAX_DRAIN:
+                    break
+                continue
             if chunk:
                 try:
                     parser.write(chunk)
                 except MultipartParseError as exc:
-                    raise Problem(
-                        400, "Malformed multipart body", f"Could not parse the body: {exc}"
-                    ) from exc
+                    refusal = Problem(400, "Malformed multipart body", f"Could not parse the body: {exc}")
+                except Problem as exc:
+                    refusal = exc
+        if refusal is not None:
+            raise refusal
         parser.finalize()
         collector.out.close()
         if collector.too_large:
