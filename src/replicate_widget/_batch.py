@@ -26,8 +26,9 @@ def run_batch(
 
     with concurrent.futures.ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="rw-batch") as pool:
         futures = [pool.submit(one, item) for item in inputs]
-        try:
-            concurrent.futures.wait(futures)  # Ctrl-C lands here, in the main thread
+        try:  # Ctrl-C lands here, in the main thread; short waits so that interrupt_main() is seen too
+            while concurrent.futures.wait(futures, timeout=0.1).not_done:
+                pass
         except KeyboardInterrupt:
             abort.set()
             concurrent.futures.wait(futures)  # each worker cancels its own prediction

@@ -246,3 +246,42 @@ def test_token_never_in_errors_reprs_or_logs(server, client, caplog, capsys):
     for text in texts:
         assert server.token not in text
         assert "local_not_the_token_123" not in text
+
+
+def test_ctrl_c_during_a_batch_cancels_every_running_prediction(server, client):
+    timer = threading.Timer(1.5, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    inputs = [{"text": str(i), "seconds": 30} for i in range(6)]
+    with pytest.raises(KeyboardInterrupt):
+        client.run_batch("demo/slow-echo", inputs, concurrency=3)
+    assert time.monotonic() - started < 15
+    created = [e["prediction_id"] for e in requests(server, "POST", "/predictions")]
+    assert len(created) == 3  # the other three never started
+    for prediction_id in created:
+        assert final_status(client, prediction_id) == "canceled"
+
+
+def test_cli_run_saves_files(server, monkeypatch, tmp_path, capsys):
+    from replicate_widget import cli
+
+    monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", server.base_url)
+    picture = tmp_path / "cat.png"
+    picture.write_bytes(image_bytes())
+    out_dir = tmp_path / "out"
+    code = cli.main(
+        ["run", "demo/grayscale", "-i", f"image=@{picture}", "-i", "invert=true", "-o", str(out_dir)]
+    )
+    assert code == 0
+    (saved,) = out_dir.iterdir()
+    with Image.open(saved) as image:
+        assert image.size == (64, 48)
+    assert str(saved) in capsys.readouterr().out
+    (create,) = requests(server, "POST", "/predictions")
+    assert create["inputs"]["image"]["kind"] == "data-uri"
+    code = cli.main(["run", "demo/slow-echo", "-i", "text=hello", "-i", "seconds=0"])
+    assert code == 0
+    assert capsys.readouterr().out.strip() == "hello"
+    assert cli.main(["run", "demo/slow-echo", "-i", "seconds=-1"]) == 1
+    assert "'text' is required" in capsys.readouterr().err
