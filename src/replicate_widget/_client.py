@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import os
-import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from . import _http
-from ._errors import APIError, AuthenticationError
-from ._http import Call, Effect, Flow, Sleep, Upload
+from . import _drive, _http
+from ._errors import AuthenticationError
+from ._http import Call, Flow
 from ._upload import UploadedFile, delete_flow, upload_flow
 
 if TYPE_CHECKING:
@@ -117,90 +114,11 @@ class Client:
     # ---- drivers -------------------------------------------------------------------------------------------
     def drive(self, flow: Flow, abort: threading.Event | None = None) -> Any:
         """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel."""
-        pending: BaseException | None = None
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                effect = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                if pending is not None:
-                    raise pending from None
-                return stop.value
-            except BaseException:
-                if pending is not None:
-                    raise pending from None
-                raise
-            value, error = None, None
-            if pending is not None:
-                error, pending = pending, None  # the answer is in: now the flow may cancel
-                continue
-            try:
-                value, pending = self._perform(effect, abort)
-            except (KeyboardInterrupt, httpx.TransportError) as exc:
-                error = exc
-
-    def _perform(self, effect: Effect, abort: threading.Event | None) -> tuple[Any, BaseException | None]:
-        if isinstance(effect, Sleep):
-            _sleep(effect.seconds, abort)
-            return None, None
-        if isinstance(effect, Upload):
-            return self.upload(effect.file, effect.progress), None
-        if not effect.interrupt_safe and abort is None:
-            return self._request(effect), None
-        future = self._pool.submit(self._request, effect)
-        try:
-            return _wait(future, abort), None
-        except KeyboardInterrupt as interrupt:
-            if not effect.interrupt_safe:
-                raise
-            print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
-            if effect.on_interrupt is not None:
-                with contextlib.suppress(APIError):
-                    self.drive(effect.on_interrupt())
-            try:
-                return _wait(future, None), interrupt
-            except httpx.TransportError:
-                raise interrupt from None
+        return _drive.drive(self, flow, abort)
 
     async def adrive(self, flow: Flow) -> Any:
         """Run a flow on the event loop. Cancelling the task is thrown into the flow, like Ctrl-C."""
-        pending: BaseException | None = None
-        value: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                effect = flow.throw(error) if error is not None else flow.send(value)
-            except StopIteration as stop:
-                if pending is not None:
-                    raise pending from None
-                return stop.value
-            except BaseException:
-                if pending is not None:
-                    raise pending from None
-                raise
-            value, error = None, None
-            if pending is not None:
-                error, pending = pending, None
-                continue
-            try:
-                if isinstance(effect, Sleep):
-                    await asyncio.sleep(effect.seconds)
-                elif isinstance(effect, Upload):
-                    value = await self.async_upload(effect.file, effect.progress)
-                elif effect.interrupt_safe:
-                    task = asyncio.ensure_future(self._arequest(effect))
-                    try:
-                        value = await asyncio.shield(task)
-                    except (asyncio.CancelledError, KeyboardInterrupt) as interrupt:
-                        if effect.on_interrupt is not None:
-                            with contextlib.suppress(APIError):
-                                await self.adrive(effect.on_interrupt())
-                        value, pending = await task, interrupt
-                else:
-                    value = await self._arequest(effect)
-            except (asyncio.CancelledError, KeyboardInterrupt, httpx.TransportError) as exc:
-                error = exc
+        return await _drive.adrive(self, flow)
 
     # ---- files ---------------------------------------------------------------------------------------------
     def _claim_upload(self, file: LocalFile) -> tuple[concurrent.futures.Future[UploadedFile], bool]:
@@ -295,7 +213,7 @@ class Client:
         return (await self.adrive(resolve_flow(self, model))).schema  # type: ignore[no-any-return]
 
     def cancel(self, prediction_id: str) -> Any:
-        from ._run import cancel_flow
+        from ._cancel import cancel_flow
 
         return self.drive(cancel_flow(self, prediction_id))
 
@@ -353,27 +271,6 @@ def default_client() -> Client:
 
 def forget_default_client() -> None:
     _defaults.clear()
-
-
-def _wait(future: concurrent.futures.Future[httpx.Response], abort: threading.Event | None) -> httpx.Response:
-    # Short waits in a loop: a bare result() would not see _thread.interrupt_main() or the abort event.
-    while True:
-        if abort is not None and abort.is_set():
-            raise KeyboardInterrupt
-        try:
-            return future.result(timeout=0.1)
-        except concurrent.futures.TimeoutError:
-            continue
-
-
-def _sleep(seconds: float, abort: threading.Event | None) -> None:
-    deadline = time.monotonic() + seconds
-    while (left := deadline - time.monotonic()) > 0:
-        if abort is not None:
-            if abort.wait(min(left, 0.1)):
-                raise KeyboardInterrupt
-        else:
-            time.sleep(min(left, 0.1))
 
 
 async def _aiter(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:

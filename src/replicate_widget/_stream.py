@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import connect_sse
 
+from ._cancel import cancel_flow
 from ._http import Call, Flow, Sleep, send
 from ._outputs import make_file_output
 from ._prediction import Prediction
-from ._run import cancel_flow, create_call, prepare_flow, raise_for_prediction, wait_flow
+from ._run import create_call, prepare_flow, raise_for_prediction, wait_flow
 
 if TYPE_CHECKING:
     from ._client import Client

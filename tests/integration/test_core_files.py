@@ -121,3 +121,33 @@ def test_list_of_files_with_mixed_forms(server, client, tmp_path):
     assert kinds == ["data-uri", "file"]
     assert isinstance(out, rw.FileOutput)
     assert out.read()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_concurrent_uploads_of_the_same_bytes_share_one(server, client, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = write(tmp_path, "shared.bin", 3_000_000)
+    copy = tmp_path / "copy.bin"
+    copy.write_bytes(path.read_bytes())  # same bytes, another file
+    server.faults.delay(route="POST /v1/files", seconds=0.5, times=1)
+    with ThreadPoolExecutor(4) as pool:
+        urls = list(pool.map(lambda p: client.upload(rw.LocalFile(p)), [path, copy, path, copy]))
+    assert len(set(urls)) == 1
+    assert len(uploads(server)) == 1
+
+
+async def test_async_uploads_share_too(server, client, tmp_path):
+    import asyncio
+
+    path = write(tmp_path, "async.bin", 2_000_000)
+    urls = await asyncio.gather(*(client.async_upload(rw.LocalFile(path)) for _ in range(3)))
+    assert len(set(urls)) == 1
+    assert len(uploads(server)) == 1
+
+
+def test_upload_retried_after_429(server, client, tmp_path):
+    path = write(tmp_path, "throttled.bin", 1_300_000)
+    server.faults.rate_limit(route="POST /v1/files", times=1, retry_after=0.2)
+    client.upload(rw.LocalFile(path))
+    assert [e["status"] for e in uploads(server)] == [429, 201]
+    assert uploads(server)[-1]["upload"]["sha256"] == sha(path)
