@@ -54,7 +54,8 @@ function render({ model, el }) {
 
   const result = h("section", "rwp-result");
   result.setAttribute("aria-label", "Run and output");
-  result.append(actions, message, bar, logs, stream, outputs, history);
+  const empty = h("div", "rwp-empty", "Run the model to see its output here.");
+  result.append(actions, message, bar, logs, stream, outputs, empty, history);
   const body = h("div", "rwp-body");
   body.append(formEl, result);
   root.append(head, body);
@@ -120,9 +121,21 @@ function render({ model, el }) {
     cancelButton.disabled = !busy || status === "canceling";
     root.dataset.status = status;
   };
-  const updateOutputs = () => renderOutputs(outputs, model.get("outputs") ?? []);
-  const updateStream = () => renderStream(stream, model.get("stream_text") ?? "");
-  const updateHistory = () => renderHistory(historyList, model.get("runs") ?? []);
+  const updateEmpty = () => {
+    empty.hidden = !outputs.hidden || !stream.hidden || (model.get("runs") ?? []).length > 0;
+  };
+  const updateOutputs = () => {
+    renderOutputs(outputs, model.get("outputs") ?? []);
+    updateEmpty();
+  };
+  const updateStream = () => {
+    renderStream(stream, model.get("stream_text") ?? "");
+    updateEmpty();
+  };
+  const updateHistory = () => {
+    renderHistory(historyList, model.get("runs") ?? []);
+    updateEmpty();
+  };
   const updateErrors = () => form.showErrors(model.get("field_errors") ?? {});
 
   /** @type {[string, () => void][]} */

@@ -46,7 +46,8 @@ export function fieldRow(spec, controlId) {
   }
   label.append(h("code", "rwp-name", spec.name));
   const slot = h("div", "rwp-control");
-  const hint = h("div", "rwp-hint", spec.description);
+  const hint = h("div", "rwp-hint");
+  hint.append(...linkify(spec.description));
   hint.id = `${controlId}-hint`;
   const error = h("div", "rwp-error");
   error.id = `${controlId}-error`;
@@ -63,6 +64,30 @@ export function fieldRow(spec, controlId) {
     }
   };
   return { root, slot, flag };
+}
+
+/**
+ * Descriptions often carry Markdown links (`[text](https://…)`) or bare URLs: make them links, as text nodes
+ * and anchors only (never HTML from the schema).
+ * @param {string} text
+ * @returns {(string | HTMLAnchorElement)[]}
+ */
+export function linkify(text) {
+  /** @type {(string | HTMLAnchorElement)[]} */
+  const parts = [];
+  const pattern = /\[([^\]]+)\]\((https?:\/\/[^)\s]+)\)|(https?:\/\/[^\s)]+)/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    parts.push(text.slice(last, match.index));
+    const link = h("a", "rwp-link", match[1] ?? match[3]);
+    link.href = match[2] ?? match[3];
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    parts.push(link);
+    last = (match.index ?? 0) + match[0].length;
+  }
+  parts.push(text.slice(last));
+  return parts.filter((part) => part !== "");
 }
 
 let counter = 0;

@@ -39,6 +39,7 @@ export const STYLE = `
 .rwp-name { margin-left: auto; font-weight: 400; color: var(--rwp-muted); font-size: 0.9em;
   font-family: var(--jp-code-font-family, monospace); }
 .rwp-hint { color: var(--rwp-muted); font-size: 0.92em; line-height: 1.35; }
+.rwp-link { color: var(--rwp-accent); }
 .rwp-error { color: var(--rwp-error); font-size: 0.92em; min-height: 0; }
 .rwp-error:empty { display: none; }
 .rwp-control { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
@@ -56,8 +57,9 @@ export const STYLE = `
   outline: 2px solid var(--rwp-accent); outline-offset: 1px;
 }
 .rwp-invalid input, .rwp-invalid select, .rwp-invalid textarea, .rwp-invalid .rwp-drop { border-color: var(--rwp-error); }
-.rwp-kind-slider .rwp-range { flex: 1 1 60%; accent-color: var(--rwp-accent); min-width: 120px; }
-.rwp-kind-slider .rwp-number { flex: 0 0 96px; width: 96px; }
+.rwp .rwp-kind-slider .rwp-range { flex: 1 1 0; accent-color: var(--rwp-accent); min-width: 120px; margin: 0; }
+.rwp .rwp-kind-slider input.rwp-number { flex: 0 0 96px; width: 96px; }
+.rwp-kind-slider .rwp-control { flex-wrap: nowrap; }
 .rwp-range-unset { opacity: 0.45; }
 .rwp-toggle { appearance: none; width: 34px; height: 18px; border-radius: 9px; background: var(--rwp-raised);
   border: 1px solid var(--rwp-border); position: relative; cursor: pointer; margin: 0; flex: 0 0 auto; }
@@ -98,8 +100,12 @@ export const STYLE = `
   background: var(--rwp-error); color: var(--jp-ui-inverse-font-color0, #fff); }
 .rwp-status[data-status=starting], .rwp-status[data-status=processing], .rwp-status[data-status=uploading],
 .rwp-status[data-status=canceling] { background: var(--rwp-accent); color: var(--jp-ui-inverse-font-color0, #fff); }
+.rwp-empty { color: var(--rwp-muted); border: 1px dashed var(--rwp-border-soft); border-radius: var(--rwp-radius);
+  padding: 28px 12px; text-align: center; }
 .rwp-message { color: var(--rwp-fg); white-space: pre-wrap; }
-.rwp[data-status=failed] .rwp-message, .rwp[data-status=invalid] .rwp-message { color: var(--rwp-error); }
+.rwp[data-status=failed] .rwp-message, .rwp[data-status=invalid] .rwp-empty { color: var(--rwp-muted); border: 1px dashed var(--rwp-border-soft); border-radius: var(--rwp-radius);
+  padding: 28px 12px; text-align: center; }
+.rwp-message { color: var(--rwp-error); }
 .rwp-progress { width: 100%; height: 6px; accent-color: var(--rwp-accent); }
 .rwp-logs, .rwp-stream, .rwp-out-text, .rwp-out-json { margin: 0; padding: 8px 10px; border-radius: var(--rwp-radius);
   background: var(--jp-cell-editor-background, var(--rwp-panel)); border: 1px solid var(--rwp-border-soft);

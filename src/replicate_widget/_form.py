@@ -114,8 +114,8 @@ def field_spec(field: InputField, schema: ModelSchema) -> FieldSpec:
     kind = field_kind(field, item_type)
     return FieldSpec(
         name=field.name,
-        label=field.title,
-        description=field.description,
+        label=_label(field),
+        description=_hint(field),
         kind=kind,
         value_type=field.type,
         required=field.required,
@@ -128,6 +128,23 @@ def field_spec(field: InputField, schema: ModelSchema) -> FieldSpec:
         accept=_accept(field) if kind in ("file", "files") else "",
         item_type=item_type,
     )
+
+
+def _label(field: InputField) -> str:
+    """The schema's title, unless it is just the raw name (older Cog enums take the enum class's name)."""
+    if field.title and field.title != field.name:
+        return field.title
+    return field.name.replace("_", " ").strip().capitalize() or field.name
+
+
+def _hint(field: InputField) -> str:
+    """The description, unless it only repeats the field's name (it adds nothing under the label)."""
+    repeats = field.description.strip().lower() in (
+        field.name.lower(),
+        field.title.lower(),
+        "an enumeration.",
+    )
+    return "" if repeats else field.description
 
 
 def _item_type(field: InputField, schema: ModelSchema) -> str:
