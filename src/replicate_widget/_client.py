@@ -217,15 +217,31 @@ class Client:
 
         return self.drive(cancel_flow(self, prediction_id))
 
-    def run(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
+    def run(
+        self,
+        model: str,
+        input: dict[str, Any] | None = None,
+        *,
+        abort: threading.Event | None = None,
+        **options: Any,
+    ) -> Any:
+        """Run and return the output. ``abort`` (set from another thread, e.g. a Stop button) cancels the
+        remote prediction and raises KeyboardInterrupt here, as Ctrl-C does."""
         from ._run import run_flow
 
-        return self.drive(run_flow(self, model, input, **options))
+        return self.drive(run_flow(self, model, input, **options), abort)
 
-    def predict(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
+    def predict(
+        self,
+        model: str,
+        input: dict[str, Any] | None = None,
+        *,
+        abort: threading.Event | None = None,
+        **options: Any,
+    ) -> Any:
         from ._run import predict_flow
 
-        return self.drive(predict_flow(self, model, input, **options))
+        return self.drive(predict_flow(self, model, input, **options), abort)
 
     async def async_run(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
         from ._run import run_flow

@@ -117,7 +117,8 @@ def prepare_flow(
     uploaded: list[LocalFile],
 ) -> Flow:
     """Check everything checkable before any request, resolve the model, then upload and encode files."""
-    values = gather(dict(input or {}))
+    # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
+    values = gather({k: v for k, v in (input or {}).items() if v is not None})
     plan(local_files(values), strategy)  # refuses too-large files before the model lookup
     ModelRef.parse(model)
     target: Target = yield from resolve_flow(client, model)

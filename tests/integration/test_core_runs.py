@@ -285,3 +285,14 @@ def test_cli_run_saves_files(server, monkeypatch, tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "hello"
     assert cli.main(["run", "demo/slow-echo", "-i", "seconds=-1"]) == 1
     assert "'text' is required" in capsys.readouterr().err
+
+
+def test_abort_event_from_another_thread_cancels(server, client):
+    abort = threading.Event()
+    threading.Timer(1.0, abort.set).start()
+    with pytest.raises(KeyboardInterrupt):
+        client.run("demo/slow-echo", {"text": "stop me", "seconds": 30, "fail": None}, abort=abort)
+    (create,) = requests(server, "POST", "/predictions")
+    assert final_status(client, create["prediction_id"]) == "canceled"
+    stored = client.drive(_get(client, create["prediction_id"]))
+    assert stored.input == {"text": "stop me", "seconds": 30}  # None means "leave it out"
