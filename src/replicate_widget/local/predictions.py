@@ -36,6 +36,7 @@ class Prediction:
     completed_at: datetime | None = None
     deadline: datetime | None = None
     cancel_requested: bool = False
+    worker_crashed: bool = False
     finished: asyncio.Event = field(default_factory=asyncio.Event)
     # Set and replaced on every change, so SSE streams and waits wake up.
     changed: asyncio.Event = field(default_factory=asyncio.Event)
@@ -92,6 +93,7 @@ class Prediction:
                 self.output = payload["output"]
             error = payload.get("error")
             if status == "failed" and error == "Worker crashed":  # coglet's words when its Python child died
+                self.worker_crashed = True
                 error = (
                     f"The model's worker process ({self.spec.ref}) crashed while running this prediction. "
                     "The local server restarts it for the next prediction; run this one again."
@@ -185,6 +187,9 @@ class Predictions:
         prediction = self._by_id.get(str(payload.get("id")))
         if prediction is not None:
             prediction.apply_cog(payload)
+            if prediction.worker_crashed:
+                # Before anyone learns of the failure: the next prediction must not reach the broken worker.
+                self.workers.worker(prediction.spec).mark_broken()
 
     @staticmethod
     async def wait(prediction: Prediction, seconds: float) -> None:

@@ -51,6 +51,7 @@ class CogProcess:
         self.port = _free_port()
         self.proc: asyncio.subprocess.Process | None = None
         self.exited = asyncio.Event()
+        self.broken = False  # coglet lost its Python child: alive, but fails everything from now on
         self.log_path = workdir / "cog.log"
         self._client = httpx.AsyncClient(
             base_url=f"http://127.0.0.1:{self.port}", trust_env=False, timeout=30
@@ -191,7 +192,7 @@ class ModelWorker:
 
     async def _ensure_process(self) -> CogProcess:
         async with self._start_lock:
-            if self.process is None or self.process.exited.is_set():
+            if self.process is None or self.process.exited.is_set() or self.process.broken:
                 if self.process is not None:
                     await self.process.stop()
                 workdir = Path(tempfile.mkdtemp(prefix=f"{self.spec.name}-", dir=self.pool.root))
@@ -218,7 +219,7 @@ class ModelWorker:
             exited.cancel()
             finished.cancel()
             if prediction.status == "failed" and not await process.healthy():
-                await process.stop()  # the next prediction starts a fresh one
+                process.broken = True  # the next prediction starts a fresh one
             if not prediction.terminal:
                 code = process.proc.returncode if process.proc else None
                 prediction.fail(
@@ -233,6 +234,10 @@ class ModelWorker:
         finally:
             self.running.pop(prediction.id, None)
             self._slots.release()
+
+    def mark_broken(self) -> None:
+        if self.process is not None:
+            self.process.broken = True
 
     async def cancel(self, prediction: Prediction) -> None:
         if self.process is not None and prediction.id in self.running:
