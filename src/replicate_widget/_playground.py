@@ -212,10 +212,20 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
             threading.Thread(target=self._send_cancel, args=(self._prediction_id,), daemon=True).start()
 
     def _send_cancel(self, prediction_id: str) -> None:
-        try:
-            self._client.cancel(prediction_id)
-        except ReplicateWidgetError as exc:
-            self.message = f"Cancel failed: {exc}"
+        # Asked again while the run goes on: a cancel that reaches a prediction still queued ("starting") can
+        # be overtaken by its start, and cancelling twice is harmless.
+        worker = self._worker
+        for _attempt in range(5):
+            try:
+                self._client.cancel(prediction_id)
+            except ReplicateWidgetError as exc:
+                self.message = f"Cancel failed: {exc}"
+                return
+            if worker is None:
+                return
+            worker.join(3.0)
+            if not worker.is_alive() or self._prediction_id != prediction_id:
+                return
 
     def _on_event(self, run: PlaygroundRun, event: RunEvent) -> None:
         """Progress from the client (on the worker thread): mirror it into traits."""
@@ -223,7 +233,7 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         if prediction is not None and not self._prediction_id:
             self._prediction_id = run.prediction_id = prediction.id
             if self._cancel.is_set():  # Cancel was pressed before the prediction existed
-                self._send_cancel(prediction.id)
+                threading.Thread(target=self._send_cancel, args=(prediction.id,), daemon=True).start()
         with self.hold_sync():
             if event.kind == "upload":
                 self.status = "uploading"

@@ -93,6 +93,7 @@ def test_invalid_value_is_flagged_at_the_field_before_any_request(notebook, serv
     assert error.inner_text().startswith("Must be at most")
     root.locator(".rwp-run-button").click()
     assert root.locator("[data-field=seconds].rwp-invalid").count() == 1
+    nb.screenshot("playground-invalid-light", root)
     nb.page.wait_for_timeout(500)
     assert not [e for e in server.log.entries if e["method"] == "POST"]
 
@@ -130,6 +131,7 @@ def test_streamed_text_appears_as_it_comes(notebook):
         })"""
     )
     partial = root.locator(".rwp-stream").inner_text()
+    nb.screenshot("playground-story-streaming", root)
     badge(root, "succeeded")
     final = nb.execute_json("pg.output")
     assert final.startswith(partial.strip()[:20])
