@@ -1,0 +1,223 @@
+"""The local server's surface: auth, account, models, faults, controls, loopback only, clean stop, CLI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+import httpx
+import psutil
+import pytest
+from _server_helpers import api, png_bytes, upload, wait_until
+
+from replicate_widget.local import demo_models, serve
+
+DEMOS = {"demo/grayscale", "demo/file-info", "demo/contact-sheet", "demo/slow-echo", "demo/story"}
+
+
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong", "Bearer", "Basic abc", "local_token_without_scheme"]
+)
+def test_bad_or_missing_token_is_401_problem(server, authorization):
+    headers = {"Authorization": authorization} if authorization else {}
+    with httpx.Client(base_url=server.base_url, trust_env=False) as plain:
+        for method, path in [("GET", "/v1/account"), ("GET", "/v1/models"), ("POST", "/v1/files"),
+                             ("GET", "/v1/predictions/x"), ("GET", "/_local/log")]:  # fmt: skip
+            response = plain.request(method, path, headers=headers)
+            assert response.status_code == 401, path
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.json() == {
+                "title": "Unauthenticated",
+                "detail": "You did not pass a valid authentication token",
+                "status": 401,
+            }
+    logged = server.log.entries
+    assert {e["status"] for e in logged} == {401}
+    assert {e["headers"]["authorization"] for e in logged} == {"present" if authorization else "absent"}
+
+
+def test_token_scheme_and_account(server):
+    assert server.token.startswith("local_")
+    with httpx.Client(base_url=server.base_url, trust_env=False) as plain:
+        account = plain.get("/v1/account", headers={"Authorization": f"Token {server.token}"})
+    assert account.status_code == 200
+    assert account.json()["type"] == "user"
+    assert account.json()["username"] == "local"
+    assert server.token not in repr(server)
+
+
+def test_models_versions_and_schemas(server):
+    with api(server) as client:
+        listed = client.get("/v1/models").json()
+        assert {f"{m['owner']}/{m['name']}" for m in listed["results"]} == DEMOS
+        for model in listed["results"]:
+            assert model["is_official"] is True
+            version = model["latest_version"]
+            assert len(version["id"]) == 64
+            schema = version["openapi_schema"]["components"]["schemas"]
+            assert schema["Input"]["type"] == "object"
+            orders = [p["x-order"] for p in schema["Input"]["properties"].values()]
+            assert orders == sorted(orders)
+            path = f"/v1/models/{model['owner']}/{model['name']}"
+            assert client.get(path).json()["latest_version"]["id"] == version["id"]
+            assert client.get(f"{path}/versions").json()["results"] == [version]
+            assert client.get(f"{path}/versions/{version['id']}").json() == version
+            assert client.get(f"{path}/versions/{'f' * 64}").status_code == 404
+        story = client.get("/v1/models/demo/story").json()["latest_version"]["openapi_schema"]
+        assert story["paths"]["/predictions"]["post"]["x-cog-streaming"] is True
+        assert story["components"]["schemas"]["Output"]["x-cog-array-display"] == "concatenate"
+        image = client.get("/v1/models/demo/grayscale").json()["latest_version"]["openapi_schema"]
+        assert image["components"]["schemas"]["Input"]["properties"]["image"]["format"] == "uri"
+
+
+def test_version_ids_are_stable_across_restarts(server):
+    assert {s.ref: s.version_id for s in demo_models()} == {s.ref: s.version_id for s in server.models}
+
+
+def test_unknown_route_and_method_are_problems(server):
+    with api(server) as client:
+        unknown = client.get("/v1/nothing-here")
+        assert unknown.status_code == 404
+        assert unknown.headers["content-type"] == "application/problem+json"
+        wrong = client.put("/v1/files")
+        assert wrong.status_code == 405
+        assert wrong.headers["content-type"] == "application/problem+json"
+
+
+def test_fault_fail_and_rate_limit(server):
+    server.faults.fail("POST /v1/files", status=503, times=2)
+    server.faults.rate_limit("GET /v1/account", times=1, retry_after=2)
+    with api(server) as client:
+        for _ in range(2):
+            failed = client.post("/v1/files", files={"content": ("a.txt", b"abc", "text/plain")})
+            assert failed.status_code == 503
+            assert failed.headers["content-type"] == "application/problem+json"
+            assert failed.json()["title"] == "Service Unavailable"
+        assert upload(client, b"abc", "a.txt", "text/plain")["size"] == 3
+        limited = client.get("/v1/account")
+        assert limited.status_code == 429
+        assert limited.headers["retry-after"] == "2"
+        assert "throttled" in limited.json()["detail"]
+        assert client.get("/v1/account").status_code == 200
+    assert [e["status"] for e in server.log.entries] == [503, 503, 201, 429, 200]
+
+
+def test_fault_drop_and_delay(server):
+    server.faults.drop("GET /v1/models", times=1)
+    server.faults.delay("GET /v1/account", seconds=0.2, times=1)
+    with api(server) as client:
+        with pytest.raises(httpx.TransportError):
+            client.get("/v1/models")
+        assert client.get("/v1/models").status_code == 200
+        assert client.get("/v1/account").status_code == 200  # held a moment, then served
+    assert [e["status"] for e in server.log.entries] == ["dropped", 200, 200]
+    assert server.faults.armed == []
+
+
+def test_faults_match_route_prefix_and_method(server):
+    server.faults.fail("POST /v1/models/demo/grayscale", status=500)
+    with api(server) as client:
+        assert client.get("/v1/models/demo/grayscale").status_code == 200  # other method
+        response = client.post("/v1/models/demo/grayscale/predictions", json={"input": {}})
+        assert response.status_code == 500
+    with pytest.raises(ValueError, match="must start with"):
+        server.faults.fail("POST v1/files")
+
+
+def test_controls_over_http(server):
+    with api(server) as client:
+        client.get("/v1/account")
+        log = client.get("/_local/log").json()["entries"]
+        assert [(e["method"], e["path"], e["status"]) for e in log] == [("GET", "/v1/account", 200)]
+        armed = client.post(
+            "/_local/faults", json={"kind": "rate_limit", "route": "GET /v1/account", "retry_after": 3}
+        )
+        assert armed.status_code == 201
+        assert client.get("/v1/account").headers["retry-after"] == "3"
+        client.post(
+            "/_local/faults", json={"kind": "fail", "route": "GET /v1/account", "status": 502, "times": 5}
+        )
+        assert client.delete("/_local/faults").status_code == 204
+        assert client.get("/v1/account").status_code == 200
+        bad = client.post("/_local/faults", json={"kind": "explode", "route": "GET /v1/account"})
+        assert bad.status_code == 422
+        assert client.delete("/_local/log").status_code == 204
+        assert client.get("/_local/log").json()["entries"] == []
+        workers = client.get("/_local/workers").json()["workers"]
+        assert all({"model", "pid", "running", "queued"} <= w.keys() for w in workers)
+
+
+def _listening(pids: set[int]) -> list[tuple[int, str]]:
+    return [
+        (c.pid, c.laddr.ip)
+        for c in psutil.net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.pid in pids
+    ]
+
+
+def test_only_loopback_and_no_process_left_after_stop():
+    me = psutil.Process()
+    before = {p.pid for p in me.children(recursive=True)}
+    with serve() as srv, api(srv) as client:
+        data = png_bytes()
+        for model in ("grayscale", "file-info"):
+            field = "image" if model == "grayscale" else "file"
+            url = upload(client, data, "x.png", "image/png")["urls"]["get"]
+            done = client.post(
+                f"/v1/models/demo/{model}/predictions",
+                json={"input": {field: url}},
+                headers={"Prefer": "wait"},
+            )
+            assert done.json()["status"] == "succeeded"
+        started = {p.pid for p in me.children(recursive=True)} - before
+        assert len(started) >= 2  # two Cog servers (and their Python workers)
+        sockets = _listening({me.pid, *started})
+        assert sockets, "expected listening sockets"
+        assert {ip for _, ip in sockets} == {"127.0.0.1"}
+    assert not srv.running
+    left = {p.pid for p in me.children(recursive=True)} - before
+    assert left == set()
+    for pid in started:
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_cli_serve_prints_exports_and_stops_on_ctrl_c():
+    process = subprocess.Popen(
+        [sys.executable, "-m", "replicate_widget.cli", "serve", "--token", "local_cli_test"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        lines: dict[str, str] = {}
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                lines[name] = value
+            if len(lines) == 2:
+                break
+        assert lines["REPLICATE_API_TOKEN"] == "local_cli_test"
+        base_url = lines["REPLICATE_BASE_URL"]
+        assert base_url.startswith("http://127.0.0.1:")
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": "Bearer local_cli_test"}, trust_env=False
+        ) as c:
+            assert c.get("/v1/account").status_code == 200
+            echo = c.post(
+                "/v1/models/demo/slow-echo/predictions",
+                json={"input": {"text": "x", "seconds": 0}},
+                headers={"Prefer": "wait"},
+            )
+            assert echo.json()["output"] == "x"
+        children = psutil.Process(process.pid).children(recursive=True)
+        assert children
+        os.kill(process.pid, signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children))
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
