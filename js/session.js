@@ -10,7 +10,7 @@ import { refuseReason, sendFile } from "./transfer.js";
  * @typedef {{
  *   id: string, name: string, size: number, type: string, file: File | null, url: string,
  *   phase: "queued" | "sending" | "sent" | "failed", acked: number, error: string, preview: string,
- *   abort: AbortController
+ *   abort: AbortController, seen: boolean
  * }} LocalEntry
  * @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry
  * @typedef {{chunkSize: () => number, window: () => number, multiple: () => boolean, entries: () => Entry[]}} Config
@@ -65,7 +65,7 @@ export class FileSession {
       const type = file.type || "application/octet-stream";
       const preview = /^(image|audio|video)\//.test(type) ? URL.createObjectURL(file) : "";
       /** @type {LocalEntry} */
-      const entry = { id, name: file.name, size: file.size, type, file, url: "", phase: "queued", acked: 0, error: "", preview, abort: new AbortController() };
+      const entry = { id, name: file.name, size: file.size, type, file, url: "", phase: "queued", acked: 0, error: "", preview, abort: new AbortController(), seen: false };
       this.local.set(id, entry);
       this.queue = this.queue.then(() => this.send(entry));
     }
@@ -105,7 +105,7 @@ export class FileSession {
     const id = this.newId();
     const name = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
     /** @type {LocalEntry} */
-    const entry = { id, name, size: 0, type: "url", file: null, url, phase: "sending", acked: 0, error: "", preview: "", abort: new AbortController() };
+    const entry = { id, name, size: 0, type: "url", file: null, url, phase: "sending", acked: 0, error: "", preview: "", abort: new AbortController(), seen: false };
     this.local.set(id, entry);
     this.changed();
     this.channel.request({ kind: KIND.URL, id, url }).then(
@@ -128,6 +128,20 @@ export class FileSession {
       this.removed.delete(id);
       this.changed();
     });
+  }
+
+  /** The kernel published its entries: forget local ones it had and dropped (Python called remove/clear). */
+  syncEntries() {
+    const published = new Set(this.config.entries().map((e) => e.id));
+    for (const entry of [...this.local.values()]) {
+      if (published.has(entry.id)) entry.seen = true;
+      else if (entry.seen) {
+        entry.abort.abort();
+        if (entry.preview) URL.revokeObjectURL(entry.preview);
+        this.local.delete(entry.id);
+      }
+    }
+    this.changed();
   }
 
   /** The kernel may have restarted: a fresh kernel never answers, so transfers in flight are lost. */

@@ -41,6 +41,7 @@ function initialize({ model }) {
   const session = sessionFor(model);
   // JupyterLab flags a model's comm as not live when the kernel restarts: transfers in flight are lost.
   /** @type {any} */ (model).on("comm_live_update", () => session.checkKernel());
+  model.on("change:entries", () => session.syncEntries());
   return () => {
     session.dispose();
     sessions.delete(model.get("_uid"));
