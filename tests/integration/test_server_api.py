@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +13,7 @@ import psutil
 import pytest
 from _server_helpers import api, png_bytes, upload, wait_until
 
-from replicate_widget.local import demo_models, serve
+from replicate_widget.local import demo_models, parse_model_arg, serve
 
 DEMOS = {"demo/grayscale", "demo/file-info", "demo/contact-sheet", "demo/slow-echo", "demo/story"}
 
@@ -157,22 +158,74 @@ def _listening(pids: set[int]) -> list[tuple[int, str]]:
     ]
 
 
-def test_only_loopback_and_no_process_left_after_stop():
+SHOUT = """
+from cog import BaseRunner, Input
+
+
+class Predictor(BaseRunner):
+    def run(self, text: str = Input(description="what to shout")) -> str:
+        return text.upper()
+"""
+SHOUT_SCHEMA = {
+    "openapi": "3.0.2",
+    "info": {"title": "Cog", "version": "0.1.0"},
+    "paths": {},
+    "components": {
+        "schemas": {
+            "Input": {"type": "object", "title": "Input", "required": ["text"],
+                      "properties": {"text": {"type": "string", "title": "Text", "x-order": 0}}},
+            "Output": {"type": "string", "title": "Output"},
+        }
+    },
+}  # fmt: skip
+
+
+@pytest.fixture
+def own_models(tmp_path):
+    with_schema = tmp_path / "shout"
+    (with_schema / ".cog").mkdir(parents=True)
+    (with_schema / "predict.py").write_text(SHOUT)
+    (with_schema / ".cog" / "openapi_schema.json").write_text(json.dumps(SHOUT_SCHEMA))
+    without_schema = tmp_path / "loose"
+    without_schema.mkdir()
+    (without_schema / "predict.py").write_text(SHOUT.replace("Predictor", "Runner"))
+    return [
+        f"me/shout={with_schema / 'predict.py'}:Predictor",
+        f"me/loose={without_schema / 'predict.py'}:Runner",
+    ]
+
+
+def test_own_models_loopback_only_and_no_process_left_after_stop(own_models):
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}
-    with serve() as srv, api(srv) as client:
-        data = png_bytes()
-        for model in ("grayscale", "file-info"):
-            field = "image" if model == "grayscale" else "file"
-            url = upload(client, data, "x.png", "image/png")["urls"]["get"]
-            done = client.post(
-                f"/v1/models/demo/{model}/predictions",
-                json={"input": {field: url}},
-                headers={"Prefer": "wait"},
-            )
-            assert done.json()["status"] == "succeeded"
+    with serve(models=own_models) as srv, api(srv) as client:
+        url = upload(client, png_bytes(), "x.png", "image/png")["urls"]["get"]
+        gray = client.post(
+            "/v1/models/demo/grayscale/predictions",
+            json={"input": {"image": url}},
+            headers={"Prefer": "wait"},
+        )
+        assert gray.json()["status"] == "succeeded"
+        shout = client.post(
+            "/v1/models/me/shout/predictions", json={"input": {"text": "hey"}}, headers={"Prefer": "wait"}
+        )
+        assert shout.json()["output"] == "HEY"
+        refused = client.post("/v1/models/me/shout/predictions", json={"input": {"txt": "hey"}})
+        assert {f["type"] for f in refused.json()["invalid_fields"]} == {
+            "required",
+            "additional_property_not_allowed",
+        }
+        loose_model = client.get("/v1/models/me/loose").json()
+        assert (
+            loose_model["latest_version"]["openapi_schema"]["components"]["schemas"]["Input"]["properties"]
+            == {}
+        )
+        loose = client.post(
+            "/v1/models/me/loose/predictions", json={"input": {"text": "ok"}}, headers={"Prefer": "wait"}
+        )
+        assert loose.json()["output"] == "OK"
         started = {p.pid for p in me.children(recursive=True)} - before
-        assert len(started) >= 2  # two Cog servers (and their Python workers)
+        assert len(started) >= 3  # three Cog servers (and their Python workers)
         sockets = _listening({me.pid, *started})
         assert sockets, "expected listening sockets"
         assert {ip for _, ip in sockets} == {"127.0.0.1"}
@@ -181,6 +234,13 @@ def test_only_loopback_and_no_process_left_after_stop():
     assert left == set()
     for pid in started:
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_model_argument_errors():
+    with pytest.raises(ValueError, match="owner/name="):
+        parse_model_arg("just-a-name")
+    with pytest.raises(ValueError, match="is not a file"):
+        parse_model_arg("me/x=/nonexistent/predict.py:Predictor")
 
 
 def test_cli_serve_prints_exports_and_stops_on_ctrl_c():

@@ -72,6 +72,7 @@ class CogProcess:
             filter(None, [str(self.spec.predictor.parent), env.get("PYTHONPATH")])
         )
         env["PYTHONUNBUFFERED"] = "1"
+        env.pop("REPLICATE_API_TOKEN", None)  # a model has no business with the user's token
         # Cog downloads inputs from this server: never through a proxy.
         for key in ("NO_PROXY", "no_proxy"):
             env[key] = ",".join(filter(None, ["127.0.0.1", "localhost", env.get(key)]))

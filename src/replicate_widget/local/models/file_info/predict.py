@@ -3,6 +3,7 @@
 
 import hashlib
 import mimetypes
+import re
 import wave
 import zipfile
 from typing import Any
@@ -35,7 +36,7 @@ def _detect(path: Path, head: bytes) -> tuple[str, str]:
         if head.startswith(magic):
             return mime, kind
     by_name = mimetypes.guess_type(path.name)[0]
-    if by_name:
+    if by_name and by_name != "application/octet-stream":
         return by_name, by_name.split("/")[0]
     try:
         head.decode("utf-8")
@@ -97,9 +98,11 @@ class Runner(BaseRunner):
             summary = _summary(path, kind)
         except Exception as exc:  # a broken file still gets its basic facts
             summary = {"error": f"could not read it as {kind}: {exc}"}
-        print(f"{path.name}: {mime}, {path.stat().st_size} bytes")
+        # Cog downloads an input to a temporary file named "tmp" + 8 random characters + the original name.
+        name = re.sub(r"^tmp[a-z0-9_]{8}", "", path.name) or path.name
+        print(f"{name}: {mime}, {path.stat().st_size} bytes")
         return {
-            "name": path.name,
+            "name": name,
             "size": path.stat().st_size,
             "sha256": digest.hexdigest(),
             "type": mime,

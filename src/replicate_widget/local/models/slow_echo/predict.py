@@ -16,8 +16,14 @@ _BAR_WIDTH = 10
 def _progress_line(done: int, total: int, started: float) -> str:
     filled = _BAR_WIDTH * done // total
     elapsed = time.monotonic() - started
+    remaining = elapsed / done * (total - done) if done else 0.0
     bar = "█" * filled + " " * (_BAR_WIDTH - filled)
-    return f"{100 * done // total:3d}%|{bar}| {done}/{total} [{elapsed:05.2f}s]"
+    return f"{100 * done // total:3d}%|{bar}| {done}/{total} [{_clock(elapsed)}<{_clock(remaining)}]"
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes:02d}:{rest:02d}"
 
 
 class Runner(BaseRunner):
