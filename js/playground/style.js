@@ -56,7 +56,8 @@ export const STYLE = `
 .rwp .rwp-drop:focus-visible {
   outline: 2px solid var(--rwp-accent); outline-offset: 1px;
 }
-.rwp-invalid input, .rwp-invalid select, .rwp-invalid textarea, .rwp-invalid .rwp-drop { border-color: var(--rwp-error); }
+.rwp .rwp-invalid input:not([type=range]), .rwp .rwp-invalid select, .rwp .rwp-invalid textarea, .rwp .rwp-invalid .rwp-drop {
+  border-color: var(--rwp-error); box-shadow: 0 0 0 1px var(--rwp-error); }
 .rwp .rwp-kind-slider .rwp-range { flex: 1 1 0; accent-color: var(--rwp-accent); min-width: 120px; margin: 0; }
 .rwp .rwp-kind-slider input.rwp-number { flex: 0 0 96px; width: 96px; }
 .rwp-kind-slider .rwp-control { flex-wrap: nowrap; }

@@ -242,6 +242,8 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
             elif event.kind == "status" and event.status:
                 if not (self._cancel.is_set() and event.status not in _FINAL):
                     self.status = event.status
+                run.status = event.status
+                self.runs = [r.public() for r in self._history]
                 self.message = ""
                 self.progress = -1.0
             elif event.kind == "logs":

@@ -25,7 +25,7 @@ def execute(pg: Playground, run: PlaygroundRun, values: dict[str, Any]) -> None:
     client = pg._client
     try:
         if pg._schema.is_streaming:
-            run.output = _stream(pg, values, progress)
+            run.output = _stream(pg, run, values, progress)
         else:
             prediction = client.predict(run.model, values, wait=False, progress=progress)
             run.prediction_id = prediction.id
@@ -53,7 +53,7 @@ def execute(pg: Playground, run: PlaygroundRun, values: dict[str, Any]) -> None:
         run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
 
 
-def _stream(pg: Playground, values: dict[str, Any], progress: Any) -> str:
+def _stream(pg: Playground, run: PlaygroundRun, values: dict[str, Any], progress: Any) -> str:
     """Show text as it arrives; stop (which cancels the prediction) when Cancel is pressed."""
     text: list[str] = []
     last = 0.0
@@ -62,7 +62,10 @@ def _stream(pg: Playground, values: dict[str, Any], progress: Any) -> str:
         for chunk in chunks:
             text.append(str(chunk))
             if pg.status not in ("processing", "canceling"):
-                pg.status = "processing"
+                run.status = "processing"
+                with pg.hold_sync():
+                    pg.status = "processing"
+                    pg.runs = [r.public() for r in pg._history]
             now = time.monotonic()
             if now - last >= _STREAM_REFRESH:
                 pg.stream_text = "".join(text)
