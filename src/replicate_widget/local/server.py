@@ -97,6 +97,9 @@ def serve(
     specs = _as_specs(models)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it, on a socket handed to uvicorn, every keep-alive
+    # request waited ~40 ms (Nagle meeting delayed ACKs): measured 44 ms per GET, 1.5 ms with it.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", port))
     bound_port = sock.getsockname()[1]
     state = ServerState(
