@@ -74,7 +74,8 @@ export class Channel {
       this.wire.send(p.content, undefined, p.buffers);
     } catch (err) {
       this.pending.delete(rid);
-      p.reject(new ChannelError("cut-off", `The connection to the kernel is gone (${String(err)}).`));
+      console.debug("replicate-widget: send failed", err);
+      p.reject(new ChannelError("cut-off", "the connection to the kernel is gone"));
     }
   }
 
@@ -106,7 +107,7 @@ export class Channel {
       if (p.sentAt > probeSentAt || rid === this.probe) continue;
       if (p.tries >= this.maxTries) {
         this.pending.delete(rid);
-        p.reject(new ChannelError("cut-off", "Messages to the kernel were lost several times: pick the file again."));
+        p.reject(new ChannelError("cut-off", "messages to the kernel were lost several times"));
       } else {
         this.transmit(rid, p);
       }
@@ -137,6 +138,6 @@ export class Channel {
 
   dispose() {
     this.wire.off("msg:custom", this.onMessage);
-    this.failAll("The widget was closed.");
+    this.failAll("the widget was closed");
   }
 }

@@ -94,7 +94,9 @@ export class FileSession {
       entry.phase = "failed";
       const code = /** @type {{code?: string}} */ (err).code;
       const message = err instanceof Error ? err.message : String(err);
-      entry.error = code === "cut-off" || code === "unknown-entry" ? `${LOST_HINT} (${message})` : message;
+      entry.error = code === "unknown-entry" ? `${LOST_HINT} (the kernel no longer has this file)`
+        : code === "cut-off" ? `${LOST_HINT} (${message.replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, "")})`
+        : message;
     }
     this.changed();
   }

@@ -113,6 +113,7 @@ def test_drop_paste_image_and_paste_url(notebook):
     wait_rows(nb, 2)
     dispatch(nb, "paste", text="https://example.com/photos/cat.png")
     wait_rows(nb, 3)
+    nb.screenshot("widget-drop-paste-light", nb.widget())
     got = kernel_files(nb)
     assert got[0][:3] == ["dropped.bin", len(dropped), hashlib.sha256(dropped).hexdigest()]
     assert got[1][0].startswith("pasted-")
@@ -188,7 +189,8 @@ def test_kernel_restart_mid_transfer_ends_in_a_clear_error(notebook, files):
     nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='receiving']", timeout=30_000)
     nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.restart()")
     nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='error']", timeout=30_000)
-    assert "pick again" in nb.page.locator(".rw-entry .rw-state").inner_text()
+    assert "pick again" in nb.widget().locator(".rw-entry .rw-state").inner_text()
+    nb.screenshot("widget-error-light", nb.widget())
     nb.wait_idle()
     assert nb.execute("print(1)").strip() == "1"
 
