@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import secrets
 import shutil
 import socket
@@ -62,6 +63,7 @@ class LocalServer:
 
     def stop(self) -> None:
         """Stop the server and every Cog worker it started; remove its temporary files."""
+        atexit.unregister(self.stop)
         self._server.should_exit = True
         self._thread.join(timeout=30)
         shutil.rmtree(self._state.root, ignore_errors=True)
@@ -129,4 +131,6 @@ def serve(
             shutil.rmtree(state.root, ignore_errors=True)
             raise RuntimeError("The local server did not start; see the log above for uvicorn's error.")
         time.sleep(0.01)
-    return LocalServer(state, server, thread)
+    handle = LocalServer(state, server, thread)
+    atexit.register(handle.stop)  # a notebook that never calls stop() must not leave Cog servers behind
+    return handle

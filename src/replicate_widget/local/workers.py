@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import os
 import signal
 import socket
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +29,25 @@ if TYPE_CHECKING:
 
 SETUP_TIMEOUT = 120.0
 _STOP_GRACE = 3.0
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """On Linux, a preexec hook so a Cog server dies with us even if we are killed without cleanup."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+
+    def hook() -> None:
+        prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+    return hook
+
+
+_PREEXEC = _die_with_parent()
 
 
 def _free_port() -> int:
@@ -94,6 +115,7 @@ class CogProcess:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
+                preexec_fn=_PREEXEC,  # only a prctl call, resolved before any fork
             )
         asyncio.get_running_loop().create_task(self._watch())
         await self._wait_ready()
