@@ -204,3 +204,25 @@ def test_worker_killed_mid_prediction_fails_clearly_and_server_recovers(server):
         assert after.json()["status"] == "succeeded"
         assert after.json()["output"] == "alive"
         assert json.loads(client.get("/v1/account").text)["username"] == "local"
+
+
+def test_stream_reports_a_crash_as_error_then_done(server):
+    with api(server) as client:
+        prediction = client.post(
+            "/v1/models/demo/story/predictions", json={"input": {"sentences": 30, "delay": 0.1}}
+        ).json()
+    events = []
+    with (
+        httpx.Client(trust_env=False, timeout=30) as plain,
+        connect_sse(plain, "GET", prediction["urls"]["stream"]) as source,
+    ):
+        for event in source.iter_sse():
+            events.append((event.event, event.data))
+            if event.event == "output" and len(events) == 3:
+                [worker] = [w for w in server.workers() if w["model"] == "demo/story"]
+                os.kill(worker["pid"], signal.SIGKILL)
+    kinds = [kind for kind, _ in events]
+    assert "output" in kinds
+    assert kinds[-2:] == ["error", "done"]
+    assert "demo/story" in events[-2][1]
+    assert json.loads(events[-1][1]) == {"reason": "failed"}
