@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import threading
 
-from .registry import parse_model_arg
-from .server import serve
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
@@ -22,6 +19,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    try:
+        from . import parse_model_arg, serve
+    except ModuleNotFoundError as exc:
+        print(f"error: {exc}")
+        return 1
     try:
         models = [parse_model_arg(text) for text in args.model]
     except ValueError as exc:

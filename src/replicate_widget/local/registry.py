@@ -15,7 +15,9 @@ MODELS_DIR = Path(__file__).parent / "models"
 # When versions were "pushed": fixed, so model records are the same across restarts.
 _DEMO_CREATED_AT = "2026-01-01T00:00:00.000000Z"
 
-# name -> (folder, description, how many predictions one worker runs at once)
+# name -> (folder, description, how many predictions one worker runs at once). More than one needs an
+# `async def run` AND the COG_MAX_CONCURRENCY environment variable: with coglet 0.23.1 the
+# `@cog.concurrent(max=N)` decorator alone still gave one slot (measured), so workers.py sets the variable.
 _DEMOS: dict[str, tuple[str, str, int]] = {
     "grayscale": ("grayscale", "Turn an image into grayscale.", 1),
     "file-info": ("file_info", "Describe any file: type, size, sha256 and a summary per kind.", 1),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
+import importlib.util
 import json
 import os
 import signal
@@ -100,6 +101,11 @@ class CogProcess:
         return env
 
     async def start(self) -> None:
+        if importlib.util.find_spec("cog") is None:
+            raise WorkerFailed(
+                f"{self.spec.ref}: Cog is not installed, so no model can run. Install it with "
+                "pip install 'replicate-widget[local]' (coglet has wheels for Linux x86-64 and macOS arm64)."
+            )
         if self.spec.schema is not None:
             # Cog reads the schema from .cog/ in its working directory; a per-worker directory keeps the
             # package's files untouched (and works from an installed wheel, which has no dot-dirs).
