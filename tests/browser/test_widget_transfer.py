@@ -223,3 +223,20 @@ def test_file_over_100_mib_is_refused_in_the_browser(notebook, tmp_path):
     assert "100 MiB" in notice.inner_text()
     assert nb.widget().locator(".rw-entry").count() == 0
     assert nb.execute_json("len(w.entries)") == 0
+
+
+def test_page_reload_mid_transfer_marks_the_entry_lost(notebook, files):
+    nb = notebook("reload.ipynb", [SETUP])
+    nb.widget()
+    nb.save()  # so the reloaded page has the widget's output to render again
+    pick(nb, str(files["100"]))
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='receiving']", timeout=30_000)
+    nb.page.reload()
+    nb.wait_idle()
+    nb.scope = f'[id="{nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.id")}"]'
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='error']", timeout=60_000)
+    assert "pick again" in nb.widget().locator(".rw-entry .rw-state").inner_text()
+    assert nb.execute_json("[e['state'] for e in w.entries]") == ["error"]
+    assert nb.execute_json("w.files") == []
+    out = nb.execute("try:\n    w.inputs\nexcept rw.TransferError as e:\n    print('TransferError', e)")
+    assert out.startswith("TransferError")
