@@ -89,6 +89,20 @@ def test_list_is_paginated(server):
         assert len(seen) == len(set(seen))
 
 
+def test_unicode_filename_reaches_the_model(server):
+    name = "café ☕ notes.txt"
+    with api(server) as client:
+        stored = upload(client, b"one\ntwo\n", name, "text/plain")
+        assert stored["name"] == name
+        info = client.post(
+            "/v1/models/demo/file-info/predictions",
+            json={"input": {"file": stored["urls"]["get"]}},
+            headers={"Prefer": "wait"},
+        ).json()
+    assert info["output"]["name"] == name
+    assert server.log.find("POST", "/v1/models")[0]["inputs"]["file"]["filename"] == name
+
+
 def test_content_type_is_guessed_when_missing(server):
     with api(server) as client:
         response = client.post("/v1/files", files={"content": ("notes.txt", b"hello")})

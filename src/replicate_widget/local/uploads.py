@@ -87,7 +87,9 @@ class _Collector:
 
     def _header_end(self) -> None:
         name = self._header_name.decode("latin-1").strip().lower()
-        self._headers[name] = self._header_value.decode("utf-8", "replace").strip()
+        # Kept as latin-1 (byte for byte) so parse_options_header can re-encode it; the filename's
+        # bytes are then read as UTF-8, which is what browsers and HTTP clients send.
+        self._headers[name] = self._header_value.decode("latin-1").strip()
         self._header_name.clear()
         self._header_value.clear()
 
@@ -176,7 +178,7 @@ async def receive_upload(content_type: str, receive: Receive, spool_dir: Path) -
             if chunk:
                 try:
                     parser.write(chunk)
-                except MultipartParseError as exc:
+                except (MultipartParseError, ValueError) as exc:
                     refusal = Problem(400, "Malformed multipart body", f"Could not parse the body: {exc}")
                 except Problem as exc:
                     refusal = exc
