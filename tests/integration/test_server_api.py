@@ -189,9 +189,13 @@ def own_models(tmp_path):
     without_schema = tmp_path / "loose"
     without_schema.mkdir()
     (without_schema / "predict.py").write_text(SHOUT.replace("Predictor", "Runner"))
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "predict.py").write_text("import no_such_module_here\n" + SHOUT)
     return [
         f"me/shout={with_schema / 'predict.py'}:Predictor",
         f"me/loose={without_schema / 'predict.py'}:Runner",
+        f"me/broken={broken / 'predict.py'}:Predictor",
     ]
 
 
@@ -224,6 +228,12 @@ def test_own_models_loopback_only_and_no_process_left_after_stop(own_models):
             "/v1/models/me/loose/predictions", json={"input": {"text": "ok"}}, headers={"Prefer": "wait"}
         )
         assert loose.json()["output"] == "OK"
+        broken = client.post(
+            "/v1/models/me/broken/predictions", json={"input": {"text": "x"}}, headers={"Prefer": "wait"}
+        )
+        assert broken.json()["status"] == "failed"
+        assert "me/broken: the predictor failed to start" in broken.json()["error"]
+        assert "no_such_module_here" in broken.json()["error"]
         started = {p.pid for p in me.children(recursive=True)} - before
         assert len(started) >= 3  # three Cog servers (and their Python workers)
         sockets = _listening({me.pid, *started})

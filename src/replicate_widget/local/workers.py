@@ -137,24 +137,36 @@ class CogProcess:
         deadline = loop.time() + SETUP_TIMEOUT
         while loop.time() < deadline:
             if self.exited.is_set():
-                raise WorkerFailed(f"{self.spec.ref}: the Cog server exited during setup.\n{self.log_tail()}")
+                raise WorkerFailed(f"{self.spec.ref}: the Cog server exited during setup:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError, ValueError):
                 health = (await self._client.get("/health-check", timeout=2)).json()
                 if health.get("status") in ("READY", "BUSY"):
                     return
                 if health.get("status") in ("SETUP_FAILED", "DEFUNCT"):
-                    raise WorkerFailed(f"{self.spec.ref}: setup failed.\n{self.log_tail()}")
+                    problem = "the predictor failed to start (fix it, then run again)"
+                    raise WorkerFailed(f"{self.spec.ref}: {problem}:\n{self.log_tail()}")
             await asyncio.sleep(0.05)
         raise WorkerFailed(
             f"{self.spec.ref}: Cog did not become ready in {SETUP_TIMEOUT:.0f} s.\n{self.log_tail()}"
         )
 
-    def log_tail(self, lines: int = 15) -> str:
+    def log_tail(self, lines: int = 10) -> str:
+        """What Cog said that matters: its warnings and errors, and any plain output (tracebacks)."""
         try:
             text = self.log_path.read_text(errors="replace")
         except OSError:
             return ""
-        return "\n".join(text.splitlines()[-lines:])
+        kept = []
+        for line in text.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                kept.append(line)
+                continue
+            if isinstance(record, dict) and record.get("level") in ("WARN", "ERROR"):
+                fields = record.get("fields", {})
+                kept.append(f"{record['level']}: {fields.get('error') or fields.get('message')}")
+        return "\n".join(kept[-lines:])
 
     async def submit(self, prediction_id: str, cog_input: dict[str, Any]) -> None:
         body = {"id": prediction_id, "input": cog_input, "webhook": self.webhook_url}
