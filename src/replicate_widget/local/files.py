@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import itertools
 import mimetypes
 import shutil
@@ -12,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .ids import capability, iso, new_id, utcnow
+from .ids import capability, decode_cursor, encode_cursor, iso, new_id, utcnow
 from .uploads import ParsedUpload
 
 FILE_LIFETIME = timedelta(hours=24)  # Replicate's expires_at is created_at + 24 h
@@ -88,12 +87,12 @@ class FileStore:
 
     def page(self, cursor: str | None) -> tuple[list[StoredFile], str | None]:
         """One page, newest first; the cursor is the seq to continue from (opaque to clients)."""
-        start = _decode_cursor(cursor)
+        start = decode_cursor(cursor)
         ordered = sorted(self._files.values(), key=lambda f: f.seq, reverse=True)
         if start is not None:
             ordered = [f for f in ordered if f.seq <= start]
         page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
-        return page, (_encode_cursor(rest[0].seq) if rest else None)
+        return page, (encode_cursor(rest[0].seq) if rest else None)
 
     # The model receives a download URL for an uploaded file, as on Replicate (a signed URL there).
     def download_path(self, stored: StoredFile) -> str:
@@ -112,17 +111,3 @@ def guess_content_type(filename: str | None, declared: str | None) -> str:
         return declared
     guessed = mimetypes.guess_type(filename or "")[0]
     return guessed or declared or "application/octet-stream"
-
-
-def _encode_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        return int(text.removeprefix("seq:"))
-    except ValueError:
-        return None

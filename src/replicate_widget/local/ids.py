@@ -20,6 +20,22 @@ def capability(secret: bytes, *parts: str) -> str:
     return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
 
+def encode_cursor(seq: int) -> str:
+    """An opaque page cursor: where a newest-first listing continues."""
+    return base64.urlsafe_b64encode(f"seq:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    """The sequence number in a cursor; None (start from the newest) when absent or not ours."""
+    if not cursor:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return int(text.removeprefix("seq:"))
+    except ValueError:
+        return None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .ids import capability, iso, new_id, utcnow
+from .ids import capability, decode_cursor, encode_cursor, iso, new_id, utcnow
 from .registry import ModelSpec
 from .workers import WorkerPool
 
@@ -197,20 +196,12 @@ class Predictions:
             await asyncio.wait_for(prediction.finished.wait(), seconds)
 
     def page(self, cursor: str | None) -> tuple[list[Prediction], str | None]:
-        start = None
-        if cursor:
-            try:
-                start = int(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode())
-            except ValueError:
-                start = None
+        start = decode_cursor(cursor)
         ordered = sorted(self._by_id.values(), key=lambda p: p.seq, reverse=True)
         if start is not None:
             ordered = [p for p in ordered if p.seq <= start]
         page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
-        next_cursor = (
-            base64.urlsafe_b64encode(str(rest[0].seq).encode()).decode().rstrip("=") if rest else None
-        )
-        return page, next_cursor
+        return page, (encode_cursor(rest[0].seq) if rest else None)
 
     def count(self, spec: ModelSpec) -> int:
         return sum(1 for p in self._by_id.values() if p.spec.ref == spec.ref)
