@@ -1,7 +1,7 @@
-"""`replicate-widget demo`: the local server (unless a Replicate token is set) and JupyterLab on the quickstart.
+"""`replicate-widget demo`: the local server (unless a Replicate token is set), JupyterLab on the quickstart.
 
-The notebooks are copied into a working folder first, so an installed wheel's read-only copies stay untouched and
-a user's edits survive the next `demo` (files that already exist are never overwritten).
+The notebooks are copied into a working folder first, so an installed wheel's read-only copies stay untouched
+and a user's edits survive the next `demo` (files that already exist are never overwritten).
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ QUICKSTART = "quickstart.ipynb"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--no-browser", action="store_true", help="print the address instead of opening a browser")
-    parser.add_argument("--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888)")
+    parser.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening a browser"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888)"
+    )
     parser.add_argument(
         "--dir",
         default="replicate-widget-demo",
@@ -32,7 +36,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def notebooks_source() -> Path:
-    """The demo notebooks: inside an installed wheel, or the checkout's notebooks/ in a development install."""
+    """The demo notebooks: inside an installed wheel, else the checkout's notebooks/ (development install)."""
     packaged = files("replicate_widget").joinpath("_notebooks")
     if packaged.is_dir():
         with as_file(packaged) as path:
@@ -40,7 +44,7 @@ def notebooks_source() -> Path:
     checkout = Path(__file__).resolve().parents[2] / "notebooks"
     if checkout.is_dir():
         return checkout
-    raise FileNotFoundError("The demo notebooks are missing from this installation; reinstall replicate-widget.")
+    raise FileNotFoundError("The demo notebooks are missing from this install; reinstall replicate-widget.")
 
 
 def copy_notebooks(source: Path, target: Path) -> list[Path]:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._prediction import Prediction
 
+# Advice on how to set a token, not a token.
 TOKEN_HELP = (
-    "Set REPLICATE_API_TOKEN (https://replicate.com/account/api-tokens), call rw.login(), "
+    "Set REPLICATE_API_TOKEN (https://replicate.com/account/api-tokens), call rw.login(), "  # noqa: S105
     "or start the local server with `replicate-widget serve` and use the two lines it prints."
 )
 

@@ -9,9 +9,15 @@ from collections.abc import Sequence
 
 # command -> (module, one-line help). Each module has `configure(parser)` and `main(args) -> int`.
 COMMANDS = {
-    "serve": ("replicate_widget.local._cli", "start the local Replicate-compatible server with the demo models"),
-    "demo": ("replicate_widget._demo", "start the local server and JupyterLab on the quickstart notebook"),
-    "run": ("replicate_widget._cli_run", "run a model once, like `cog predict`: -i name=value -i image=@file"),
+    "serve": (
+        "replicate_widget.local._cli",
+        "start the local Replicate-compatible server and its demo models",
+    ),
+    "demo": ("replicate_widget._demo", "start the local server and JupyterLab on the quickstart"),
+    "run": (
+        "replicate_widget._cli_run",
+        "run a model once, like `cog predict`: -i name=value -i image=@file",
+    ),
 }
 
 

@@ -24,7 +24,8 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
     monkeypatch.setenv("REPLICATE_BASE_URL", server.base_url)
     monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
     nb = nbformat.read(tmp_path / name, as_version=4)
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    resources = {"metadata": {"path": str(tmp_path)}}
+    NotebookClient(nb, timeout=180, kernel_name="python3", resources=resources).execute()
     errors = [
         out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
         if out.get("output_type") == "error"
@@ -33,5 +34,6 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
     text = nbformat.writes(nb)
     assert server.token not in text, "the API token leaked into the executed notebook"
     if name != "on-replicate.ipynb":
-        created = [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
+        entries = server.log.entries
+        created = [e for e in entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
         assert created, "the notebook ran no prediction on the local server"
