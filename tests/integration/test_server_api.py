@@ -203,6 +203,9 @@ def test_own_models_loopback_only_and_no_process_left_after_stop(own_models):
     me = psutil.Process()
     before = {p.pid for p in me.children(recursive=True)}
     with serve(models=own_models) as srv, api(srv) as client:
+        # canceled while its worker boots (nothing reached Cog yet): canceled at once
+        booting = client.post("/v1/models/me/shout/predictions", json={"input": {"text": "x"}}).json()
+        assert client.post(f"/v1/predictions/{booting['id']}/cancel").json()["status"] == "canceled"
         url = upload(client, png_bytes(), "x.png", "image/png")["urls"]["get"]
         gray = client.post(
             "/v1/models/demo/grayscale/predictions",

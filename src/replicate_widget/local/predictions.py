@@ -162,10 +162,7 @@ class Predictions:
         # Replicate: a deadline that passes before the prediction starts aborts it; while running, cancels it.
         if prediction.terminal:
             return
-        if (
-            prediction.status == "starting"
-            and prediction.id not in self.workers.worker(prediction.spec).running
-        ):
+        if not self.workers.submitted(prediction):
             prediction.abort()
         else:
             asyncio.get_running_loop().create_task(self.cancel(prediction))
@@ -177,10 +174,7 @@ class Predictions:
         if prediction.terminal:
             return
         prediction.cancel_requested = True
-        if prediction.id in self.workers.worker(prediction.spec).running:
-            await self.workers.cancel(prediction)
-        else:
-            prediction.cancel_now()
+        await self.workers.cancel(prediction)
 
     def apply_cog(self, payload: dict[str, Any]) -> None:
         prediction = self._by_id.get(str(payload.get("id")))

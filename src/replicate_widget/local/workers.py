@@ -213,7 +213,8 @@ class ModelWorker:
         self.spec = spec
         self.pool = pool
         self.queue: asyncio.Queue[Prediction] = asyncio.Queue()
-        self.running: dict[str, Prediction] = {}
+        self.running: dict[str, Prediction] = {}  # holding a slot: the worker may still be booting
+        self.submitted: set[str] = set()  # handed to Cog: from here on only Cog can cancel them
         self.process: CogProcess | None = None
         self._slots = asyncio.Semaphore(spec.concurrency)
         self._start_lock = asyncio.Lock()
@@ -251,6 +252,7 @@ class ModelWorker:
             process = await self._ensure_process()
             if prediction.terminal:
                 return
+            self.submitted.add(prediction.id)  # before the await, so a cancel meanwhile is forwarded
             await process.submit(prediction.id, prediction.cog_input)
             if prediction.cancel_requested:
                 await process.cancel(prediction.id)
@@ -274,6 +276,7 @@ class ModelWorker:
             prediction.fail(f"{self.spec.ref}: the local server could not run this prediction: {exc!r}")
         finally:
             self.running.pop(prediction.id, None)
+            self.submitted.discard(prediction.id)
             self._slots.release()
 
     def mark_broken(self) -> None:
@@ -281,8 +284,11 @@ class ModelWorker:
             self.process.broken = True
 
     async def cancel(self, prediction: Prediction) -> None:
-        if self.process is not None and prediction.id in self.running:
+        """Cancel: at once while it waits (queue, booting worker), through Cog once Cog has it."""
+        if prediction.id in self.submitted and self.process is not None:
             await self.process.cancel(prediction.id)
+        else:
+            prediction.cancel_now()
 
     async def stop(self) -> None:
         self._dispatcher.cancel()
@@ -309,6 +315,9 @@ class WorkerPool:
 
     async def cancel(self, prediction: Prediction) -> None:
         await self.worker(prediction.spec).cancel(prediction)
+
+    def submitted(self, prediction: Prediction) -> bool:
+        return prediction.id in self.worker(prediction.spec).submitted
 
     def describe(self) -> list[dict[str, Any]]:
         return [
