@@ -15,16 +15,23 @@ from typing import Any
 import pytest
 
 pytest.importorskip("playwright")
-from harness import CHROMIUM, Lab, Notebook, start_lab
+from harness import CHROMIUM, Browser, Lab, Notebook, chromium, start_lab
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def lab(local_server: Any) -> Iterator[Lab]:
+def browser() -> Iterator[Browser]:
+    """One Chromium for the whole session; each Lab gets its own context in it."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"No Chromium at {CHROMIUM} (set RW_CHROMIUM)")
-    with start_lab(local_server.base_url, local_server.token) as running:
+    with chromium() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def lab(local_server: Any, browser: Browser) -> Iterator[Lab]:
+    with start_lab(local_server.base_url, local_server.token, browser=browser) as running:
         yield running
 
 
@@ -43,3 +50,11 @@ def notebook(lab: Lab) -> Iterator[Any]:
     for nb in opened:
         nb.close()
     assert not errors, "The widget logged errors to the console:\n" + "\n".join(errors)
+
+
+@pytest.fixture(scope="session")
+def notebook7(local_server: Any, browser: Browser) -> Iterator[Lab]:
+    """Jupyter Notebook 7 (same cells and output DOM as JupyterLab, its own shell), started on first use."""
+    pytest.importorskip("notebook")
+    with start_lab(local_server.base_url, local_server.token, app="notebook", browser=browser) as running:
+        yield running

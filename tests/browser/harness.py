@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import BrowserContext, Locator, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -40,6 +40,11 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+LAB_ARGS = [
+    "--LabApp.news_url=",
+    "--LabApp.extension_manager=readonly",
+    "--LabApp.expose_app_in_browser=True",
 ]
 # Console messages JupyterLab prints on an offline machine: not the widget's business.
 NOISE = re.compile(
@@ -73,10 +78,13 @@ def _write_settings(settings: Path) -> None:
 
 
 class Lab:
-    """A JupyterLab server plus one browser context."""
+    """A JupyterLab (or Notebook 7: ``app="notebook"``) server plus one browser context."""
 
-    def __init__(self, base_url: str, token: str, root: Path, context: BrowserContext) -> None:
+    def __init__(
+        self, base_url: str, token: str, root: Path, context: BrowserContext, app: str = "lab"
+    ) -> None:
         self.base_url, self.token, self.root, self.context = base_url, token, root, context
+        self.app = app
 
     def notebook(self, name: str, cells: list[str], *, run: bool = True) -> Notebook:
         """Write ``name`` with ``cells``, open it, wait for its kernel, and (by default) run every cell."""
@@ -101,7 +109,8 @@ class Lab:
         page = self.context.new_page()
         notebook = Notebook(self, page, path)
         # ?reset: start from an empty workspace, not the tabs an earlier test left open.
-        page.goto(f"{self.base_url}/lab/tree/{name}?reset&token={self.token}")
+        where = f"lab/tree/{name}?reset&" if self.app == "lab" else f"notebooks/{name}?"
+        page.goto(f"{self.base_url}/{where}token={self.token}")
         notebook.wait_idle(timeout=60)
         panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
         notebook.scope = f'[id="{panel_id}"]'
@@ -139,6 +148,14 @@ class Notebook:
         while time.monotonic() < deadline:
             if dialog.count():  # "Select Kernel", should autoStartDefaultKernel not apply
                 dialog.first.click()
+            if self.lab.app == "notebook":  # no status bar: ask the kernel connection itself
+                ready = self.page.evaluate(
+                    """() => {
+                        const k = window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel;
+                        return !!k && k.connectionStatus === 'connected' && k.status === 'idle'; }"""
+                )
+                if ready:
+                    return
             texts = self.page.locator(".jp-StatusBar-TextItem").all_text_contents()
             if any(t.strip().endswith("| Idle") for t in texts):
                 return
@@ -240,8 +257,25 @@ class Notebook:
 
 
 @contextmanager
-def start_lab(api_base_url: str, api_token: str, extra_args: list[str] | None = None) -> Iterator[Lab]:
-    """JupyterLab on 127.0.0.1 (isolated dirs) whose kernels use the given API, and one Chromium."""
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser), with the flags that work here."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def start_lab(
+    api_base_url: str,
+    api_token: str,
+    extra_args: list[str] | None = None,
+    app: str = "lab",
+    browser: Browser | None = None,
+) -> Iterator[Lab]:
+    """JupyterLab (or Notebook 7) on 127.0.0.1, isolated dirs, kernels using the given API; one Chromium."""
     tmp = Path(tempfile.mkdtemp(prefix="rw-lab-"))
     root = tmp / "root"
     root.mkdir()
@@ -264,10 +298,11 @@ def start_lab(api_base_url: str, api_token: str, extra_args: list[str] | None = 
     log = (tmp / "lab.log").open("w")
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab", "--no-browser", f"--IdentityProvider.token={token}",
-            f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-            "--LabApp.news_url=", "--ServerApp.allow_remote_access=False", "--allow-root",
-            "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
+            sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook", "--no-browser",
+            f"--IdentityProvider.token={token}", f"--port={port}", "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+            "--ServerApp.allow_remote_access=False", "--allow-root",
+            *(LAB_ARGS if app == "lab" else ["--JupyterNotebookApp.expose_app_in_browser=True"]),
             *(extra_args or []),
         ],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -285,17 +320,13 @@ def start_lab(api_base_url: str, api_token: str, extra_args: list[str] | None = 
                         f"JupyterLab did not start:\n{(tmp / 'lab.log').read_text()}"
                     ) from None
                 time.sleep(0.2)
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(tmp / "chromium"),
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 900},
-            )
+        with contextlib.ExitStack() as stack:
+            if browser is None:  # a browser of our own (benchmarks); tests share one per session
+                browser = stack.enter_context(chromium())
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
             try:
-                yield Lab(base_url, token, root, context)
+                yield Lab(base_url, token, root, context, app)
             finally:
                 context.close()
     finally:

@@ -198,7 +198,10 @@ def test_kernel_restart_mid_transfer_ends_in_a_clear_error(notebook, files):
 def test_keyboard_reaches_the_drop_zone_and_notebook_shortcuts_stay_out(notebook, files):
     nb = notebook("keys.ipynb", [SETUP])
     zone = nb.widget().locator(".rw-zone")
+    # JupyterLab moves focus to the active cell once "run all" settles: wait for that before taking focus.
+    nb.page.wait_for_timeout(500)
     zone.focus()
+    assert zone.evaluate("(el) => document.activeElement === el")
     cells_before = nb.page.locator(".jp-Cell").count()
     nb.page.keyboard.press("b")  # "insert cell below" in command mode, unless the widget suppresses it
     assert nb.page.locator(".jp-Cell").count() == cells_before
