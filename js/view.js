@@ -33,8 +33,9 @@ export function stateText(e) {
   // The kernel is busy running a cell: say so, and that nothing needs doing.
   if (e.waiting) return `${LABEL[STATE.WAITING]}${e.progress > 0 ? ` · ${pct(e.progress)}` : ""} · continues by itself`;
   if (e.state === STATE.RECEIVING || e.state === STATE.UPLOADING) return `${LABEL[e.state]} ${pct(e.progress)}`;
-  if (e.url) return "hosted file";
-  return LABEL[e.state] ?? e.state;
+  const label = e.url ? "hosted file" : LABEL[e.state] ?? e.state;
+  // A file that arrived but whose background upload failed is still usable: the run uploads it again.
+  return e.error ? `${label} · ${e.error}` : label;
 }
 
 /** @param {number} f */

@@ -1,0 +1,107 @@
+"""FileInput.run / run_batch against the local server, with files fed through the widget's own protocol
+(no browser): entries map to the schema's file inputs, eager uploads are reused, status lands in traits."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+import pytest
+from PIL import Image
+
+import replicate_widget as rw
+
+
+def feed(widget, entry_id: str, name: str, data: bytes, type: str = "application/octet-stream") -> None:
+    """Send one file the way the front end does: begin, then 1 MiB chunks, each answered."""
+    replies = []
+    widget.send = lambda content, buffers=None: replies.append(content)
+    rid = iter(range(1, 10_000))
+    widget._on_msg(widget, {"kind": "begin", "rid": next(rid), "session": "s", "id": entry_id,
+                            "name": name, "size": len(data), "type": type}, None)  # fmt: skip
+    for offset in range(0, len(data), 1 << 20):
+        msg = {"kind": "chunk", "rid": next(rid), "session": "s", "id": entry_id, "offset": offset}
+        widget._on_msg(widget, msg, [memoryview(data[offset : offset + (1 << 20)])])
+    assert all(r["ok"] for r in replies), replies
+
+
+def png(color: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def client(server):
+    c = rw.Client(api_token=server.token, base_url=server.base_url)
+    yield c
+    c.close()
+
+
+def creates(server):
+    return [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
+
+
+def test_one_file_one_field_and_the_eager_upload_is_reused(server, client):
+    w = rw.FileInput(client=client)
+    assert w.upload == "eager"
+    data = os.urandom(1_500_000)
+    feed(w, "e1", "blob.bin", data)
+    assert w.entries[0]["state"] in ("uploading", "uploaded")
+    out = w.run("demo/file-info")
+    digest = hashlib.sha256(data).hexdigest()
+    assert out["sha256"] == digest
+    uploads = server.log.find("POST", "/v1/files")
+    assert [u["upload"]["sha256"] for u in uploads] == [digest]
+    assert creates(server)[0]["inputs"]["file"]["kind"] == "file"
+    assert w.status == "succeeded"
+    assert w.entries[0]["state"] == "uploaded"
+    w.close()
+
+
+def test_array_field_takes_every_entry_in_order(server, client):
+    w = rw.FileInput(client=client)
+    images = [png((255, 0, 0)), png((0, 255, 0)), png((0, 0, 255))]
+    for i, data in enumerate(images):
+        feed(w, f"e{i}", f"{i}.png", data, "image/png")
+    w.run("demo/contact-sheet", {"columns": 3})
+    sent = creates(server)[0]["inputs"]["images"]
+    assert [s["sha256"] for s in sent] == [hashlib.sha256(d).hexdigest() for d in images]
+    assert all(s["kind"] == "data-uri" for s in sent)  # small files: data URIs, no upload
+    w.close()
+
+
+def test_more_entries_than_fields_points_at_run_batch_which_runs_once_each(server, client):
+    w = rw.FileInput(client=client, upload="on-run")
+    files = [b"first file", b"second file"]
+    for i, data in enumerate(files):
+        feed(w, f"e{i}", f"{i}.txt", data, "text/plain")
+    with pytest.raises(rw.InputError, match="run_batch"):
+        w.run("demo/file-info")
+    assert creates(server) == []  # refused before any prediction
+    outs = w.run_batch("demo/file-info")
+    assert [o["sha256"] for o in outs] == [hashlib.sha256(d).hexdigest() for d in files]
+    w.close()
+
+
+def test_unknown_field_and_model_without_file_inputs_are_refused(server, client):
+    w = rw.FileInput(client=client, upload="on-run")
+    feed(w, "e1", "a.txt", b"abc", "text/plain")
+    with pytest.raises(rw.InputError, match="no file input named 'nope'"):
+        w.run("demo/file-info", field="nope")
+    with pytest.raises(rw.InputError, match="takes no file input"):
+        w.run("demo/slow-echo", {"text": "hi"})
+    w.close()
+
+
+def test_a_pasted_url_passes_through_untouched(server, client):
+    w = rw.FileInput(client=client)
+    url = f"{server.base_url}/does-not-matter.png"
+    w._on_msg(w, {"kind": "url", "rid": 1, "session": "s", "id": "u1", "url": url}, None)
+    with pytest.raises(rw.ModelError):  # the model can't fetch it, but what was sent is what matters
+        w.run("demo/file-info")
+    assert creates(server)[0]["inputs"]["file"] == {**creates(server)[0]["inputs"]["file"], "kind": "url"}
+    assert creates(server)[0]["inputs"]["file"]["url"] == url
+    assert w.status == "failed"
+    w.close()
