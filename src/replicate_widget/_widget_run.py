@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._errors import InputError, ModelError, PredictionCanceled
+from ._errors import AuthenticationError, InputError, ModelError, PredictionCanceled
 from ._protocol import STATE
 from ._widget_entries import Entry
 
@@ -90,7 +90,9 @@ class WidgetRunMixin:
         except Exception as exc:
             if entry.id in self._entries:
                 entry.state, entry.progress = STATE["READY"], 1.0
-                entry.error = f"upload failed, run will retry: {exc}"
+                # No token yet is not this file's problem: the run says how to set one.
+                if not isinstance(exc, AuthenticationError):
+                    entry.error = f"upload failed, run will retry: {str(exc).splitlines()[0][:200]}"
                 self._publish()
             raise
         if entry.id in self._entries:

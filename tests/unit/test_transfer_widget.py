@@ -154,3 +154,15 @@ def test_upload_default_follows_the_target(monkeypatch):
     assert rw.FileInput().upload == "on-run"
     with pytest.raises(ValueError, match="eager"):
         rw.FileInput(upload="sometimes")
+
+
+def test_eager_upload_without_a_token_leaves_the_file_ready_without_noise(monkeypatch):
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    client = rw.Client(base_url="http://127.0.0.1:9")  # nothing listens there; no request should be made
+    w = rw.FileInput(client=client, upload="eager")
+    Front(w).send_file("e1", "big.bin", os.urandom(1_200_000), chunk=1 << 20)
+    w._pool.shutdown(wait=True)
+    [entry] = w.entries
+    assert entry["state"] == "ready"
+    assert entry["error"] == ""
+    w.close()
