@@ -13,7 +13,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+import urllib.request
 from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
@@ -77,6 +79,7 @@ def jupyter_command(root: Path, port: int, token: str, open_browser: bool) -> li
 
 
 def main(args: argparse.Namespace) -> int:
+    _stop_on_signals()
     root = Path(args.dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     copy_notebooks(notebooks_source(), root)
@@ -95,21 +98,57 @@ def main(args: argparse.Namespace) -> int:
             env["REPLICATE_API_TOKEN"] = server.token
             print(f"Local Replicate-compatible server with the demo models at {server.base_url}")
         jupyter_token = secrets.token_hex(16)
+        print(f"Starting JupyterLab on {root} ...", flush=True)
         proc = subprocess.Popen(
             jupyter_command(root, args.port, jupyter_token, not args.no_browser),
             env=env,
+            cwd=root,  # JupyterLab resolves the notebook to open against its working directory
             start_new_session=True,  # so Ctrl-C here stops Jupyter and its kernels as one group
         )
-        print(f"JupyterLab on {root}")
-        print(f"Open http://127.0.0.1:{args.port}/lab/tree/{QUICKSTART}?token={jupyter_token}")
-        print("Press Ctrl-C to stop everything this command started.", flush=True)
         try:
+            if not _wait_until_serving(proc, args.port, jupyter_token):
+                print(
+                    f"JupyterLab stopped before it was ready (exit code {proc.returncode}); its messages are "
+                    f"above. If port {args.port} is taken, pass another one: --port 8899"
+                )
+                return 1
+            print(f"Open http://127.0.0.1:{args.port}/lab/tree/{QUICKSTART}?token={jupyter_token}")
+            print("Press Ctrl-C to stop everything this command started.", flush=True)
             return proc.wait()
         except KeyboardInterrupt:
             print("\nStopping JupyterLab and the local server...")
             return 0
         finally:
             _stop_group(proc)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, `kill` and a closed terminal all end in the same clean-up: Jupyter runs in a session of its
+    own, so dying without it would leave Jupyter and its kernels behind. SIGINT is set explicitly because a
+    shell starts background jobs with it ignored, and Python then never raises KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, token: str) -> bool:
+    """True once JupyterLab answers, so the address printed next works; False if it exited first."""
+    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    while proc.poll() is None:
+        try:
+            with direct.open(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.25)
+    return False
 
 
 def _stop_group(proc: subprocess.Popen[bytes]) -> None:
