@@ -57,6 +57,10 @@ class WorkerFailed(Exception):
     """The Cog process could not start, or died; the message says which model and why."""
 
 
+class SlotsBusy(Exception):
+    """Cog answered 409: every slot busy. Not a failure: Cog frees a slot a moment after its final webhook."""
+
+
 class CogProcess:
     """One Cog HTTP server subprocess (coglet spawns its own Python worker beneath it)."""
 
@@ -166,6 +170,8 @@ class CogProcess:
     async def submit(self, prediction_id: str, cog_input: dict[str, Any]) -> None:
         body = {"id": prediction_id, "input": cog_input, "webhook": self.webhook_url}
         response = await self._client.post("/predictions", json=body, headers={"Prefer": "respond-async"})
+        if response.status_code == 409:
+            raise SlotsBusy(response.text)
         if response.status_code != 202:
             raise WorkerFailed(
                 f"{self.spec.ref}: Cog refused the prediction ({response.status_code}): {response.text}"

@@ -10,11 +10,17 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cog_process import CogProcess, WorkerFailed
+from .cog_process import CogProcess, SlotsBusy, WorkerFailed
 from .registry import ModelSpec
 
 if TYPE_CHECKING:
     from .predictions import Prediction
+
+# How long Cog may keep answering "all slots busy" while the server counts one free before we give up:
+# far longer than Cog ever takes to free a finished prediction's slot.
+SLOT_WAIT = 30.0
+_FIRST_PAUSE = 0.005
+_LONGEST_PAUSE = 0.05
 
 
 class ModelWorker:
@@ -25,7 +31,8 @@ class ModelWorker:
         self.pool = pool
         self.queue: asyncio.Queue[Prediction] = asyncio.Queue()
         self.running: dict[str, Prediction] = {}  # holding a slot: the worker may still be booting
-        self.submitted: set[str] = set()  # handed to Cog: from here on only Cog can cancel them
+        self.handing_over: set[str] = set()  # request to Cog in flight: a cancel waits for its answer
+        self.submitted: set[str] = set()  # Cog accepted them: from here on only Cog can cancel them
         self.process: CogProcess | None = None
         self._slots = asyncio.Semaphore(spec.concurrency)
         self._start_lock = asyncio.Lock()
@@ -61,11 +68,9 @@ class ModelWorker:
         self.running[prediction.id] = prediction
         try:
             process = await self._ensure_process()
-            if prediction.terminal:
+            if not await self._hand_over(process, prediction):
                 return
-            self.submitted.add(prediction.id)  # before the await, so a cancel meanwhile is forwarded
-            await process.submit(prediction.id, prediction.cog_input)
-            if prediction.cancel_requested:
+            if prediction.cancel_requested:  # asked while the request to Cog was in flight
                 await process.cancel(prediction.id)
             exited = asyncio.ensure_future(process.exited.wait())
             finished = asyncio.ensure_future(prediction.finished.wait())
@@ -90,15 +95,55 @@ class ModelWorker:
             self.submitted.discard(prediction.id)
             self._slots.release()
 
+    async def _hand_over(self, process: CogProcess, prediction: Prediction) -> bool:
+        """Give the prediction to Cog; False if it ended first (canceled or aborted meanwhile).
+
+        Cog sends a prediction's final webhook a moment before it frees that slot, so the slot the server
+        just gave this prediction may still be busy in Cog, which answers 409. That means "in a moment":
+        the prediction keeps the server's slot (so the server never counts more predictions on Cog than
+        it has slots, and nothing overtakes it) and asks again shortly.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + SLOT_WAIT
+        pause = _FIRST_PAUSE
+        while not prediction.terminal:
+            self.handing_over.add(prediction.id)
+            try:
+                await process.submit(prediction.id, prediction.cog_input)
+            except SlotsBusy:
+                pass
+            else:
+                self.submitted.add(prediction.id)
+                return True
+            finally:
+                self.handing_over.discard(prediction.id)
+            if prediction.cancel_requested:  # asked while Cog was refusing it: Cog never had it
+                prediction.cancel_now()
+                return False
+            if process.exited.is_set() or loop.time() > give_up:
+                raise WorkerFailed(
+                    f"{self.spec.ref}: Cog kept answering that all its {self.spec.concurrency} slots were "
+                    f"busy for {SLOT_WAIT:.0f} s although the server ran fewer predictions on it. "
+                    "Run this prediction again; restart the server if it keeps happening."
+                )
+            await asyncio.sleep(pause)  # not handing over meanwhile: a cancel or deadline acts at once
+            pause = min(2 * pause, _LONGEST_PAUSE)
+        return False
+
     def mark_broken(self) -> None:
         if self.process is not None:
             self.process.broken = True
 
     async def cancel(self, prediction: Prediction) -> None:
-        """Cancel: at once while it waits (queue, booting worker), through Cog once Cog has it."""
+        """Cancel: at once while it waits (queue, booting worker), through Cog once Cog has it.
+
+        While the request to Cog is in flight the cancel waits for Cog's answer (`_hand_over` and `_run`
+        act on `cancel_requested`): Cog would keep a cancel for an id it does not know yet and throw it
+        into the run as it starts.
+        """
         if prediction.id in self.submitted and self.process is not None:
             await self.process.cancel(prediction.id)
-        else:
+        elif prediction.id not in self.handing_over:
             prediction.cancel_now()
 
     async def stop(self) -> None:
@@ -128,7 +173,9 @@ class WorkerPool:
         await self.worker(prediction.spec).cancel(prediction)
 
     def submitted(self, prediction: Prediction) -> bool:
-        return prediction.id in self.worker(prediction.spec).submitted
+        """Cog has it, or is being asked to take it: past the point where it can simply be dropped."""
+        worker = self.worker(prediction.spec)
+        return prediction.id in worker.submitted or prediction.id in worker.handing_over
 
     def describe(self) -> list[dict[str, Any]]:
         return [
