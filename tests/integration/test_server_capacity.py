@@ -51,3 +51,18 @@ def test_batch_load_never_exceeds_cog_capacity(server):
         results = [finished(client, prediction_id) for prediction_id in ids]
     assert Counter(r["status"] for r in results) == {"succeeded": 100}, {r["error"] for r in results}
     assert [r["output"] for r in results] == [str(i) for i in range(100)]
+
+
+def test_cancel_right_after_create_always_ends_canceled(server):
+    """Cog's cancel landing while it is still starting the run used to end the prediction `failed`."""
+    outcomes: Counter[str] = Counter()
+    errors = set()
+    with api(server) as client:
+        for i in range(60):
+            created = client.post(ECHO, json={"input": {"text": f"c{i}", "seconds": 2}}).json()
+            client.post(f"/v1/predictions/{created['id']}/cancel")
+            done = finished(client, created["id"], timeout=10)
+            outcomes[done["status"]] += 1
+            if done["error"]:
+                errors.add(done["error"])
+    assert outcomes == {"canceled": 60}, errors

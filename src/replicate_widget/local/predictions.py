@@ -97,6 +97,11 @@ class Prediction:
                     f"The model's worker process ({self.spec.ref}) crashed while running this prediction. "
                     "The local server restarts it for the next prediction; run this one again."
                 )
+            elif status == "failed" and self.cancel_requested:
+                # Cog cancels by throwing an exception into the run. Landing before the run has started
+                # (while Cog submits it to its event loop or fetches inputs) or in the model's cleanup, it
+                # comes back as a failure; it is still the cancel the user asked for that ended it.
+                status, error = "canceled", None
             self._complete(status, error)
 
     def to_json(self, base_url: str) -> dict[str, Any]:
