@@ -37,3 +37,7 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
         entries = server.log.entries
         created = [e for e in entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
         assert created, "the notebook ran no prediction on the local server"
+    if name == "quickstart.ipynb":  # it shows all three forms a file takes: the server saw each arrive
+        inputs = [i for e in server.log.entries for i in e.get("inputs", {}).values() if isinstance(i, dict)]
+        kinds = {i["kind"] for i in inputs}
+        assert kinds >= {"data-uri", "file", "url"}, kinds
