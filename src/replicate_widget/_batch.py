@@ -7,6 +7,7 @@ import concurrent.futures
 import threading
 from typing import TYPE_CHECKING, Any
 
+from ._outputs import galleries
 from ._run import run_flow
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ def run_batch(
             abort.set()
             concurrent.futures.wait(futures)  # each worker cancels its own prediction
             raise
-    return [_outcome(f) for f in futures]
+    # a batch of files displays as a gallery, like a list-of-files output
+    return galleries([_outcome(f) for f in futures])  # type: ignore[no-any-return]
 
 
 def _outcome(future: concurrent.futures.Future[Any]) -> Any:
@@ -54,4 +56,4 @@ async def async_run_batch(
     for result in results:
         if isinstance(result, (KeyboardInterrupt, asyncio.CancelledError)):
             raise result
-    return list(results)
+    return galleries(list(results))  # type: ignore[no-any-return]

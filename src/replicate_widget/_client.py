@@ -76,7 +76,7 @@ class Client:
         headers = {"user-agent": USER_AGENT}
         if _http.origin(url) == self._origin:
             if self._token is None:
-                raise AuthenticationError(0, "No API token", "No API token is configured.")
+                raise AuthenticationError(0, "No API token is configured")
             headers["authorization"] = f"Bearer {self._token.reveal()}"
         return headers
 

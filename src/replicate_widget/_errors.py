@@ -70,9 +70,8 @@ class APIError(ReplicateWidgetError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        head = f"HTTP {self.status}"
-        if self.title:
-            head += f" {self.title}"
+        # status 0 means no request was made (no token configured): no HTTP code to show.
+        head = " ".join(part for part in (f"HTTP {self.status}" if self.status else "", self.title) if part)
         parts = [head]
         if self.detail:
             parts.append(self.detail.strip())
@@ -86,7 +85,10 @@ class AuthenticationError(APIError):
     """No token is configured, or the API refused the one given (HTTP 401)."""
 
     def __init__(self, status: int = 401, title: str = "Unauthenticated", detail: str = "") -> None:
-        super().__init__(status, title, (detail + " " if detail else "") + TOKEN_HELP)
+        detail = detail.strip()
+        if detail and detail[-1] not in ".!?":
+            detail += "."
+        super().__init__(status, title, f"{detail} {TOKEN_HELP}".strip())
 
 
 class ModelError(ReplicateWidgetError):

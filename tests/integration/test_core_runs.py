@@ -95,6 +95,7 @@ def test_failed_carries_error_and_logs(server, client):
         client.run("demo/slow-echo", {"text": "x", "seconds": 0.1, "steps": 2, "fail": "kaboom"})
     assert info.value.prediction.status == "failed"
     assert "kaboom" in info.value.prediction.error
+    assert "Prediction failed" not in info.value.prediction.error  # Cog's own prefix is not passed on
     assert "kaboom" in str(info.value)
     assert "2/2" in info.value.prediction.logs
     assert not isinstance(info.value, rw.PredictionCanceled)
@@ -191,6 +192,19 @@ def test_batch_keeps_order_and_failures(server, client):
     assert results[:3] == ["0", "1", "2"]
     assert results[4:] == ["4", "5"]
     assert isinstance(results[3], rw.ModelError)
+
+
+def test_batch_of_files_displays_as_a_gallery(server, client):
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(png, format="PNG")
+    results = client.run_batch(
+        "demo/grayscale", [{"image": png.getvalue()}] * 2 + [{"image": b"not an image"}]
+    )
+    assert isinstance(results[0], rw.FileOutput)
+    assert isinstance(results[2], rw.ModelError)
+    bundle = results._repr_mimebundle_()
+    assert bundle["text/html"].count("<img") == 2  # the two gray images, side by side
+    assert "ModelError" in bundle["text/html"]  # the failed item is shown in place
 
 
 async def test_async_run_and_batch(server, client):

@@ -44,6 +44,7 @@ def test_no_token_says_how_to_set_one(monkeypatch):
         rw.Client(base_url="http://127.0.0.1:9").run("a/b")
     assert "REPLICATE_API_TOKEN" in str(info.value)
     assert "replicate-widget serve" in str(info.value)
+    assert "HTTP" not in str(info.value)  # no request was made, so no status code to show
 
 
 def test_token_never_in_errors_or_logs(caplog):

@@ -70,6 +70,7 @@ def test_401_says_how_to_set_a_token():
         )
     assert "REPLICATE_API_TOKEN" in str(info.value)
     assert "rw.login()" in str(info.value)
+    assert "bad token. Set REPLICATE_API_TOKEN" in str(info.value)  # the server's words, then the advice
 
 
 def test_send_retries_then_returns():

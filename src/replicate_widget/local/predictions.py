@@ -90,7 +90,7 @@ class Prediction:
         if status in TERMINAL:
             if "output" in payload:
                 self.output = payload["output"]
-            error = payload.get("error")
+            error = _strip_cog_prefix(payload.get("error"))
             if status == "failed" and error == "Worker crashed":  # coglet's words when its Python child died
                 self.worker_crashed = True
                 error = (
@@ -204,3 +204,12 @@ class Predictions:
 
     def count(self, spec: ModelSpec) -> int:
         return sum(1 for p in self._by_id.values() if p.spec.ref == spec.ref)
+
+
+def _strip_cog_prefix(error: str | None) -> str | None:
+    """coglet prefixes a model's exception with "Prediction failed: " (twice, as of 0.23); Replicate shows
+    only the exception, and our clients add their own "failed" wording."""
+    prefix = "Prediction failed: "
+    while error and error.startswith(prefix):
+        error = error[len(prefix) :]
+    return error
