@@ -19,7 +19,7 @@ from ._errors import ReplicateWidgetError
 from ._form import build_form, coerce, initial_values, problems_by_field
 from ._playground_files import FieldFiles
 from ._playground_outputs import describe
-from ._playground_run import SECRET_MASK, PlaygroundRun, code_for, log_tail
+from ._playground_run import SECRET_MASK, PlaygroundRun, code_for, log_tail, static_listing
 from ._protocol import KIND, ProtocolError
 from ._run import RunEvent
 from ._schema import ModelSchema
@@ -108,6 +108,14 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     def code(self) -> str:
         """The ``rw.run(...)`` call that runs the current form (secrets asked for with getpass)."""
         return code_for(self.model, self.form, self.input)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """Add a static description of the form, for viewers that can't run the widget."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
+        data = dict(data or {})
+        data["text/plain"], data["text/html"] = static_listing(self.model, self.form)
+        return (data, metadata) if metadata is not None else data
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the run in progress (if any) ends. Meant for scripts: don't call it in a cell while

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,3 +79,19 @@ def code_for(model: str, form: list[FieldSpec], values: dict[str, Any]) -> str:
             lines.append(_entry(" " * 8, f"{name!r}: ", value))
     lines += ["    },", ")", "output"]
     return "\n".join(lines) + "\n"
+
+
+def static_listing(model: str, form: list[FieldSpec]) -> tuple[str, str]:
+    """Text and HTML describing the form, for viewers that can't run the widget (GitHub, nbviewer)."""
+    names = [f"{spec['name']}{'*' if spec['required'] else ''}" for spec in form]
+    text = f"Playground for {model}: {len(form)} inputs ({', '.join(names)}); * = required"
+    rows = "".join(
+        f"<tr><td><code>{html.escape(spec['name'])}</code>{' *' if spec['required'] else ''}</td>"
+        f"<td>{html.escape(spec['kind'])}</td><td>{html.escape(spec['description'])}</td></tr>"
+        for spec in form
+    )
+    table = (
+        f"<div><strong>Playground</strong> for <code>{html.escape(model)}</code>"
+        f"<table><tr><th>input</th><th>kind</th><th>description</th></tr>{rows}</table></div>"
+    )
+    return text, table

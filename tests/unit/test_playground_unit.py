@@ -87,6 +87,12 @@ def test_playground_from_schema_fills_defaults_and_keeps_state_small():
     assert pg.status == "idle"
     state = {k: v for k, v in pg.get_state().items() if k not in ("_esm", "_css")}
     assert len(json.dumps(state, default=str)) < 20_000  # the form and values only
+    bundle = pg._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert data["text/plain"].startswith("Playground for stability-ai/sdxl: ")
+    assert "prompt" in data["text/plain"]
+    assert "<code>scheduler</code>" in data["text/html"]
+    assert "application/vnd.jupyter.widget-view+json" in data  # the live widget is still there
     pg.close()
 
 
