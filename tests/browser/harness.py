@@ -189,9 +189,12 @@ class Notebook:
         )
 
     def execute(self, code: str, timeout: float = 120) -> str:
-        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout."""
+        """Run ``code`` on this notebook's kernel without adding a cell; return its stdout.
+
+        Raises TimeoutError after ``timeout`` seconds: a request lost in a socket reconnect never completes.
+        """
         result = self.page.evaluate(
-            """async (code) => {
+            """async ([code, ms]) => {
                 const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
                 const future = kernel.requestExecute({code, silent: false, store_history: false});
                 let out = '', err = null;
@@ -201,11 +204,14 @@ class Notebook:
                     if (t === 'execute_result') out += msg.content.data['text/plain'] ?? '';
                     if (t === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
                 };
-                await future.done;
+                const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+                if (await Promise.race([future.done, late]) === 'late') return {late: true};
                 return {out, err};
             }""",
-            code,
+            [code, int(timeout * 1000)],
         )
+        if result.get("late"):
+            raise TimeoutError(f"The kernel did not answer within {timeout} s:\n{code}")
         if result["err"]:
             raise AssertionError(f"Kernel error: {result['err']}\n{code}")
         return str(result["out"])
