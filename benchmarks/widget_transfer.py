@@ -95,7 +95,11 @@ def mbps(size: int, seconds: float) -> float:
 
 
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="rw-bench-"))
+    with tempfile.TemporaryDirectory(prefix="rw-bench-") as folder:
+        run(Path(folder))
+
+
+def run(tmp: Path) -> None:
     f9, f30, f100 = (make_file(tmp, f"f{n}.bin", n * MiB) for n in (9, 30, 100))
     with serve() as srv, start_lab(srv.base_url, srv.token) as lab:
         created_at: dict[int, float] = {}
