@@ -31,8 +31,19 @@ npm run --silent typecheck
 step "JS unit tests"
 npm test --silent
 
-step "Python tests: unit, integration, browser, notebooks"
-"$PY" -m pytest -q -p no:cacheprovider "$@"
+if [ "$#" -gt 0 ]; then  # e.g. `bash scripts/test.sh tests/unit -k schema`: just those tests
+  step "pytest $*"
+  "$PY" -m pytest -q -p no:cacheprovider "$@"
+  exit 0
+fi
+
+# Two sessions: Playwright's sync API keeps an event loop running on the main thread for as long as the
+# browser lives, which the async tests of the other tiers can't share.
+step "Python tests: unit, integration, notebooks"
+"$PY" -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/notebooks
+
+step "Python tests: browser (JupyterLab and Notebook 7 in headless Chromium)"
+"$PY" -m pytest -q -p no:cacheprovider tests/browser
 
 step "packaging: the wheel in a fresh venv"
 bash scripts/check_wheel.sh
