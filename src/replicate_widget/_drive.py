@@ -23,30 +23,46 @@ if TYPE_CHECKING:
     from ._client import Client
 
 
+class _Steps:
+    """What both drivers share: stepping the flow, and an interrupt held back until the answer it interrupted
+    has been sent in, so the flow sees the response (the prediction's id) before it is told to cancel."""
+
+    def __init__(self, flow: Flow) -> None:
+        self.flow = flow
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.pending: BaseException | None = None
+        self.result: Any = None
+
+    def next(self) -> Effect | None:
+        """The next effect to perform, or None when the flow has returned (its value is in ``result``)."""
+        while True:
+            try:
+                effect = self.flow.throw(self.error) if self.error is not None else self.flow.send(self.value)
+            except StopIteration as stop:
+                if self.pending is not None:
+                    raise self.pending from None
+                self.result = stop.value
+                return None
+            except BaseException:
+                if self.pending is not None:
+                    raise self.pending from None
+                raise
+            self.value, self.error = None, None
+            if self.pending is None:
+                return effect
+            self.error, self.pending = self.pending, None  # the answer is in: now the flow may cancel
+
+
 def drive(client: Client, flow: Flow, abort: threading.Event | None = None) -> Any:
     """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel."""
-    pending: BaseException | None = None
-    value: Any = None
-    error: BaseException | None = None
-    while True:
+    steps = _Steps(flow)
+    while (effect := steps.next()) is not None:
         try:
-            effect = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as stop:
-            if pending is not None:
-                raise pending from None
-            return stop.value
-        except BaseException:
-            if pending is not None:
-                raise pending from None
-            raise
-        value, error = None, None
-        if pending is not None:
-            error, pending = pending, None  # the answer is in: now the flow may cancel
-            continue
-        try:
-            value, pending = _perform(client, effect, abort)
+            steps.value, steps.pending = _perform(client, effect, abort)
         except (KeyboardInterrupt, httpx.TransportError) as exc:
-            error = exc
+            steps.error = exc
+    return steps.result
 
 
 def _perform(
@@ -77,42 +93,27 @@ def _perform(
 
 async def adrive(client: Client, flow: Flow) -> Any:
     """Run a flow on the event loop. Cancelling the task is thrown into the flow, like Ctrl-C."""
-    pending: BaseException | None = None
-    value: Any = None
-    error: BaseException | None = None
-    while True:
-        try:
-            effect = flow.throw(error) if error is not None else flow.send(value)
-        except StopIteration as stop:
-            if pending is not None:
-                raise pending from None
-            return stop.value
-        except BaseException:
-            if pending is not None:
-                raise pending from None
-            raise
-        value, error = None, None
-        if pending is not None:
-            error, pending = pending, None
-            continue
+    steps = _Steps(flow)
+    while (effect := steps.next()) is not None:
         try:
             if isinstance(effect, Sleep):
                 await asyncio.sleep(effect.seconds)
             elif isinstance(effect, Upload):
-                value = await client.async_upload(effect.file, effect.progress)
+                steps.value = await client.async_upload(effect.file, effect.progress)
             elif effect.interrupt_safe:
                 task = asyncio.ensure_future(client._arequest(effect))
                 try:
-                    value = await asyncio.shield(task)
+                    steps.value = await asyncio.shield(task)
                 except (asyncio.CancelledError, KeyboardInterrupt) as interrupt:
                     if effect.on_interrupt is not None:
                         with contextlib.suppress(APIError):
                             await adrive(client, effect.on_interrupt())
-                    value, pending = await task, interrupt
+                    steps.value, steps.pending = await task, interrupt
             else:
-                value = await client._arequest(effect)
+                steps.value = await client._arequest(effect)
         except (asyncio.CancelledError, KeyboardInterrupt, httpx.TransportError) as exc:
-            error = exc
+            steps.error = exc
+    return steps.result
 
 
 def _wait(future: concurrent.futures.Future[httpx.Response], abort: threading.Event | None) -> httpx.Response:
