@@ -133,23 +133,20 @@ export function attachPicker({ root, zone, input }, h) {
     }
   };
 
-  input.addEventListener("change", onChange);
-  zone.addEventListener("click", onClick);
-  zone.addEventListener("keydown", onKey);
-  root.addEventListener("dragenter", onDragOver);
-  root.addEventListener("dragover", onDragOver);
-  root.addEventListener("dragleave", onDragLeave);
-  root.addEventListener("drop", onDrop);
-  root.addEventListener("paste", onPaste);
+  /** @type {[EventTarget, string, (e: any) => void][]} */
+  const listeners = [
+    [input, "change", onChange],
+    [zone, "click", onClick],
+    [zone, "keydown", onKey],
+    [root, "dragenter", onDragOver],
+    [root, "dragover", onDragOver],
+    [root, "dragleave", onDragLeave],
+    [root, "drop", onDrop],
+    [root, "paste", onPaste],
+  ];
+  for (const [target, type, fn] of listeners) target.addEventListener(type, fn);
   return () => {
-    input.removeEventListener("change", onChange);
-    zone.removeEventListener("click", onClick);
-    zone.removeEventListener("keydown", onKey);
-    root.removeEventListener("dragenter", onDragOver);
-    root.removeEventListener("dragover", onDragOver);
-    root.removeEventListener("dragleave", onDragLeave);
-    root.removeEventListener("drop", onDrop);
-    root.removeEventListener("paste", onPaste);
+    for (const [target, type, fn] of listeners) target.removeEventListener(type, fn);
   };
 }
 

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .ids import capability, decode_cursor, encode_cursor, iso, new_id, utcnow
+from .ids import capability, iso, new_id, newest_first_page, utcnow
 from .uploads import ParsedUpload
 
 FILE_LIFETIME = timedelta(hours=24)  # Replicate's expires_at is created_at + 24 h
-PAGE_SIZE = 100
 
 
 @dataclass
@@ -87,12 +86,7 @@ class FileStore:
 
     def page(self, cursor: str | None) -> tuple[list[StoredFile], str | None]:
         """One page, newest first; the cursor is the seq to continue from (opaque to clients)."""
-        start = decode_cursor(cursor)
-        ordered = sorted(self._files.values(), key=lambda f: f.seq, reverse=True)
-        if start is not None:
-            ordered = [f for f in ordered if f.seq <= start]
-        page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
-        return page, (encode_cursor(rest[0].seq) if rest else None)
+        return newest_first_page(self._files.values(), cursor)
 
     # The model receives a download URL for an uploaded file, as on Replicate (a signed URL there).
     def download_path(self, stored: StoredFile) -> str:

@@ -6,7 +6,11 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Protocol, TypeVar
+
+PAGE_SIZE = 100  # Replicate's page size for files and predictions
 
 
 def new_id() -> str:
@@ -34,6 +38,24 @@ def decode_cursor(cursor: str | None) -> int | None:
         return int(text.removeprefix("seq:"))
     except ValueError:
         return None
+
+
+class _Sequenced(Protocol):
+    @property
+    def seq(self) -> int: ...
+
+
+Item = TypeVar("Item", bound=_Sequenced)
+
+
+def newest_first_page(items: Iterable[Item], cursor: str | None) -> tuple[list[Item], str | None]:
+    """One page of a newest-first listing, and the cursor of the next page (None on the last)."""
+    start = decode_cursor(cursor)
+    ordered = sorted(items, key=lambda item: item.seq, reverse=True)
+    if start is not None:
+        ordered = [item for item in ordered if item.seq <= start]
+    page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
+    return page, (encode_cursor(rest[0].seq) if rest else None)
 
 
 def utcnow() -> datetime:

@@ -8,12 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .ids import capability, decode_cursor, encode_cursor, iso, new_id, utcnow
+from .ids import capability, iso, new_id, newest_first_page, utcnow
 from .registry import ModelSpec
 from .workers import WorkerPool
 
 TERMINAL = frozenset({"succeeded", "failed", "canceled", "aborted"})
-PAGE_SIZE = 100
 
 
 @dataclass
@@ -195,12 +194,7 @@ class Predictions:
             await asyncio.wait_for(prediction.finished.wait(), seconds)
 
     def page(self, cursor: str | None) -> tuple[list[Prediction], str | None]:
-        start = decode_cursor(cursor)
-        ordered = sorted(self._by_id.values(), key=lambda p: p.seq, reverse=True)
-        if start is not None:
-            ordered = [p for p in ordered if p.seq <= start]
-        page, rest = ordered[:PAGE_SIZE], ordered[PAGE_SIZE:]
-        return page, (encode_cursor(rest[0].seq) if rest else None)
+        return newest_first_page(self._by_id.values(), cursor)
 
     def count(self, spec: ModelSpec) -> int:
         return sum(1 for p in self._by_id.values() if p.spec.ref == spec.ref)
