@@ -169,11 +169,10 @@ def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files)
     nb = notebook("busy.ipynb", [SETUP])
     nb.widget()
     # Start a long cell without waiting for it, as a user running something else would.
-    nb.page.evaluate(
-        """() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel
-            .requestExecute({code: 'import time; time.sleep(8)'})"""
-    )
-    nb.page.wait_for_timeout(500)
+    kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(10)'}}); }}")
+    # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
+    nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
     pick(nb, str(files["30"]))
     nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='waiting']", timeout=15_000)
     assert "waiting for the kernel" in nb.page.locator(".rw-entry .rw-state").inner_text()
