@@ -26,6 +26,7 @@ step "lint and types"
 "$PY" -m ruff check src tests benchmarks
 "$PY" -m ruff format --check src tests benchmarks
 "$PY" -m mypy
+lint-imports --no-cache | tail -n 6   # the layers declared in pyproject.toml
 npm run --silent typecheck
 
 step "JS unit tests"
@@ -39,8 +40,8 @@ fi
 
 # Two sessions: Playwright's sync API keeps an event loop running on the main thread for as long as the
 # browser lives, which the async tests of the other tiers can't share.
-step "Python tests: unit, integration, notebooks"
-"$PY" -m pytest -q -p no:cacheprovider tests/unit tests/integration tests/notebooks
+step "Python tests: unit, local server, integration, notebooks"
+"$PY" -m pytest -q -p no:cacheprovider tests/unit tests/local tests/integration tests/notebooks
 
 step "Python tests: browser (JupyterLab and Notebook 7 in headless Chromium)"
 "$PY" -m pytest -q -p no:cacheprovider tests/browser

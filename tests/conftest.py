@@ -7,14 +7,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from replicate_widget.local import LocalServer, serve
+if TYPE_CHECKING:
+    from replicate_widget.local import LocalServer
 
 
 @pytest.fixture(scope="session")
 def local_server() -> Iterator[LocalServer]:
+    # Imported here: the unit tier runs on the base install, without the [local] extra.
+    from replicate_widget.local import serve
+
     with serve() as srv:
         yield srv
 

@@ -1,8 +1,8 @@
 """Run Replicate models on files from a notebook. The public API, and nothing else."""
 
-from ._api import async_predict, async_run, predict, run, run_batch, stream
-from ._client import Client
-from ._errors import (
+from .core.api import async_predict, async_run, predict, run, run_batch, stream
+from .core.client import Client
+from .core.errors import (
     APIError,
     AuthenticationError,
     InputError,
@@ -12,12 +12,12 @@ from ._errors import (
     ReplicateWidgetError,
     TransferError,
 )
-from ._files import LocalFile
-from ._login import login
-from ._outputs import FileOutput
-from ._playground import Playground
-from ._prediction import Prediction
-from ._widget import FileInput
+from .core.files import LocalFile
+from .core.login import login
+from .core.outputs import FileOutput
+from .core.prediction import Prediction
+from .widgets.file_input import FileInput
+from .widgets.playground.widget import Playground
 
 __all__ = [
     "APIError",

@@ -12,10 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from replicate_widget._client import Client
-from replicate_widget._playground import Playground
-
-SAMPLES = Path(__file__).parents[2] / "src" / "replicate_widget" / "_samples"
+from replicate_widget.core.client import Client
+from replicate_widget.widgets.playground.widget import Playground
 
 
 @pytest.fixture

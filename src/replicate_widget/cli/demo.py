@@ -1,0 +1,166 @@
+"""`replicate-widget demo`: the local server (unless a Replicate token is set), JupyterLab on the quickstart.
+
+The notebooks are copied into a working folder first, so an installed wheel's read-only copies stay untouched
+and a user's edits survive the next `demo` (files that already exist are never overwritten).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from contextlib import ExitStack
+from importlib.resources import as_file, files
+from pathlib import Path
+
+QUICKSTART = "quickstart.ipynb"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-browser", action="store_true", help="print the address instead of opening a browser"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888)"
+    )
+    parser.add_argument(
+        "--dir",
+        default="replicate-widget-demo",
+        help="folder the demo notebooks are copied to and opened from (default ./replicate-widget-demo)",
+    )
+
+
+def notebooks_source() -> Path:
+    """The demo notebooks: inside an installed wheel, else the checkout's notebooks/ (development install)."""
+    packaged = files("replicate_widget").joinpath("_notebooks")
+    if packaged.is_dir():
+        with as_file(packaged) as path:
+            return Path(path)
+    checkout = Path(__file__).resolve().parents[3] / "notebooks"
+    if checkout.is_dir():
+        return checkout
+    raise FileNotFoundError("The demo notebooks are missing from this install; reinstall replicate-widget.")
+
+
+def copy_notebooks(source: Path, target: Path) -> list[Path]:
+    """Copies what is missing from ``source`` into ``target``; returns the files copied."""
+    copied = []
+    for path in sorted(source.rglob("*")):
+        if path.is_dir() or ".ipynb_checkpoints" in path.parts:
+            continue
+        dest = target / path.relative_to(source)
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, dest)
+        copied.append(dest)
+    return copied
+
+
+def jupyter_command(root: Path, port: int, token: str, open_browser: bool) -> list[str]:
+    cmd = [
+        sys.executable, "-m", "jupyterlab", QUICKSTART,
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
+        "--LabApp.news_url=", "--ServerApp.allow_remote_access=False",
+    ]  # fmt: skip
+    if not open_browser:
+        cmd.append("--no-browser")
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")  # containers and CI often run as root; Jupyter refuses without this
+    return cmd
+
+
+def main(args: argparse.Namespace) -> int:
+    _stop_on_signals()
+    root = Path(args.dir).resolve()
+    root.mkdir(parents=True, exist_ok=True)
+    copy_notebooks(notebooks_source(), root)
+    env = dict(os.environ)
+    with ExitStack() as stack:
+        if env.get("REPLICATE_API_TOKEN"):
+            print("REPLICATE_API_TOKEN is set: the notebooks will run on Replicate itself.")
+        else:
+            try:
+                from ..local import serve
+            except ImportError as exc:
+                print(f"The local server needs its extra: pip install 'replicate-widget[local]' ({exc})")
+                return 1
+            server = stack.enter_context(serve())
+            env["REPLICATE_BASE_URL"] = server.base_url
+            env["REPLICATE_API_TOKEN"] = server.token
+            print(f"Local Replicate-compatible server with the demo models at {server.base_url}")
+        jupyter_token = secrets.token_hex(16)
+        print(f"Starting JupyterLab on {root} ...", flush=True)
+        proc = subprocess.Popen(
+            jupyter_command(root, args.port, jupyter_token, not args.no_browser),
+            env=env,
+            cwd=root,  # JupyterLab resolves the notebook to open against its working directory
+            start_new_session=True,  # so Ctrl-C here stops Jupyter and its kernels as one group
+        )
+        try:
+            if not _wait_until_serving(proc, args.port, jupyter_token):
+                print(
+                    f"JupyterLab stopped before it was ready (exit code {proc.returncode}); its messages are "
+                    f"above. If port {args.port} is taken, pass another one: --port 8899"
+                )
+                return 1
+            print(f"Open http://127.0.0.1:{args.port}/lab/tree/{QUICKSTART}?token={jupyter_token}")
+            print("Press Ctrl-C to stop everything this command started.", flush=True)
+            return proc.wait()
+        except KeyboardInterrupt:
+            print("\nStopping JupyterLab and the local server...")
+            return 0
+        finally:
+            _stop_group(proc)
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C, `kill` and a closed terminal all end in the same clean-up: Jupyter runs in a session of its
+    own, so dying without it would leave Jupyter and its kernels behind. SIGINT is set explicitly because a
+    shell starts background jobs with it ignored, and Python then never raises KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
+
+
+def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, token: str) -> bool:
+    """True once JupyterLab answers, so the address printed next works; False if it exited first."""
+    url = f"http://127.0.0.1:{port}/api/status?token={token}"
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
+    while proc.poll() is None:
+        try:
+            with direct.open(url, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.25)
+    return False
+
+
+def _stop_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()

@@ -1,0 +1,97 @@
+"""`replicate-widget run owner/name -i image=@cat.png -i prompt="..." [-o DIR]`:
+like cog predict, using the API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..core.client import Client
+from ..core.errors import ReplicateWidgetError
+from ..core.outputs import FileOutput
+from ..core.run import RunEvent
+from ..core.schema import ModelSchema
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", help="owner/name, owner/name:version or a version id")
+    parser.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="an input; NAME=@path sends a local file. Repeat for each input.",
+    )
+    parser.add_argument(
+        "-o", "--output", default=".", metavar="DIR", help="folder for output files (default: .)"
+    )
+    parser.add_argument("--strategy", choices=["auto", "data-uri", "upload"], default="auto")
+
+
+def parse_inputs(pairs: list[str], schema: ModelSchema) -> dict[str, Any]:
+    """NAME=VALUE pairs, typed by the schema like cog predict does; @path is a file; JSON where it parses."""
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep:
+            raise ReplicateWidgetError(f"-i {pair!r}: expected NAME=VALUE.")
+        value: Any = text
+        spec = schema.field(name)
+        if text.startswith("@"):
+            value = Path(text[1:])
+        elif spec is not None and spec.type in ("integer", "number", "boolean", "array", "object"):
+            try:
+                value = json.loads(text if spec.type != "boolean" else text.lower())
+            except ValueError:
+                value = text  # validation will say what is wrong with it
+        if spec is not None and spec.type == "array" and name in values:
+            values[name] = [*values[name], value] if isinstance(values[name], list) else [values[name], value]
+        elif spec is not None and spec.is_file_array and not isinstance(value, list):
+            values[name] = [value]
+        else:
+            values[name] = value
+    return values
+
+
+def _print_progress(event: RunEvent) -> None:
+    if event.kind == "upload" and event.total:
+        print(f"\ruploading {event.file}: {100 * event.sent // event.total}%", end="", file=sys.stderr)
+        if event.sent >= event.total:
+            print(file=sys.stderr)
+    elif event.kind == "status":
+        print(f"status: {event.status}", file=sys.stderr)
+    elif event.kind == "logs":
+        print(event.logs, end="" if event.logs.endswith("\n") else "\n", file=sys.stderr)
+
+
+def _emit(value: Any, folder: Path, key: str = "output") -> Any:
+    if isinstance(value, FileOutput):
+        path = value.save(folder)
+        print(f"{key}: saved {path}")
+        return str(path)
+    if isinstance(value, list):
+        return [_emit(v, folder, f"{key}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        return {k: _emit(v, folder, f"{key}.{k}") for k, v in value.items()}
+    return value
+
+
+def main(args: argparse.Namespace) -> int:
+    client = Client()
+    try:
+        schema = client.schema(args.model)
+        inputs = parse_inputs(args.input, schema)
+        output = client.run(args.model, inputs, strategy=args.strategy, progress=_print_progress)
+        folder = Path(args.output)
+        folder.mkdir(parents=True, exist_ok=True)
+        shown = _emit(output, folder)
+    except ReplicateWidgetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if not isinstance(output, FileOutput):
+        print(shown if isinstance(shown, str) else json.dumps(shown, indent=2, default=str))
+    return 0

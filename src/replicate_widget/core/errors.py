@@ -1,0 +1,128 @@
+"""Every exception replicate-widget raises, as one tree.
+
+    ReplicateWidgetError                 base of everything below
+        InputError(ValueError)           refused before any request: too large, bad scheme, broken data URI,
+                                         schema problems (.problems lists every one)
+        TransferError                    a widget file not complete in the kernel (.progress), or cut off
+        APIError                         an HTTP problem: .status .title .detail .invalid_fields
+            AuthenticationError          401, or no token configured (says how to set one)
+        ModelError                       the prediction failed: .prediction (with error and logs)
+            PredictionCanceled
+            PredictionAborted
+
+Messages never carry the API token: they are built from server answers and our own words only.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .prediction import Prediction
+
+# Advice on how to set a token, not a token.
+TOKEN_HELP = (
+    "Set REPLICATE_API_TOKEN (https://replicate.com/account/api-tokens), call rw.login(), "  # noqa: S105
+    "or start the local server with `replicate-widget serve` and use the two lines it prints."
+)
+
+
+class ReplicateWidgetError(Exception):
+    """Base class of every error raised by replicate-widget."""
+
+
+class InputError(ReplicateWidgetError, ValueError):
+    """An input was refused before any request was made.
+
+    ``problems`` lists every problem found, one sentence each, so a form or a cell can show them all at once.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        self.problems: list[str] = list(problems) if problems else [message]
+        super().__init__(message)
+
+
+class TransferError(ReplicateWidgetError):
+    """A file picked in the widget is not (or no longer) complete in the kernel.
+
+    ``progress`` is the fraction received, from 0.0 to 1.0.
+    """
+
+    def __init__(self, message: str, progress: float = 0.0) -> None:
+        self.progress = progress
+        super().__init__(message)
+
+
+class APIError(ReplicateWidgetError):
+    """The API answered with an HTTP error. Fields follow RFC 7807 problem+json, as Replicate sends it."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str = "",
+        detail: str = "",
+        invalid_fields: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.invalid_fields: list[dict[str, Any]] = list(invalid_fields or [])
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        # status 0 means no request was made (no token configured): no HTTP code to show.
+        head = " ".join(part for part in (f"HTTP {self.status}" if self.status else "", self.title) if part)
+        parts = [head]
+        if self.detail:
+            parts.append(self.detail.strip())
+        for field in self.invalid_fields:
+            where = field.get("field", "?")
+            parts.append(f"- {where}: {field.get('description', field.get('type', ''))}")
+        return ": ".join(parts[:2]) + ("\n" + "\n".join(parts[2:]) if len(parts) > 2 else "")
+
+
+class AuthenticationError(APIError):
+    """No token is configured, or the API refused the one given (HTTP 401)."""
+
+    def __init__(self, status: int = 401, title: str = "Unauthenticated", detail: str = "") -> None:
+        detail = detail.strip()
+        if detail and detail[-1] not in ".!?":
+            detail += "."
+        super().__init__(status, title, f"{detail} {TOKEN_HELP}".strip())
+
+
+class ModelError(ReplicateWidgetError):
+    """The prediction ran and failed. ``prediction`` holds its error and logs."""
+
+    def __init__(self, prediction: Prediction, message: str | None = None) -> None:
+        self.prediction = prediction
+        if message is None:
+            message = f"Prediction {prediction.id} failed: {prediction.error or 'no error message'}"
+            tail = _log_tail(prediction.logs)
+            if tail:
+                message += f"\nLast log lines:\n{tail}"
+        super().__init__(message)
+
+
+class PredictionCanceled(ModelError):
+    """The prediction was canceled (by you, by Cancel-After while running, or from the web)."""
+
+    def __init__(self, prediction: Prediction) -> None:
+        super().__init__(prediction, f"Prediction {prediction.id} was canceled before it finished.")
+
+
+class PredictionAborted(ModelError):
+    """The prediction's deadline passed before it started, so it never ran."""
+
+    def __init__(self, prediction: Prediction) -> None:
+        super().__init__(
+            prediction,
+            f"Prediction {prediction.id} was aborted: its deadline passed before it started. "
+            "Try again with a longer cancel_after, or when the model is less busy.",
+        )
+
+
+def _log_tail(logs: str | None, lines: int = 5) -> str:
+    if not logs:
+        return ""
+    return "\n".join(logs.rstrip().splitlines()[-lines:])

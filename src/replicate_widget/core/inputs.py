@@ -1,0 +1,171 @@
+"""Turning input values into what the API takes: URL | data URI | upload, decided per file."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import os
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import InputError
+from .files import CHUNK_SIZE, LocalFile
+
+if TYPE_CHECKING:
+    from .schema import ModelSchema
+
+Strategy = Literal["auto", "data-uri", "upload"]
+DATA_URI_BELOW = 1_000_000  # raw bytes: a file smaller than this may travel inline
+INLINE_BUDGET = 5_000_000  # raw bytes of data URIs in one request at most
+MAX_UPLOAD = 104_857_600  # 100 MiB: the Files API's limit, inclusive
+_DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.ASCII)
+
+
+def gather(value: Any, schema: ModelSchema | None = None, field: str | None = None) -> Any:
+    """Replace every local file in ``value`` by a LocalFile; check URLs and data URIs. No I/O beyond stat.
+
+    A plain string becomes a local file only when ``schema`` says its field is a file (or a list of files).
+    """
+    if isinstance(value, dict):
+        return {k: gather(v, schema, k if field is None else field) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [gather(v, schema, field) for v in value]
+    if isinstance(value, LocalFile):
+        return value
+    if isinstance(value, os.PathLike):
+        path = Path(value)
+        if not path.is_file():
+            raise InputError(f"'{field}': no such file: {path}")
+        return LocalFile(path)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return LocalFile.from_bytes(bytes(value), name=field or "file")
+    if isinstance(value, io.IOBase) or (hasattr(value, "read") and hasattr(value, "seek")):
+        return _from_file_object(value, field)
+    url = getattr(value, "url", None)  # a FileOutput from an earlier run feeds the next one as its URL
+    if url is not None and type(value).__name__ == "FileOutput":
+        return str(url)
+    if isinstance(value, str):
+        return _gather_string(value, schema, field)
+    return value
+
+
+def _from_file_object(value: Any, field: str | None) -> LocalFile:
+    name = getattr(value, "name", None)
+    if isinstance(name, str) and os.path.isfile(name) and getattr(value, "mode", "rb").find("b") >= 0:
+        return LocalFile(name)
+    if isinstance(value, io.TextIOBase):
+        raise InputError(f"'{field}': open the file in binary mode ('rb'), not text mode.")
+    return LocalFile.from_stream(
+        value, name=os.path.basename(name) if isinstance(name, str) else field or "file"
+    )
+
+
+def _gather_string(value: str, schema: ModelSchema | None, field: str | None) -> Any:
+    if value.startswith(("http://", "https://")):
+        return value
+    if value.startswith("data:"):
+        check_data_uri(value, field)
+        return value
+    spec = schema.field(field) if schema is not None and field is not None else None
+    if spec is None or not (spec.is_file or spec.is_file_array):
+        return value
+    if os.path.isfile(value):
+        return LocalFile(value)
+    scheme = value.split(":", 1)[0] if re.match(r"^[a-zA-Z][\w+.-]*:", value) else ""
+    if scheme and len(scheme) > 1:  # "C:" is a Windows drive, not a scheme
+        raise InputError(f"'{field}': the scheme '{scheme}:' is not supported; give an https: URL or a file.")
+    raise InputError(f"'{field}' takes a file: {value!r} is neither an existing file nor an http(s) URL.")
+
+
+def check_data_uri(value: str, field: str | None = None) -> None:
+    head = _DATA_URI.match(value)
+    if head is None:
+        raise InputError(f"'{field}': broken data URI (expected data:<type>;base64,<data>).")
+    if head.group(3):
+        try:
+            base64.b64decode(value[head.end() :], validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InputError(f"'{field}': the data URI's base64 does not decode: {exc}.") from exc
+
+
+def local_files(value: Any) -> list[LocalFile]:
+    """Every LocalFile in ``value``, each once, in order of appearance."""
+    found: dict[LocalFile, None] = {}
+
+    def walk(v: Any) -> None:
+        if isinstance(v, LocalFile):
+            found[v] = None
+        elif isinstance(v, dict):
+            for item in v.values():
+                walk(item)
+        elif isinstance(v, list):
+            for item in v:
+                walk(item)
+
+    walk(value)
+    return list(found)
+
+
+def check_sizes(files: list[LocalFile]) -> None:
+    too_big = [f for f in files if f.size > MAX_UPLOAD]
+    if too_big:
+        problems = [
+            f"{f.name} is {f.size:,} bytes; the API takes files up to {MAX_UPLOAD:,} bytes (100 MiB). "
+            "Host it somewhere and pass its https: URL instead."
+            for f in too_big
+        ]
+        raise InputError(problems[0] if len(problems) == 1 else "Files too large to send.", problems)
+
+
+def plan(files: list[LocalFile], strategy: Strategy) -> dict[LocalFile, Literal["data-uri", "upload"]]:
+    """How each file travels. Auto: small files inline within the budget; past it the largest upload."""
+    check_sizes(files)
+    if strategy == "upload":
+        return dict.fromkeys(files, "upload")
+    if strategy == "data-uri":
+        total = sum(f.size for f in files)
+        if total > INLINE_BUDGET:
+            raise InputError(
+                f"strategy='data-uri' would put {total:,} bytes inline; one request takes at most "
+                f"{INLINE_BUDGET:,}. Use strategy='auto' or 'upload'."
+            )
+        return dict.fromkeys(files, "data-uri")
+    if strategy != "auto":
+        raise InputError(f"strategy must be 'auto', 'data-uri' or 'upload', not {strategy!r}.")
+    result: dict[LocalFile, Literal["data-uri", "upload"]] = {
+        f: "data-uri" if f.size < DATA_URI_BELOW else "upload" for f in files
+    }
+    inline = sorted((f for f in files if result[f] == "data-uri"), key=lambda f: f.size, reverse=True)
+    total = sum(f.size for f in inline)
+    for f in inline:
+        if total <= INLINE_BUDGET:
+            break
+        result[f] = "upload"
+        total -= f.size
+    return result
+
+
+def data_uri(file: LocalFile) -> str:
+    """``data:<type>;base64,<data>``, encoded in chunks (a multiple of 3 bytes, so chunks join cleanly)."""
+    head = f"data:{file.content_type};base64,"
+    if file.size <= INLINE_BUDGET:  # at most 5 MB: one read and one encode is fastest
+        return head + base64.b64encode(file.read()).decode("ascii")
+    parts = [head]
+    step = (CHUNK_SIZE // 3) * 3
+    with file.open() as f:
+        while chunk := f.read(step):
+            parts.append(base64.b64encode(chunk).decode("ascii"))
+    return "".join(parts)
+
+
+def substitute(value: Any, replace: Callable[[LocalFile], str]) -> Any:
+    if isinstance(value, LocalFile):
+        return replace(value)
+    if isinstance(value, dict):
+        return {k: substitute(v, replace) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, replace) for v in value]
+    return value

@@ -1,0 +1,33 @@
+"""rw.login(): ask for the token, check it with GET /v1/account, keep it in this process's memory only."""
+
+from __future__ import annotations
+
+import getpass
+from typing import Any
+
+from . import client as _client
+from .errors import AuthenticationError
+from .http import Call, Flow, send
+
+
+def _account_flow(client: _client.Client) -> Flow:
+    return (yield from send(Call("GET", f"{client.base_url}/v1/account"))).json()
+
+
+def login(token: str | None = None, base_url: str | None = None) -> dict[str, Any]:
+    """Check ``token`` (asked for without echo when not given) and use it for every later call in this kernel.
+
+    Nothing is written to disk or to the notebook. Returns the account record ({type, username, name, ...}).
+    """
+    if token is None:
+        token = getpass.getpass("Replicate API token (hidden): ").strip()
+    if not token:
+        raise AuthenticationError(0, "No API token", "No token was entered.")
+    client = _client.Client(api_token=token, base_url=base_url)
+    account: dict[str, Any] = client.drive(_account_flow(client))
+    _client._login_token = token
+    _client.forget_default_client()
+    print(
+        f"Logged in to {base_url or 'Replicate'} as {account.get('username') or account.get('name') or '?'}."
+    )
+    return account

@@ -1,0 +1,281 @@
+"""Running a model: resolve the reference, prepare inputs, create, wait (cancel on Ctrl-C), convert."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from .cancel import cancel_flow, cancel_matching_flow
+from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled
+from .http import Call, Flow, Sleep, Upload, send
+from .inputs import Strategy, data_uri, gather, local_files, plan, substitute
+from .outputs import galleries, make_file_output
+from .prediction import Prediction
+from .schema import ModelSchema
+
+if TYPE_CHECKING:
+    from .client import Client
+    from .files import LocalFile
+
+_VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """What a progress callback receives: an upload's bytes, a status change, new logs, or model progress."""
+
+    kind: Literal["upload", "status", "logs", "progress"]
+    file: str | None = None
+    sent: int = 0
+    total: int = 0
+    status: str | None = None
+    fraction: float | None = None
+    logs: str = ""
+    prediction: Prediction | None = None
+
+
+ProgressCallback = Callable[[RunEvent], None]
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    owner: str | None
+    name: str | None
+    version: str | None
+
+    @classmethod
+    def parse(cls, ref: str) -> ModelRef:
+        ref = ref.strip()
+        if _VERSION_ID.match(ref):
+            return cls(None, None, ref)
+        path, _, version = ref.partition(":")
+        owner, _, name = path.partition("/")
+        if not (_NAME.match(owner) and _NAME.match(name)) or (version and not _VERSION_ID.match(version)):
+            raise InputError(
+                f"Model reference {ref!r} not understood: use 'owner/name', 'owner/name:<64-hex version>' "
+                "or a bare 64-hex version id."
+            )
+        return cls(owner, name, version or None)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to create predictions of a model, and its schema."""
+
+    create_url: str
+    version: str | None  # None: the official-model endpoint, which takes no version
+    schema: ModelSchema
+
+
+def resolve_flow(client: Client, ref_text: str) -> Flow:
+    ref = ModelRef.parse(ref_text)
+    base = client.base_url
+    if ref.owner is None:  # a bare version id: no way to ask for its schema
+        return Target(f"{base}/v1/predictions", ref.version, ModelSchema(None))
+    if ref.version is not None:
+        if ref.version not in client.versions:
+            url = f"{base}/v1/models/{ref.slug}/versions/{ref.version}"
+            client.versions[ref.version] = (yield from send(Call("GET", url))).json()
+        schema = _schema_of(client, ref.version, client.versions[ref.version])
+        return Target(f"{base}/v1/predictions", ref.version, schema)
+    if ref.slug not in client.models:
+        client.models[ref.slug] = (yield from send(Call("GET", f"{base}/v1/models/{ref.slug}"))).json()
+    record = client.models[ref.slug]
+    latest = record.get("latest_version") or {}
+    schema = _schema_of(client, ref.slug, latest)
+    if record.get("is_official"):
+        return Target(f"{base}/v1/models/{ref.slug}/predictions", None, schema)
+    if not latest.get("id"):
+        raise InputError(f"{ref.slug} has no published version to run; give one as '{ref.slug}:<version>'.")
+    return Target(f"{base}/v1/predictions", str(latest["id"]), schema)
+
+
+def _schema_of(client: Client, key: str, version_record: dict[str, Any]) -> ModelSchema:
+    if key not in client.schemas:
+        client.schemas[key] = ModelSchema(version_record.get("openapi_schema"))
+    return client.schemas[key]
+
+
+def prepare_flow(
+    client: Client,
+    model: str,
+    input: dict[str, Any] | None,
+    *,
+    strategy: Strategy,
+    progress: ProgressCallback | None,
+    uploaded: list[LocalFile],
+) -> Flow:
+    """Check everything checkable before any request, resolve the model, then upload and encode files."""
+    # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
+    values = gather({k: v for k, v in (input or {}).items() if v is not None})
+    plan(local_files(values), strategy)  # refuses too-large files before the model lookup
+    ModelRef.parse(model)
+    target: Target = yield from resolve_flow(client, model)
+    values = gather(values, target.schema)
+    files = local_files(values)
+    problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}"))
+    if problems:
+        raise InputError(
+            f"{len(problems)} problem(s) with the input of {model}:\n- " + "\n- ".join(problems), problems
+        )
+    forms = plan(files, strategy)
+    urls: dict[LocalFile, str] = {}
+    for f in files:
+        if forms[f] == "upload":
+
+            def report(sent: int, total: int, name: str = f.name) -> None:
+                if progress:
+                    progress(RunEvent("upload", file=name, sent=sent, total=total))
+
+            urls[f] = yield Upload(f, report)
+            uploaded.append(f)
+        else:
+            urls[f] = data_uri(f)
+    return target, substitute(values, urls.__getitem__)
+
+
+def create_call(
+    target: Target, body_input: dict[str, Any], wait: bool | int, cancel_after: Any, stream: bool
+) -> Call:
+    body: dict[str, Any] = {"input": body_input}
+    if target.version is not None:
+        body["version"] = target.version
+    if stream:
+        body["stream"] = True
+    headers: dict[str, str] = {}
+    timeout = 30.0
+    if wait is not False and not stream:
+        seconds = 60 if wait is True else max(1, min(60, int(wait)))
+        headers["prefer"] = "wait" if wait is True else f"wait={seconds}"
+        timeout = seconds + 15.0
+    if cancel_after is not None:
+        headers["cancel-after"] = (
+            f"{cancel_after}s" if isinstance(cancel_after, (int, float)) else str(cancel_after)
+        )
+    # Retried only on 429: after any other failure the prediction may exist, and a repeat would run it twice.
+    return Call(
+        "POST",
+        target.create_url,
+        json=body,
+        headers=headers,
+        retry="create",
+        timeout=timeout,
+        interrupt_safe=True,
+    )
+
+
+def predict_flow(
+    client: Client,
+    model: str,
+    input: dict[str, Any] | None = None,
+    *,
+    strategy: Strategy = "auto",
+    wait: bool | int = True,
+    cancel_after: Any = None,
+    progress: ProgressCallback | None = None,
+    delete_uploads: bool = False,
+) -> Flow:
+    """Create and wait until the prediction is final; the answer is the Prediction, output converted."""
+    uploaded: list[LocalFile] = []
+    try:
+        target, body_input = yield from prepare_flow(
+            client, model, input, strategy=strategy, progress=progress, uploaded=uploaded
+        )
+        prediction = yield from wait_flow(
+            client, create_call(target, body_input, wait, cancel_after, False), progress
+        )
+    except GeneratorExit:
+        raise  # closed from outside: no more requests
+    except BaseException:
+        if delete_uploads:
+            yield from _delete_all(client, uploaded)
+        raise
+    if delete_uploads:
+        yield from _delete_all(client, uploaded)
+    if prediction.status == "succeeded":
+        prediction.output = galleries(target.schema.convert_output(prediction.output, make_file_output))
+    return prediction
+
+
+def _delete_all(client: Client, files: list[LocalFile]) -> Flow:
+    for f in files:
+        # The run's own outcome matters more; Replicate deletes uploads after 24 h anyway.
+        with contextlib.suppress(APIError):
+            yield from client._forget_upload_flow(f)
+
+
+def run_flow(client: Client, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
+    prediction = yield from predict_flow(client, model, input, **options)
+    raise_for_prediction(prediction)
+    return prediction.output
+
+
+def raise_for_prediction(prediction: Prediction) -> None:
+    if prediction.status == "failed":
+        raise ModelError(prediction)
+    if prediction.status == "canceled":
+        raise PredictionCanceled(prediction)
+    if prediction.status == "aborted":
+        raise PredictionAborted(prediction)
+
+
+def wait_flow(
+    client: Client, create: Call, progress: ProgressCallback | None, until_done: bool = True
+) -> Flow:
+    """Create, then poll with backoff until final. Interrupted after the create went out: cancel, re-raise."""
+    prediction: Prediction | None = None
+    sent_at = time.time()
+    create.on_interrupt = functools.partial(cancel_matching_flow, client, create, sent_at)
+    try:
+        response = yield from send(create)
+        prediction = Prediction.from_json(response.json())
+        _report(progress, None, prediction)
+        delay = 0.1
+        while until_done and not prediction.done:
+            yield Sleep(delay)
+            delay = min(delay * 1.5, 2.0)
+            url = prediction.urls.get("get") or f"{client.base_url}/v1/predictions/{prediction.id}"
+            previous = prediction
+            prediction = Prediction.from_json((yield from send(Call("GET", url))).json())
+            _report(progress, previous, prediction)
+        return prediction
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if prediction is not None and not prediction.done:
+            # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
+            with contextlib.suppress(APIError):
+                yield from cancel_flow(client, prediction.id, prediction.urls.get("cancel"))
+        raise
+
+
+def _report(progress: ProgressCallback | None, before: Prediction | None, now: Prediction) -> None:
+    if progress is None:
+        return
+    if before is None or before.status != now.status:
+        progress(RunEvent("status", status=now.status, prediction=now))
+    old_logs = before.logs if before else ""
+    if now.logs != old_logs:
+        new = now.logs[len(old_logs) :] if now.logs.startswith(old_logs) else now.logs
+        progress(RunEvent("logs", status=now.status, logs=new, prediction=now))
+        step = now.progress
+        if step is not None and (before is None or before.progress != step):
+            progress(
+                RunEvent(
+                    "progress",
+                    status=now.status,
+                    fraction=step.fraction,
+                    sent=step.current,
+                    total=step.total,
+                    prediction=now,
+                )
+            )

@@ -1,0 +1,1 @@
+"""The notebook widgets: FileInput, and the Playground in its own subpackage."""

@@ -1,0 +1,188 @@
+"""FileInput's work with the API: eager uploads of arrived files, and run / run_batch, which map the entries
+to a model's file inputs and run the core pipeline, showing upload progress, the prediction's status and its
+log tail in the widget while it runs."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ..core.errors import AuthenticationError, InputError, ModelError, PredictionCanceled
+from ..wire.protocol import STATE
+from .entries import Entry
+
+if TYPE_CHECKING:
+    from ..core.client import Client
+    from ..core.files import LocalFile
+    from ..core.run import RunEvent
+    from ..core.schema import InputField
+
+_LOG_LINES = 12
+_EAGER_HOSTS = {"api.replicate.com", "127.0.0.1", "localhost", "::1"}
+
+
+def eager_by_default(client: Client | None) -> bool:
+    """Upload ahead of a run only where the target is Replicate or the local server, not unknown proxies."""
+    base = client.base_url if client is not None else os.environ.get("REPLICATE_BASE_URL", "")
+    host = urlsplit(base or "https://api.replicate.com").hostname or ""
+    return host in _EAGER_HOSTS
+
+
+class WidgetRunMixin:
+    """The run half of FileInput; expects ``inputs``, ``client`` and the status traits."""
+
+    status: str
+    status_text: str
+    log_tail: str
+    _publish: Any
+    _entries: dict[str, Entry]
+    _pool: ThreadPoolExecutor | None
+
+    @property
+    def inputs(self) -> list[LocalFile | str]:
+        raise NotImplementedError
+
+    @property
+    def client(self) -> Client:
+        raise NotImplementedError
+
+    def run(
+        self, model: str, input: dict[str, Any] | None = None, *, field: str | None = None, **options: Any
+    ) -> Any:
+        """Run ``model`` on the widget's entries and return its output.
+
+        One file input and one entry map by themselves; an array input takes every entry; with several file
+        inputs, say which with ``field=`` or pass ``input={"name": w.files[0]}``. More entries than inputs:
+        use ``run_batch``, which runs the model once per entry.
+        """
+        full = self._input_for(model, input, field, batch=False)
+        return self._with_status(
+            model, lambda progress: self.client.run(model, full, progress=progress, **options)
+        )
+
+    def run_batch(
+        self, model: str, input: dict[str, Any] | None = None, *, field: str | None = None, **options: Any
+    ) -> list[Any]:
+        """Run ``model`` once per entry: outputs in entry order; an item that failed is its exception."""
+        inputs = self._input_for(model, input, field, batch=True)
+        return self._with_status(  # type: ignore[no-any-return]
+            model, lambda progress: self.client.run_batch(model, inputs, progress=progress, **options)
+        )
+
+    # ---- eager upload
+    def _start_upload(self, entry: Entry) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rw-upload")
+        entry.state, entry.progress = STATE["UPLOADING"], 0.0
+        entry.upload = self._pool.submit(self._upload, entry)
+
+    def _upload(self, entry: Entry) -> str:
+        assert entry.file is not None
+
+        def progress(sent: int, total: int) -> None:
+            entry.progress = sent / total if total else 1.0
+            self._publish(throttle=True)
+
+        try:
+            url = self.client.upload(entry.file, progress=progress)
+        except Exception as exc:
+            if entry.id in self._entries:
+                entry.state, entry.progress = STATE["READY"], 1.0
+                # No token yet is not this file's problem: the run says how to set one.
+                if not isinstance(exc, AuthenticationError):
+                    entry.error = f"upload failed, run will retry: {str(exc).splitlines()[0][:200]}"
+                self._publish()
+            raise
+        if entry.id in self._entries:
+            entry.state, entry.progress = STATE["UPLOADED"], 1.0
+            self._publish()
+        return url
+
+    # ---- mapping
+    def _input_for(self, model: str, given: dict[str, Any] | None, field: str | None, *, batch: bool) -> Any:
+        values = self.inputs  # raises TransferError for an entry still on its way
+        base = dict(given or {})
+        schema = self.client.schema(model)
+        if field is not None:
+            target = next((f for f in schema.fields if f.name == field), None)
+            if target is None or not target.is_file:
+                names = ", ".join(f.name for f in schema.file_fields) or "none"
+                raise InputError(f"{model} has no file input named {field!r} (its file inputs: {names}).")
+        else:
+            free = [f for f in schema.file_fields if f.name not in base]
+            if not values:
+                if batch:
+                    raise InputError("The widget holds no files: pick, drop or paste some first.")
+                return base
+            if not free:
+                if base and any(f.name in base for f in schema.file_fields):
+                    return [base] if batch else base  # the caller mapped the files explicitly
+                raise InputError(f"{model} takes no file input, so the widget's files have nowhere to go.")
+            if len(free) > 1:
+                names = ", ".join(f.name for f in free)
+                raise InputError(
+                    f"{model} has several file inputs ({names}): choose one with field=..., "
+                    f'or pass input={{"{free[0].name}": w.files[0], ...}}.'
+                )
+            target = free[0]
+        if batch:
+            return [{**base, target.name: _one(target, [v])} for v in values]
+        if not target.is_file_array and len(values) > 1:
+            raise InputError(
+                f"{model}'s input {target.name!r} takes one file and the widget holds {len(values)}: "
+                "use w.run_batch(...) to run the model once per file, or remove the extra entries."
+            )
+        return {**base, target.name: _one(target, values)}
+
+    # ---- status while running
+    def _with_status(self, model: str, call: Any) -> Any:
+        self.status, self.status_text, self.log_tail = "starting", f"running {model}", ""
+
+        def progress(event: RunEvent) -> None:
+            if event.kind == "upload" and event.total:
+                self.status = "uploading"
+                self.status_text = (
+                    f"uploading {event.file or 'a file'}: {int(100 * event.sent / event.total)}%"
+                )
+            elif event.kind == "status" and event.status:
+                self.status = event.status
+                self.status_text = f"{model}: {event.status}"
+            elif event.kind == "progress" and event.fraction is not None:
+                self.status_text = f"{model}: {int(event.fraction * 100)}%"
+            if event.logs:
+                self.log_tail = "\n".join(event.logs.rstrip().splitlines()[-_LOG_LINES:])
+
+        try:
+            output = call(progress)
+        except PredictionCanceled:
+            self.status, self.status_text = "canceled", f"{model}: canceled"
+            raise
+        except ModelError as exc:
+            self.status, self.status_text = "failed", f"{model}: {exc.prediction.error or 'failed'}"
+            self.log_tail = "\n".join((exc.prediction.logs or "").rstrip().splitlines()[-_LOG_LINES:])
+            raise
+        except BaseException as exc:
+            self.status, self.status_text = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            raise
+        self.status, self.status_text = "succeeded", f"{model}: done"
+        self._mark_uploaded()
+        return output
+
+    def _mark_uploaded(self) -> None:
+        """Files the run uploaded (upload="on-run") now show as uploaded."""
+        changed = False
+        for entry in self._entries.values():
+            if (
+                entry.file is not None
+                and entry.state == "ready"
+                and self.client.uploaded(entry.file) is not None
+            ):
+                entry.state, changed = "uploaded", True
+        if changed:
+            self._publish()
+
+
+def _one(target: InputField, values: list[LocalFile | str]) -> Any:
+    return list(values) if target.is_file_array else values[0]

@@ -1,0 +1,1 @@
+"""The Playground: a form for any model, built from its schema."""

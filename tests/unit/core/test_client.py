@@ -1,0 +1,120 @@
+"""Client configuration, where the token may go, model references and create requests (no network)."""
+
+import logging
+
+import httpx
+import pytest
+
+import replicate_widget as rw
+from replicate_widget.cli.run import parse_inputs
+from replicate_widget.core.run import ModelRef, Target, create_call
+from replicate_widget.core.schema import ModelSchema
+
+TOKEN = "r8_SECRETSECRETSECRET"
+
+
+def test_configuration_from_the_environment(monkeypatch):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", TOKEN)
+    monkeypatch.setenv("REPLICATE_BASE_URL", "http://127.0.0.1:9/v1/")
+    client = rw.Client()
+    assert client.base_url == "http://127.0.0.1:9"
+    assert TOKEN not in repr(client)
+    assert TOKEN not in str(client)
+    assert TOKEN not in repr(vars(client))
+
+
+def test_authorization_only_for_the_api_origin():
+    client = rw.Client(api_token=TOKEN, base_url="https://api.replicate.com")
+    assert (
+        client.headers_for("https://api.replicate.com/v1/predictions")["authorization"] == f"Bearer {TOKEN}"
+    )
+    assert client.headers_for("https://api.replicate.com:443/v1/x")["authorization"]
+    for url in (
+        "https://replicate.delivery/x.png",
+        "https://streaming.api.replicate.com/v1/predictions/x",
+        "http://api.replicate.com/v1/x",
+        "https://api.replicate.com.evil.com/v1/x",
+    ):
+        assert "authorization" not in client.headers_for(url), url
+
+
+def test_no_token_says_how_to_set_one(monkeypatch):
+    monkeypatch.delenv("REPLICATE_API_TOKEN", raising=False)
+    with pytest.raises(rw.AuthenticationError) as info:
+        rw.Client(base_url="http://127.0.0.1:9").run("a/b")
+    assert "REPLICATE_API_TOKEN" in str(info.value)
+    assert "replicate-widget serve" in str(info.value)
+    assert "HTTP" not in str(info.value)  # no request was made, so no status code to show
+
+
+def test_token_never_in_errors_or_logs(caplog):
+    def answer(request):
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        return httpx.Response(
+            401, json={"title": "Unauthenticated", "detail": "You did not pass a valid token"}
+        )
+
+    client = rw.Client(api_token=TOKEN, base_url="http://api.test")
+    client._http = httpx.Client(transport=httpx.MockTransport(answer))
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(rw.AuthenticationError) as info:
+        client.schema("a/b")
+    assert TOKEN not in str(info.value)
+    assert TOKEN not in repr(info.value)
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("ref", "expected"),
+    [
+        ("owner/name", ModelRef("owner", "name", None)),
+        ("o/n:" + "a" * 64, ModelRef("o", "n", "a" * 64)),
+        ("b" * 64, ModelRef(None, None, "b" * 64)),
+    ],
+)
+def test_model_refs(ref, expected):
+    assert ModelRef.parse(ref) == expected
+
+
+@pytest.mark.parametrize("bad", ["owner", "o/n:short", "a/b/c", "", "o/n:" + "G" * 64])
+def test_bad_model_refs(bad):
+    with pytest.raises(rw.InputError, match="not understood"):
+        ModelRef.parse(bad)
+
+
+def test_create_requests():
+    official = Target("http://h/v1/models/o/n/predictions", None, ModelSchema(None))
+    call = create_call(official, {"a": 1}, True, 30, False)
+    assert call.json == {"input": {"a": 1}}
+    assert call.headers == {"prefer": "wait", "cancel-after": "30s"}
+    assert call.retry == "create"
+    assert call.interrupt_safe
+    versioned = Target("http://h/v1/predictions", "v" * 64, ModelSchema(None))
+    call = create_call(versioned, {}, 5, "1m", False)
+    assert call.json == {"input": {}, "version": "v" * 64}
+    assert call.headers == {"prefer": "wait=5", "cancel-after": "1m"}
+    assert "prefer" not in create_call(versioned, {}, False, None, False).headers
+
+
+def test_cli_inputs_are_typed_by_the_schema(tmp_path):
+    schema = ModelSchema(
+        {
+            "components": {
+                "schemas": {
+                    "Input": {
+                        "properties": {
+                            "n": {"type": "integer"},
+                            "flag": {"type": "boolean"},
+                            "images": {"type": "array", "items": {"type": "string", "format": "uri"}},
+                            "text": {"type": "string"},
+                        }
+                    }
+                }
+            }
+        }
+    )
+    values = parse_inputs(["n=3", "flag=True", "images=@a.png", "images=@b.png", "text=42"], schema)
+    assert values["n"] == 3
+    assert values["flag"] is True
+    assert values["text"] == "42"
+    assert [p.name for p in values["images"]] == ["a.png", "b.png"]

@@ -1,0 +1,78 @@
+"""Prediction parsing, tqdm progress, and FileOutput on data URIs (no network)."""
+
+import base64
+import io
+
+import pytest
+
+from replicate_widget import FileOutput, Prediction
+from replicate_widget.core.outputs import FileOutputList, galleries
+from replicate_widget.core.prediction import parse_progress
+
+
+def test_progress_reads_the_newest_tqdm_line():
+    logs = "loading\n 10%|█         | 1/10 [00:01<00:09]\r 40%|████      | 4/10 [00:02<00:03]\n"
+    step = parse_progress(logs)
+    assert (step.current, step.total, step.fraction) == (4, 10, 0.4)
+    assert parse_progress("no bars here") is None
+    assert parse_progress(None) is None
+
+
+def test_prediction_from_json_tolerates_aborted_and_missing_fields():
+    p = Prediction.from_json({"id": "abc", "status": "aborted", "urls": {"get": "u", "stream": None}})
+    assert p.done
+    assert p.status == "aborted"
+    assert p.urls == {"get": "u"}
+    assert p.logs == ""
+    assert repr(p) == "Prediction(id='abc', model='', status='aborted')"
+    assert Prediction.from_json({"id": "x", "status": "failed", "error": {"detail": "boom"}}).error == "boom"
+
+
+def png_bytes(size=(8, 8)) -> bytes:
+    # Pillow comes with the [local] extra only; the base install (this tier's) may not have it.
+    image = pytest.importorskip("PIL.Image")
+    buffer = io.BytesIO()
+    image.new("RGB", size, (200, 10, 10)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_data_uri_output_reads_saves_and_displays(tmp_path):
+    data = png_bytes()
+    out = FileOutput("data:image/png;base64," + base64.b64encode(data).decode())
+    assert out.read() == data
+    assert b"".join(out) == data
+    assert (out.content_type, out.filename) == ("image/png", "output.png")
+    saved = out.save(tmp_path)
+    assert saved == tmp_path / "output.png"
+    assert saved.read_bytes() == data
+    bundle = out._repr_mimebundle_()
+    assert base64.b64decode(bundle["image/png"]) == data
+    assert "<img" in bundle["text/html"]
+    assert str(out).startswith("data:image/png")
+    assert len(repr(out)) < 100
+
+
+def test_text_output_shows_its_text():
+    out = FileOutput("data:text/plain,hello%20there")
+    assert out.read() == b"hello there"
+    bundle = out._repr_mimebundle_()
+    assert bundle["text/plain"] == "hello there"
+    assert "<pre" in bundle["text/html"]
+
+
+def test_lists_of_files_display_as_a_gallery():
+    a = FileOutput("data:text/plain,a")
+    value = galleries({"images": [a, a], "n": [1, 2]})
+    assert isinstance(value["images"], FileOutputList)
+    assert not isinstance(value["n"], FileOutputList)
+    html = value["images"]._repr_mimebundle_()["text/html"]
+    assert html.count("<figure") == 2
+    assert "flex-wrap" in html
+    assert value["images"] == [a, a]
+
+
+@pytest.mark.parametrize(
+    ("url", "name"), [("https://h/x/out%20put.wav", "out put.wav"), ("https://h/", "output")]
+)
+def test_filename_from_url(url, name):
+    assert FileOutput(url).filename == name

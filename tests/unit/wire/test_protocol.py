@@ -1,0 +1,90 @@
+"""Validation of incoming widget messages, and the host's chunk size."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from replicate_widget.wire.protocol import (
+    ERROR_CODE,
+    LIMITS,
+    ProtocolError,
+    error_reply,
+    host_tuning,
+    ok_reply,
+    parse_request,
+)
+
+
+def msg(kind, **fields):
+    return {"kind": kind, "rid": 7, "session": "s", **fields}
+
+
+def test_begin_parses():
+    req = parse_request(msg("begin", id="e1", name="a.png", size=10, type="image/png"))
+    assert (req.kind, req.rid, req.session, req.body["size"]) == ("begin", 7, "s", 10)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        None,
+        [],
+        {"kind": "begin"},
+        msg("nonsense"),
+        msg("begin", id="e1", name="a", size="10", type=""),
+        msg("begin", id="e1", name="a", size=True, type=""),
+        msg("begin", id="e1", name="a", size=-1, type=""),
+        msg("url", id="e1", url="file:///etc/passwd"),
+        msg("url", id="e1", url="javascript:alert(1)"),
+        {"kind": "ping", "rid": "1", "session": "s"},
+    ],
+)
+def test_bad_messages_are_refused_with_bad_message(content):
+    with pytest.raises(ProtocolError) as err:
+        parse_request(content)
+    assert err.value.code == ERROR_CODE["BAD_MESSAGE"]
+
+
+def test_chunk_needs_exactly_one_buffer():
+    with pytest.raises(ProtocolError):
+        parse_request(msg("chunk", id="e", offset=0), [])
+    assert parse_request(msg("chunk", id="e", offset=0), [b"x"]).body["offset"] == 0
+
+
+def test_begin_over_100_mib_is_too_large_and_exactly_100_mib_is_fine():
+    limit = LIMITS["MAX_FILE_BYTES"]
+    assert parse_request(msg("begin", id="e", name="a", size=limit, type=""))
+    with pytest.raises(ProtocolError) as err:
+        parse_request(msg("begin", id="e", name="big.mov", size=limit + 1, type=""))
+    assert err.value.code == ERROR_CODE["TOO_LARGE"]
+    assert "big.mov" in str(err.value)
+    assert "100 MiB" in str(err.value)
+
+
+def test_url_is_trimmed():
+    assert (
+        parse_request(msg("url", id="e", url="  https://x.test/a.png ")).body["url"] == "https://x.test/a.png"
+    )
+
+
+def test_replies_have_one_shape():
+    assert ok_reply(3, a=1) == {"kind": "reply", "rid": 3, "ok": True, "a": 1}
+    err = error_reply(4, "io", "disk full")
+    assert err["ok"] is False
+    assert err["error"] == {"code": "io", "message": "disk full"}
+
+
+def test_jupyter_gets_4_mib_chunks_under_the_10_mib_message_limit():
+    t = host_tuning()
+    assert t.host == "jupyter"
+    assert t.chunk_size == 4 * 1024 * 1024
+    assert t.chunk_size * 1 < 10 * 1024 * 1024
+
+
+@pytest.mark.parametrize("module", ["google.colab", "marimo"])
+def test_colab_and_marimo_get_512_kib_chunks(monkeypatch, module):
+    monkeypatch.setitem(sys.modules, module, object())
+    t = host_tuning()
+    assert t.chunk_size <= 512 * 1024
