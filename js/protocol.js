@@ -1,48 +1,73 @@
-// The messages between the widget's front end and the kernel. Mirror of
-// src/replicate_widget/_protocol.py: tests/unit/test_protocol_agreement.py checks both agree.
+// The messages between a widget's front end and the kernel. Mirror of
+// src/replicate_widget/wire/protocol.py: tests/unit/wire/test_protocol_agreement.py checks that the constants
+// and the request/reply typedefs below agree with it.
 //
 // Every request carries `kind`, `rid` (unique within this front end's `session`) and gets exactly one
 // reply: {kind: "reply", rid, ok: true, ...} or {kind: "reply", rid, ok: false, error: {code, message}}.
+// The first request is `hello`: both sides compare PROTOCOL_VERSION and stop on a mismatch.
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
-export const KIND = {
+export const KIND = /** @type {const} */ ({
   HELLO: "hello",
   BEGIN: "begin",
   CHUNK: "chunk",
   URL: "url",
   REMOVE: "remove",
   PING: "ping",
+  RUN: "run",
+  CANCEL: "cancel",
+  SECRET: "secret",
   REPLY: "reply",
-};
+});
 
-export const STATE = {
+export const STATE = /** @type {const} */ ({
   WAITING: "waiting",
   RECEIVING: "receiving",
   READY: "ready",
   UPLOADING: "uploading",
   UPLOADED: "uploaded",
   ERROR: "error",
-};
+});
 
-export const ERROR_CODE = {
+export const ERROR_CODE = /** @type {const} */ ({
   BAD_MESSAGE: "bad-message",
   TOO_LARGE: "too-large",
   UNKNOWN_ENTRY: "unknown-entry",
   SIZE_MISMATCH: "size-mismatch",
   CUT_OFF: "cut-off",
   IO: "io",
-};
+  VERSION_MISMATCH: "version-mismatch",
+});
 
-export const LIMITS = {
+export const LIMITS = /** @type {const} */ ({
   MAX_FILE_BYTES: 104_857_600,
   JUPYTER_CHUNK_BYTES: 4 * 1024 * 1024,
   SMALL_CHUNK_BYTES: 512 * 1024,
-};
+});
+
+// Requests as the caller builds them; the Channel adds `rid` and `session`.
+/**
+ * @typedef {{kind: "hello", version: number}} HelloRequest
+ * @typedef {{kind: "begin", id: string, name: string, size: number, type: string}} BeginRequest
+ * @typedef {{kind: "chunk", id: string, offset: number}} ChunkRequest
+ * @typedef {{kind: "url", id: string, url: string}} UrlRequest
+ * @typedef {{kind: "remove", id: string}} RemoveRequest
+ * @typedef {{kind: "ping"}} PingRequest
+ * @typedef {{kind: "run"}} RunRequest
+ * @typedef {{kind: "cancel"}} CancelRequest
+ * @typedef {{kind: "secret", name: string, value: string}} SecretRequest
+ * @typedef {HelloRequest | BeginRequest | ChunkRequest | UrlRequest | RemoveRequest | PingRequest | RunRequest | CancelRequest | SecretRequest} Request
+ */
 
 /**
  * @typedef {{code: string, message: string}} WireError
- * @typedef {{kind: "reply", rid: number, ok: boolean, error?: WireError, [key: string]: unknown}} Reply
+ * @typedef {{
+ *   kind: "reply", rid: number, ok: boolean, error?: WireError,
+ *   version?: number, chunk_size?: number, window?: number,
+ *   complete?: boolean, received?: number, sha256?: string | null,
+ *   started?: boolean
+ * }} Reply  fields beyond `ok` and `error` depend on the request's kind (hello, begin/chunk, run)
  * @typedef {{
  *   id: string, name: string, size: number, type: string, state: string,
  *   progress: number, error: string, url: string, sha256: string

@@ -53,7 +53,7 @@ export class Channel {
 
   /**
    * Send one request; resolves with the kernel's ok reply, rejects with a ChannelError otherwise.
-   * @param {Record<string, unknown>} content
+   * @param {import("./protocol.js").Request} content
    * @param {ArrayBuffer[]} [buffers]
    * @returns {Promise<Reply>}
    */

@@ -6,6 +6,7 @@ import { formatBytes } from "./transfer.js";
 /** @typedef {import("./session.js").ShownEntry} ShownEntry */
 /** @typedef {{status: string, text: string, logs: string}} RunInfo */
 
+/** @type {Record<string, string>} */
 const LABEL = {
   [STATE.WAITING]: "waiting for the kernel",
   [STATE.RECEIVING]: "receiving",

@@ -6,7 +6,7 @@ import html
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
-from ..wire.protocol import STATE
+from ..wire.protocol import State
 
 if TYPE_CHECKING:
     from ..core.files import LocalFile
@@ -21,7 +21,7 @@ class Entry:
         self.size = size
         self.content_type = content_type
         self.url = url
-        self.state = STATE["READY"] if url else STATE["RECEIVING"]
+        self.state = State.READY if url else State.RECEIVING
         self.progress = 1.0 if url else 0.0
         self.error = ""
         self.sha256 = ""

@@ -20,16 +20,18 @@ import traitlets
 
 from ..core.errors import TransferError
 from ..wire.protocol import (
-    ERROR_CODE,
     LIMITS,
     PROTOCOL_VERSION,
-    STATE,
+    ErrorCode,
+    Kind,
     ProtocolError,
     Request,
+    State,
     error_reply,
     host_tuning,
     ok_reply,
     parse_request,
+    version_problem,
 )
 from ..wire.transfer import Receiver
 from .entries import Entry, listing_html, listing_text
@@ -113,7 +115,7 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
                 out.append(entry.url)
             elif entry.file is not None:
                 out.append(entry.file)
-            elif entry.state == STATE["ERROR"]:
+            elif entry.state == State.ERROR:
                 raise TransferError(
                     f"{entry.name} did not arrive whole ({entry.error or 'cut off'}): "
                     "pick it again or remove it.",
@@ -158,54 +160,60 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             reply = error_reply(rid, exc.code, str(exc))
         except Exception as exc:  # every request gets its one reply, even when something unforeseen breaks
             log.exception("FileInput could not handle a %s message", content.get("kind"))
-            reply = error_reply(rid, ERROR_CODE["IO"], f"The kernel couldn't handle this: {exc}")
+            reply = error_reply(rid, ErrorCode.IO, f"The kernel couldn't handle this: {exc}")
         self.send(reply)
 
-    def _dispatch(self, req: Request, buffers: list[Any]) -> dict[str, Any]:
-        body = req.body
-        if req.kind == "hello":
-            self._cut_off_other_sessions(req.session)
-            return ok_reply(req.rid, version=PROTOCOL_VERSION, chunk_size=self.chunk_size, window=self.window)
-        if req.kind == "ping":
-            return ok_reply(req.rid)
-        if req.kind == "begin":
+    def _dispatch(self, req: Request, buffers: list[Any]) -> Any:
+        body: Any = req
+        rid = req["rid"]
+        if req["kind"] is Kind.HELLO:
+            problem = version_problem(req["version"])
+            if problem:
+                raise ProtocolError(ErrorCode.VERSION_MISMATCH, problem)
+            self._cut_off_other_sessions(req["session"])
+            return ok_reply(rid, version=PROTOCOL_VERSION, chunk_size=self.chunk_size, window=self.window)
+        if req["kind"] is Kind.PING:
+            return ok_reply(rid)
+        if req["kind"] is Kind.BEGIN:
             if body["size"] > self.max_bytes:
-                raise ProtocolError(ERROR_CODE["TOO_LARGE"], f"{body['name']} is over this widget's limit.")
-            transfer = self._receiver.begin(body["id"], body["name"], body["size"], body["type"], req.session)
+                raise ProtocolError(ErrorCode.TOO_LARGE, f"{body['name']} is over this widget's limit.")
+            transfer = self._receiver.begin(
+                body["id"], body["name"], body["size"], body["type"], req["session"]
+            )
             if body["id"] not in self._entries:
                 self._entries[body["id"]] = Entry(body["id"], body["name"], body["size"], body["type"])
             if transfer.complete:  # an empty file
                 self._arrived(body["id"])
             self._publish()
-            return ok_reply(req.rid, chunk_size=self.chunk_size, complete=transfer.complete)
-        if req.kind == "chunk":
+            return ok_reply(rid, chunk_size=self.chunk_size, complete=transfer.complete)
+        if req["kind"] is Kind.CHUNK:
             return self._chunk(req, buffers[0])
-        if req.kind == "url":
+        if req["kind"] is Kind.URL:
             if body["id"] not in self._entries:
                 name = body["url"].rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or body["url"]
                 self._entries[body["id"]] = Entry(body["id"], name, 0, "url", url=body["url"])
                 self._publish()
-            return ok_reply(req.rid)
+            return ok_reply(rid)
         self.remove(body["id"])
-        return ok_reply(req.rid)
+        return ok_reply(rid)
 
-    def _chunk(self, req: Request, data: Any) -> dict[str, Any]:
-        entry_id = req.body["id"]
+    def _chunk(self, req: Any, data: Any) -> Any:
+        entry_id = req["id"]
         entry = self._entries.get(entry_id)
         try:
-            transfer = self._receiver.chunk(entry_id, req.body["offset"], data)
+            transfer = self._receiver.chunk(entry_id, req["offset"], data)
         except ProtocolError as exc:
-            if entry is not None and exc.code != ERROR_CODE["UNKNOWN_ENTRY"]:
+            if entry is not None and exc.code != ErrorCode.UNKNOWN_ENTRY:
                 self._mark_error(entry, str(exc))
             raise
         if entry is None:  # removed meanwhile; the receiver would have refused, but be safe
-            raise ProtocolError(ERROR_CODE["UNKNOWN_ENTRY"], "This entry was removed.")
+            raise ProtocolError(ErrorCode.UNKNOWN_ENTRY, "This entry was removed.")
         entry.progress = transfer.progress
         if transfer.complete:
             self._arrived(entry_id)
         self._publish(throttle=not transfer.complete)
         return ok_reply(
-            req.rid, received=transfer.received, complete=transfer.complete, sha256=transfer.sha256
+            req["rid"], received=transfer.received, complete=transfer.complete, sha256=transfer.sha256
         )
 
     def _arrived(self, entry_id: str) -> None:
@@ -217,7 +225,7 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
         entry.file = LocalFile(
             transfer.path, name=entry.name, content_type=entry.content_type, sha256=transfer.sha256
         )
-        entry.sha256, entry.progress, entry.state = transfer.sha256, 1.0, STATE["READY"]
+        entry.sha256, entry.progress, entry.state = transfer.sha256, 1.0, State.READY
         if self.upload == "eager" and entry.size >= _DATA_URI_MAX:
             self._start_upload(entry)
 
@@ -230,7 +238,7 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
         self._publish()
 
     def _mark_error(self, entry: Entry, message: str) -> None:
-        entry.state, entry.error, entry.file = STATE["ERROR"], message, None
+        entry.state, entry.error, entry.file = State.ERROR, message, None
         self._publish()
 
     # ---- removal and cleanup

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..core.errors import AuthenticationError, InputError, ModelError, PredictionCanceled
-from ..wire.protocol import STATE
+from ..wire.protocol import State
 from .entries import Entry
 
 if TYPE_CHECKING:
@@ -75,7 +75,7 @@ class WidgetRunMixin:
     def _start_upload(self, entry: Entry) -> None:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rw-upload")
-        entry.state, entry.progress = STATE["UPLOADING"], 0.0
+        entry.state, entry.progress = State.UPLOADING, 0.0
         entry.upload = self._pool.submit(self._upload, entry)
 
     def _upload(self, entry: Entry) -> str:
@@ -89,14 +89,14 @@ class WidgetRunMixin:
             url = self.client.upload(entry.file, progress=progress)
         except Exception as exc:
             if entry.id in self._entries:
-                entry.state, entry.progress = STATE["READY"], 1.0
+                entry.state, entry.progress = State.READY, 1.0
                 # No token yet is not this file's problem: the run says how to set one.
                 if not isinstance(exc, AuthenticationError):
                     entry.error = f"upload failed, run will retry: {str(exc).splitlines()[0][:200]}"
                 self._publish()
             raise
         if entry.id in self._entries:
-            entry.state, entry.progress = STATE["UPLOADED"], 1.0
+            entry.state, entry.progress = State.UPLOADED, 1.0
             self._publish()
         return url
 
@@ -176,10 +176,10 @@ class WidgetRunMixin:
         for entry in self._entries.values():
             if (
                 entry.file is not None
-                and entry.state == "ready"
+                and entry.state == State.READY
                 and self.client.uploaded(entry.file) is not None
             ):
-                entry.state, changed = "uploaded", True
+                entry.state, changed = State.UPLOADED, True
         if changed:
             self._publish()
 

@@ -18,7 +18,8 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .protocol import ERROR_CODE, LIMITS, ProtocolError
+from ..core.files import sanitize_filename
+from .protocol import LIMITS, ErrorCode, ProtocolError
 
 _READ_BACK = 1024 * 1024
 
@@ -47,13 +48,6 @@ class Transfer:
         return 1.0 if self.size == 0 else self.received / self.size
 
 
-def _safe_name(name: str) -> str:
-    """Keep the user's file name readable on disk while refusing path tricks."""
-    base = os.path.basename(name.replace("\\", "/")).strip() or "file"
-    cleaned = "".join(c if c.isprintable() and c not in '<>:"|?*' else "_" for c in base)
-    return cleaned[:150] if cleaned not in (".", "..") else "file"
-
-
 class Receiver:
     """Spools incoming files under one private temporary folder, removed on close or at exit."""
 
@@ -72,7 +66,7 @@ class Receiver:
     def begin(self, entry_id: str, name: str, size: int, content_type: str, session: str) -> Transfer:
         if size > self.max_bytes:
             raise ProtocolError(
-                ERROR_CODE["TOO_LARGE"],
+                ErrorCode.TOO_LARGE,
                 f"{name} is {size:,} bytes; the limit is {self.max_bytes:,} per file.",
             )
         with self._lock:
@@ -80,10 +74,10 @@ class Receiver:
             if existing is not None:
                 # A resent begin (the first reply was lost) is fine; a different file under the same id isn't.
                 if (existing.name, existing.size) != (name, size):
-                    raise ProtocolError(ERROR_CODE["BAD_MESSAGE"], f"Entry {entry_id} already holds a file.")
+                    raise ProtocolError(ErrorCode.BAD_MESSAGE, f"Entry {entry_id} already holds a file.")
                 return existing
             entry_dir = Path(tempfile.mkdtemp(dir=self.folder))
-            path = entry_dir / _safe_name(name)
+            path = entry_dir / sanitize_filename(name)
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             transfer = Transfer(entry_id, name, size, content_type, session, path, _fd=fd)
             self._transfers[entry_id] = transfer
@@ -95,25 +89,25 @@ class Receiver:
         transfer = self._transfers.get(entry_id)
         if transfer is None:
             raise ProtocolError(
-                ERROR_CODE["UNKNOWN_ENTRY"],
+                ErrorCode.UNKNOWN_ENTRY,
                 "The kernel has no transfer for this file (it restarted, or the entry was removed): "
                 "pick the file again.",
             )
         if transfer.complete or transfer.chunks.get(offset) == len(data):
             return transfer  # a duplicate of a chunk already written
         if transfer._fd is None:
-            raise ProtocolError(ERROR_CODE["CUT_OFF"], f"The transfer of {transfer.name} was cut off.")
+            raise ProtocolError(ErrorCode.CUT_OFF, f"The transfer of {transfer.name} was cut off.")
         end = offset + len(data)
         if end > transfer.size or self._overlaps(transfer, offset, end):
             raise ProtocolError(
-                ERROR_CODE["SIZE_MISMATCH"],
+                ErrorCode.SIZE_MISMATCH,
                 f"A chunk of {transfer.name} falls outside the announced {transfer.size:,} bytes.",
             )
         try:
             os.pwrite(transfer._fd, data, offset)
         except OSError as exc:
             self._fail(transfer)
-            raise ProtocolError(ERROR_CODE["IO"], f"Couldn't write {transfer.name}: {exc.strerror}.") from exc
+            raise ProtocolError(ErrorCode.IO, f"Couldn't write {transfer.name}: {exc.strerror}.") from exc
         transfer.chunks[offset] = len(data)
         transfer.received += len(data)
         if offset == transfer.hashed_upto:
@@ -168,7 +162,7 @@ class Receiver:
         if on_disk != transfer.size or transfer.hashed_upto != transfer.size:
             self._fail(transfer)
             raise ProtocolError(
-                ERROR_CODE["SIZE_MISMATCH"],
+                ErrorCode.SIZE_MISMATCH,
                 f"{transfer.name} arrived with {on_disk:,} bytes instead of {transfer.size:,}: "
                 "pick it again.",
             )

@@ -10,7 +10,7 @@ import os
 import pytest
 
 import replicate_widget as rw
-from replicate_widget.wire.protocol import LIMITS
+from replicate_widget.wire.protocol import LIMITS, PROTOCOL_VERSION
 
 
 class Front:
@@ -48,7 +48,7 @@ def widget():
 
 def test_every_request_gets_exactly_one_reply(widget):
     front = Front(widget)
-    front.request("hello", version=1)
+    front.request("hello", version=PROTOCOL_VERSION)
     front.request("ping")
     front.request("nonsense")
     front.w._on_msg(widget, "not even a dict", None)
@@ -86,7 +86,7 @@ def test_file_in_transit_raises_transfer_error_with_progress(widget):
 
 def test_reload_cuts_off_unfinished_transfers(widget):
     Front(widget, "page-1").send_file("e1", "half.bin", os.urandom(40_000), stop_at=20_000)
-    Front(widget, "page-2").request("hello", version=1)
+    Front(widget, "page-2").request("hello", version=PROTOCOL_VERSION)
     [entry] = widget.entries
     assert entry["state"] == "error"
     assert "pick again" in entry["error"]

@@ -7,13 +7,16 @@ import sys
 import pytest
 
 from replicate_widget.wire.protocol import (
-    ERROR_CODE,
     LIMITS,
+    PROTOCOL_VERSION,
+    ErrorCode,
+    Kind,
     ProtocolError,
     error_reply,
     host_tuning,
     ok_reply,
     parse_request,
+    version_problem,
 )
 
 
@@ -23,7 +26,9 @@ def msg(kind, **fields):
 
 def test_begin_parses():
     req = parse_request(msg("begin", id="e1", name="a.png", size=10, type="image/png"))
-    assert (req.kind, req.rid, req.session, req.body["size"]) == ("begin", 7, "s", 10)
+    assert req == {"kind": "begin", "rid": 7, "session": "s", "id": "e1", "name": "a.png", "size": 10,
+                   "type": "image/png"}  # fmt: skip
+    assert req["kind"] is Kind.BEGIN
 
 
 @pytest.mark.parametrize(
@@ -39,18 +44,20 @@ def test_begin_parses():
         msg("url", id="e1", url="file:///etc/passwd"),
         msg("url", id="e1", url="javascript:alert(1)"),
         {"kind": "ping", "rid": "1", "session": "s"},
+        msg("hello", version="2"),
+        msg("secret", name="api_key"),
     ],
 )
 def test_bad_messages_are_refused_with_bad_message(content):
     with pytest.raises(ProtocolError) as err:
         parse_request(content)
-    assert err.value.code == ERROR_CODE["BAD_MESSAGE"]
+    assert err.value.code == ErrorCode.BAD_MESSAGE
 
 
 def test_chunk_needs_exactly_one_buffer():
     with pytest.raises(ProtocolError):
         parse_request(msg("chunk", id="e", offset=0), [])
-    assert parse_request(msg("chunk", id="e", offset=0), [b"x"]).body["offset"] == 0
+    assert parse_request(msg("chunk", id="e", offset=0), [b"x"])["offset"] == 0
 
 
 def test_begin_over_100_mib_is_too_large_and_exactly_100_mib_is_fine():
@@ -58,20 +65,18 @@ def test_begin_over_100_mib_is_too_large_and_exactly_100_mib_is_fine():
     assert parse_request(msg("begin", id="e", name="a", size=limit, type=""))
     with pytest.raises(ProtocolError) as err:
         parse_request(msg("begin", id="e", name="big.mov", size=limit + 1, type=""))
-    assert err.value.code == ERROR_CODE["TOO_LARGE"]
+    assert err.value.code == ErrorCode.TOO_LARGE
     assert "big.mov" in str(err.value)
     assert "100 MiB" in str(err.value)
 
 
 def test_url_is_trimmed():
-    assert (
-        parse_request(msg("url", id="e", url="  https://x.test/a.png ")).body["url"] == "https://x.test/a.png"
-    )
+    assert parse_request(msg("url", id="e", url="  https://x.test/a.png "))["url"] == "https://x.test/a.png"
 
 
 def test_replies_have_one_shape():
     assert ok_reply(3, a=1) == {"kind": "reply", "rid": 3, "ok": True, "a": 1}
-    err = error_reply(4, "io", "disk full")
+    err = error_reply(4, ErrorCode.IO, "disk full")
     assert err["ok"] is False
     assert err["error"] == {"code": "io", "message": "disk full"}
 
@@ -88,3 +93,22 @@ def test_colab_and_marimo_get_512_kib_chunks(monkeypatch, module):
     monkeypatch.setitem(sys.modules, module, object())
     t = host_tuning()
     assert t.chunk_size <= 512 * 1024
+
+
+def test_the_playground_commands_are_requests_too():
+    assert parse_request(msg("run"))["kind"] is Kind.RUN
+    assert parse_request(msg("secret", name="api_key", value="sk"))["value"] == "sk"
+
+
+def test_same_version_is_no_problem_and_another_says_reload_the_page():
+    assert version_problem(PROTOCOL_VERSION) is None
+    for other in (PROTOCOL_VERSION - 1, PROTOCOL_VERSION + 1):
+        problem = version_problem(other)
+        assert problem is not None
+        assert "reload the page" in problem
+        assert str(other) in problem
+
+
+def test_enum_members_format_as_their_values():
+    assert f"{Kind.HELLO}" == "hello" == str(Kind.HELLO)
+    assert ok_reply(1)["kind"] == "reply"

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from replicate_widget.wire.protocol import ERROR_CODE, ProtocolError
+from replicate_widget.wire.protocol import ErrorCode, ProtocolError
 from replicate_widget.wire.transfer import Receiver
 
 
@@ -60,7 +60,7 @@ def test_chunk_past_the_announced_size_is_refused(receiver):
     receiver.begin("d", "d.bin", 10, "", "s1")
     with pytest.raises(ProtocolError) as err:
         receiver.chunk("d", 5, b"0123456789")
-    assert err.value.code == ERROR_CODE["SIZE_MISMATCH"]
+    assert err.value.code == ErrorCode.SIZE_MISMATCH
 
 
 def test_overlapping_chunk_is_refused(receiver):
@@ -74,7 +74,7 @@ def test_file_over_the_limit_is_refused_before_any_byte():
     r = Receiver(max_bytes=100)
     with pytest.raises(ProtocolError) as err:
         r.begin("f", "big.bin", 101, "", "s1")
-    assert err.value.code == ERROR_CODE["TOO_LARGE"]
+    assert err.value.code == ErrorCode.TOO_LARGE
     assert list(r.folder.iterdir()) == []
     r.close()
 
@@ -82,7 +82,7 @@ def test_file_over_the_limit_is_refused_before_any_byte():
 def test_unknown_entry_says_pick_again(receiver):
     with pytest.raises(ProtocolError) as err:
         receiver.chunk("nope", 0, b"x")
-    assert err.value.code == ERROR_CODE["UNKNOWN_ENTRY"]
+    assert err.value.code == ErrorCode.UNKNOWN_ENTRY
     assert "pick the file again" in str(err.value)
 
 
@@ -102,7 +102,7 @@ def test_cut_off_drops_partial_bytes_of_other_sessions_only(receiver):
     assert receiver.get("old").path.stat().st_size == 0
     with pytest.raises(ProtocolError) as err:
         receiver.chunk("old", 50, b"x" * 50)
-    assert err.value.code == ERROR_CODE["CUT_OFF"]
+    assert err.value.code == ErrorCode.CUT_OFF
     assert not receiver.get("old").complete
     assert receiver.chunk("new", 50, b"y" * 50).complete
 

@@ -13,15 +13,17 @@ from typing import Any
 
 from ...core.files import LocalFile
 from ...wire.protocol import (
-    ERROR_CODE,
     PROTOCOL_VERSION,
-    STATE,
+    ErrorCode,
+    Kind,
     ProtocolError,
     Request,
+    State,
     error_reply,
     host_tuning,
     ok_reply,
     parse_request,
+    version_problem,
 )
 from ...wire.transfer import Receiver
 
@@ -42,11 +44,11 @@ class FileEntry:
         """Metadata for the synced ``files`` trait: never bytes, never a local path."""
         transfer = receiver.get(self.id)
         if self.url:
-            state, progress = STATE["READY"], 1.0
+            state, progress = State.READY, 1.0
         elif self.error or transfer is None:
-            state, progress = STATE["ERROR"], 0.0
+            state, progress = State.ERROR, 0.0
         else:
-            state = STATE["READY"] if transfer.complete else STATE["RECEIVING"]
+            state = State.READY if transfer.complete else State.RECEIVING
             progress = transfer.progress
         return {
             "id": self.id,
@@ -77,7 +79,7 @@ class FieldFiles:
         self.entries[entry_id] = entry
         return entry
 
-    def handle(self, content: dict[str, Any], buffers: list[Any]) -> tuple[dict[str, Any], bool]:
+    def handle(self, content: dict[str, Any], buffers: list[Any]) -> tuple[Any, bool]:
         """Answer one transfer request. Returns the reply and whether the entry list changed."""
         rid = content.get("rid") if isinstance(content.get("rid"), int) else -1
         try:
@@ -87,34 +89,38 @@ class FieldFiles:
             return error_reply(int(rid or -1), exc.code, str(exc)), False
         except OSError as exc:
             return error_reply(
-                int(rid or -1), ERROR_CODE["IO"], f"The kernel couldn't store the file: {exc}"
+                int(rid or -1), ErrorCode.IO, f"The kernel couldn't store the file: {exc}"
             ), False
 
-    def _dispatch(self, request: Request, buffers: list[Any]) -> tuple[dict[str, Any], bool]:
-        kind, body, rid = request.kind, request.body, request.rid
-        if kind == "hello":
+    def _dispatch(self, request: Request, buffers: list[Any]) -> tuple[Any, bool]:
+        body: Any = request
+        kind, rid = request["kind"], request["rid"]
+        if kind is Kind.HELLO:
+            problem = version_problem(body["version"])
+            if problem:
+                raise ProtocolError(ErrorCode.VERSION_MISMATCH, problem)
             # A new front end (page reload): transfers the old one left unfinished can never complete.
-            self.receiver.cut_off(keep_session=request.session)
+            self.receiver.cut_off(keep_session=request["session"])
             tuning = self.tuning
             reply = ok_reply(
                 rid, version=PROTOCOL_VERSION, chunk_size=tuning.chunk_size, window=tuning.window
             )
             return reply, True
-        if kind == "ping":
+        if kind is Kind.PING:
             return ok_reply(rid), False
         entry_id = str(body["id"])
         field = self._field_of(entry_id)
-        if kind == "begin":
-            self.receiver.begin(entry_id, body["name"], body["size"], body["type"], request.session)
+        if kind is Kind.BEGIN:
+            self.receiver.begin(entry_id, body["name"], body["size"], body["type"], request["session"])
             self.entries[entry_id] = FileEntry(entry_id, field, body["name"], body["size"], body["type"])
             return ok_reply(rid, chunk_size=self.tuning.chunk_size), True
-        if kind == "chunk":
+        if kind is Kind.CHUNK:
             transfer = self.receiver.chunk(entry_id, body["offset"], buffers[0])
             reply = ok_reply(rid, complete=transfer.complete)
             if transfer.complete:
                 reply["sha256"] = transfer.sha256
             return reply, transfer.complete
-        if kind == "url":
+        if kind is Kind.URL:
             self.add_url(field, body["url"], entry_id)
             return ok_reply(rid), True
         # remove
@@ -125,7 +131,7 @@ class FieldFiles:
     def _field_of(self, entry_id: str) -> str:
         field = entry_id.split(":", 1)[0]
         if field not in self.fields:
-            raise ProtocolError(ERROR_CODE["BAD_MESSAGE"], f"{field!r} is not a file field of this model.")
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{field!r} is not a file field of this model.")
         return field
 
     def public(self) -> dict[str, list[dict[str, Any]]]:
@@ -150,7 +156,7 @@ class FieldFiles:
             if transfer is None or not transfer.complete:
                 percent = int((transfer.progress if transfer else 0) * 100)
                 raise ProtocolError(
-                    ERROR_CODE["CUT_OFF"], f"{entry.name} is still on its way to the kernel ({percent}%)."
+                    ErrorCode.CUT_OFF, f"{entry.name} is still on its way to the kernel ({percent}%)."
                 )
             out.append(
                 LocalFile(

@@ -18,13 +18,12 @@ from ...core.client import Client
 from ...core.errors import ReplicateWidgetError
 from ...core.run import RunEvent
 from ...core.schema import ModelSchema
-from ...wire.protocol import KIND, ProtocolError
+from ...wire.protocol import TRANSFER_KINDS, ProtocolError
 from .files import FieldFiles
 from .form import build_form, coerce, initial_values, problems_by_field
 from .history import SECRET_MASK, PlaygroundRun, code_for, log_tail, static_listing
 from .outputs import describe
 
-_TRANSFER_KINDS = {KIND["HELLO"], KIND["BEGIN"], KIND["CHUNK"], KIND["URL"], KIND["REMOVE"], KIND["PING"]}
 _FINAL = {"succeeded", "failed", "canceled", "aborted"}
 
 
@@ -134,7 +133,7 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         if not isinstance(content, dict):
             return
         kind = content.get("kind")
-        if kind in _TRANSFER_KINDS:
+        if kind in TRANSFER_KINDS:
             reply, changed = self._files.handle(content, buffers)
             self.send(reply)
             if changed:
