@@ -191,7 +191,7 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
         deadline = time.monotonic() + 30
         while path.stat().st_mtime_ns == before and time.monotonic() < deadline:
             page.wait_for_timeout(100)
-        saved = json.loads(path.read_text())
+        saved = _read_when_written(path, deadline)
         code_cells = [c for c in saved["cells"] if c["cell_type"] == "code"]
         assert all(c["execution_count"] for c in code_cells), "a cell did not run"
         failures = [o for c in code_cells for o in c["outputs"] if o["output_type"] == "error"]
@@ -211,3 +211,14 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
     psutil.wait_procs(started, timeout=15)
     left = [" ".join(p.cmdline()) for p in started if _alive(p)]
     assert not left, f"left running after Ctrl-C: {left}"
+
+
+def _read_when_written(path: Path, deadline: float) -> dict:
+    """The saved notebook, once Jupyter has finished writing it: a new mtime can come before the content."""
+    while True:
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
