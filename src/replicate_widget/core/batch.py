@@ -5,27 +5,42 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from .drive import drive
 from .outputs import galleries
 from .run import run_flow
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .context import ApiContext
+    from .http import Flow
+    from .transport import Transport
 
 
 def run_batch(
-    client: Client, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+    transport: Transport,
+    context: ApiContext,
+    model: str,
+    inputs: list[dict[str, Any]],
+    *,
+    concurrency: int = 8,
+    **options: Any,
 ) -> list[Any]:
     """Results in input order. Ctrl-C stops new items, cancels the running predictions, then re-raises."""
     abort = threading.Event()
+    workers = max(1, concurrency)
 
     def one(item: dict[str, Any]) -> Any:
         if abort.is_set():
             raise KeyboardInterrupt
-        return client.drive(run_flow(client, model, item, **options), abort)
+        return drive(transport, run_flow(context, model, item, **options), abort, waiters)
 
-    with concurrent.futures.ThreadPoolExecutor(max(1, concurrency), thread_name_prefix="rw-batch") as pool:
+    # Each item's thread waits for its answers on a thread of `waiters`, so that an abort reaches it.
+    with (
+        concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="rw-batch") as pool,
+        concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="rw-batch-wait") as waiters,
+    ):
         futures = [pool.submit(one, item) for item in inputs]
         try:  # Ctrl-C lands here, in the main thread; short waits so that interrupt_main() is seen too
             while concurrent.futures.wait(futures, timeout=0.1).not_done:
@@ -44,13 +59,19 @@ def _outcome(future: concurrent.futures.Future[Any]) -> Any:
 
 
 async def async_run_batch(
-    client: Client, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+    adrive: Callable[[Flow], Awaitable[Any]],
+    context: ApiContext,
+    model: str,
+    inputs: list[dict[str, Any]],
+    *,
+    concurrency: int = 8,
+    **options: Any,
 ) -> list[Any]:
     gate = asyncio.Semaphore(max(1, concurrency))
 
     async def one(item: dict[str, Any]) -> Any:
         async with gate:
-            return await client.adrive(run_flow(client, model, item, **options))
+            return await adrive(run_flow(context, model, item, **options))
 
     results = await asyncio.gather(*(one(item) for item in inputs), return_exceptions=True)
     for result in results:

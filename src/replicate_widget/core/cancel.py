@@ -3,35 +3,31 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .errors import APIError
-from .http import Call, Flow, send
+from .http import Call, Flow, parse_iso_time, send
 from .prediction import Prediction
-from .upload import _timestamp
-
-if TYPE_CHECKING:
-    from .client import Client
 
 
-def cancel_flow(client: Client, prediction_id: str, url: str | None = None) -> Flow:
-    url = url or f"{client.base_url}/v1/predictions/{prediction_id}/cancel"
+def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:
+    url = url or f"{base_url}/v1/predictions/{prediction_id}/cancel"
     response = yield from send(Call("POST", url, retry="idempotent"))  # cancelling twice is harmless
     return Prediction.from_json(response.json())
 
 
-def cancel_matching_flow(client: Client, create: Call, sent_at: float) -> Flow:
+def cancel_matching_flow(base_url: str, create: Call, sent_at: float) -> Flow:
     """Cancel the prediction a create still in flight has made, before the create answers.
 
     With `Prefer: wait` the answer (and the id) may come a minute later. The newest predictions are listed and
     those of the same model, not final, created since the request and with the same input are cancelled.
     """
     body = create.json or {}
-    listed = (yield from send(Call("GET", f"{client.base_url}/v1/predictions", timeout=10.0))).json()
+    listed = (yield from send(Call("GET", f"{base_url}/v1/predictions", timeout=10.0))).json()
     cancelled = []
     for item in listed.get("results") or []:
         candidate = Prediction.from_json(item)
-        created = _timestamp(candidate.created_at)
+        created = parse_iso_time(candidate.created_at)
         if candidate.done or (created is not None and created < sent_at - 60):  # 60 s of clock skew allowed
             continue
         if "version" in body:
@@ -42,7 +38,7 @@ def cancel_matching_flow(client: Client, create: Call, sent_at: float) -> Flow:
         if "input" in item and not _same_input(item["input"] or {}, body.get("input") or {}):
             continue
         with contextlib.suppress(APIError):
-            cancelled.append((yield from cancel_flow(client, candidate.id, candidate.urls.get("cancel"))))
+            cancelled.append((yield from cancel_flow(base_url, candidate.id, candidate.urls.get("cancel"))))
     return cancelled
 
 

@@ -1,6 +1,6 @@
-"""The two drivers of flows: one with httpx.Client (sync), one with httpx.AsyncClient (async).
+"""The two drivers of flows: `drive` (sync, over a `Transport`), `adrive` (async, over an `AsyncTransport`).
 
-A flow is a generator of effects (see _http.py); a driver performs each effect and sends back its result.
+A flow is a generator of effects (see http.py); a driver performs each effect and sends back its result.
 Interrupts (Ctrl-C, task cancellation, a batch's abort) are thrown into the flow so it can cancel remotely.
 """
 
@@ -20,7 +20,7 @@ from .errors import APIError
 from .http import Effect, Flow, Sleep, Upload
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .transport import AsyncTransport, Transport
 
 
 class _Steps:
@@ -54,28 +54,42 @@ class _Steps:
             self.error, self.pending = self.pending, None  # the answer is in: now the flow may cancel
 
 
-def drive(client: Client, flow: Flow, abort: threading.Event | None = None) -> Any:
-    """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel."""
+def drive(
+    transport: Transport,
+    flow: Flow,
+    abort: threading.Event | None = None,
+    waiters: concurrent.futures.Executor | None = None,
+) -> Any:
+    """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel.
+
+    ``waiters``: threads to wait on for answers (a batch brings its own); else the transport's.
+    """
     steps = _Steps(flow)
     while (effect := steps.next()) is not None:
         try:
-            steps.value, steps.pending = _perform(client, effect, abort)
+            steps.value, steps.pending = _perform(transport, effect, abort, waiters)
         except (KeyboardInterrupt, httpx.TransportError) as exc:
             steps.error = exc
     return steps.result
 
 
 def _perform(
-    client: Client, effect: Effect, abort: threading.Event | None
+    transport: Transport,
+    effect: Effect,
+    abort: threading.Event | None,
+    waiters: concurrent.futures.Executor | None,
 ) -> tuple[Any, BaseException | None]:
     if isinstance(effect, Sleep):
         _sleep(effect.seconds, abort)
         return None, None
     if isinstance(effect, Upload):
-        return client.upload(effect.file, effect.progress), None
-    if not effect.interrupt_safe and abort is None:
-        return client._request(effect), None
-    future = client._pool.submit(client._request, effect)
+        return transport.upload(effect.file, effect.progress), None
+    # Only the main thread receives Ctrl-C, and only an abort event reaches other threads: elsewhere the
+    # request is simply made here.
+    interruptible = abort is not None or threading.current_thread() is threading.main_thread()
+    if not (interruptible and (effect.interrupt_safe or abort is not None)):
+        return transport.send(effect), None
+    future = waiters.submit(transport.send, effect) if waiters is not None else transport.start(effect)
     try:
         return _wait(future, abort), None
     except KeyboardInterrupt as interrupt:
@@ -84,14 +98,14 @@ def _perform(
         print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
         if effect.on_interrupt is not None:
             with contextlib.suppress(APIError):
-                drive(client, effect.on_interrupt())
+                drive(transport, effect.on_interrupt())
         try:
             return _wait(future, None), interrupt
         except httpx.TransportError:
             raise interrupt from None
 
 
-async def adrive(client: Client, flow: Flow) -> Any:
+async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
     """Run a flow on the event loop. Cancelling the task is thrown into the flow, like Ctrl-C."""
     steps = _Steps(flow)
     while (effect := steps.next()) is not None:
@@ -99,18 +113,18 @@ async def adrive(client: Client, flow: Flow) -> Any:
             if isinstance(effect, Sleep):
                 await asyncio.sleep(effect.seconds)
             elif isinstance(effect, Upload):
-                steps.value = await client.async_upload(effect.file, effect.progress)
+                steps.value = await transport.upload(effect.file, effect.progress)
             elif effect.interrupt_safe:
-                task = asyncio.ensure_future(client._arequest(effect))
+                task = asyncio.ensure_future(transport.send(effect))
                 try:
                     steps.value = await asyncio.shield(task)
                 except (asyncio.CancelledError, KeyboardInterrupt) as interrupt:
                     if effect.on_interrupt is not None:
                         with contextlib.suppress(APIError):
-                            await adrive(client, effect.on_interrupt())
+                            await adrive(transport, effect.on_interrupt())
                     steps.value, steps.pending = await task, interrupt
             else:
-                steps.value = await client._arequest(effect)
+                steps.value = await transport.send(effect)
         except (asyncio.CancelledError, KeyboardInterrupt, httpx.TransportError) as exc:
             steps.error = exc
     return steps.result

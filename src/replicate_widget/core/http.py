@@ -1,7 +1,8 @@
-"""Pure HTTP pieces shared by the sync and async clients: requests as data, the retry policy, error mapping.
+"""Effects and the pure HTTP pieces every flow shares: requests as data, the retry policy, error mapping.
 
-Client code is written once as generators that yield *effects* (`Call`, `Sleep`, `Upload`); `_client.py` runs
-them with httpx.Client or httpx.AsyncClient. Nothing here does I/O, so all of it is testable without a server.
+Client code is written once as generators (flows) that yield *effects* (`Call`, `Sleep`, `Upload`); the two
+drivers in drive.py perform them through a transport (transport.py: httpx.Client or httpx.AsyncClient).
+Nothing here does I/O, so all of it is testable without a server.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import random
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
@@ -168,3 +170,13 @@ def _problem(response: httpx.Response) -> dict[str, Any]:
     if isinstance(data, dict):
         return data
     return {"detail": str(data)[:500]}
+
+
+def parse_iso_time(value: Any) -> float | None:
+    """Unix time from the API's ISO 8601 timestamps ("...Z" included), or None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

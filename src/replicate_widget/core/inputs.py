@@ -13,26 +13,26 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InputError
 from .files import CHUNK_SIZE, LocalFile
+from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET
+from .outputs import FileOutput
 
 if TYPE_CHECKING:
     from .schema import ModelSchema
 
 Strategy = Literal["auto", "data-uri", "upload"]
-DATA_URI_BELOW = 1_000_000  # raw bytes: a file smaller than this may travel inline
-INLINE_BUDGET = 5_000_000  # raw bytes of data URIs in one request at most
-MAX_UPLOAD = 104_857_600  # 100 MiB: the Files API's limit, inclusive
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.ASCII)
 
 
-def gather(value: Any, schema: ModelSchema | None = None, field: str | None = None) -> Any:
-    """Replace every local file in ``value`` by a LocalFile; check URLs and data URIs. No I/O beyond stat.
+def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | None = None) -> Any:
+    """``value`` with every local file as a LocalFile and every earlier output as its URL; data URIs checked.
 
     A plain string becomes a local file only when ``schema`` says its field is a file (or a list of files).
+    No I/O beyond stat, except that bytes and file objects are spooled to a temporary file.
     """
     if isinstance(value, dict):
-        return {k: gather(v, schema, k if field is None else field) for k, v in value.items()}
+        return {k: normalize_input(v, schema, k if field is None else field) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [gather(v, schema, field) for v in value]
+        return [normalize_input(v, schema, field) for v in value]
     if isinstance(value, LocalFile):
         return value
     if isinstance(value, os.PathLike):
@@ -44,11 +44,10 @@ def gather(value: Any, schema: ModelSchema | None = None, field: str | None = No
         return LocalFile.from_bytes(bytes(value), name=field or "file")
     if isinstance(value, io.IOBase) or (hasattr(value, "read") and hasattr(value, "seek")):
         return _from_file_object(value, field)
-    url = getattr(value, "url", None)  # a FileOutput from an earlier run feeds the next one as its URL
-    if url is not None and type(value).__name__ == "FileOutput":
-        return str(url)
+    if isinstance(value, FileOutput):  # an output of an earlier run feeds the next one as its URL
+        return value.url
     if isinstance(value, str):
-        return _gather_string(value, schema, field)
+        return _normalize_string(value, schema, field)
     return value
 
 
@@ -63,7 +62,7 @@ def _from_file_object(value: Any, field: str | None) -> LocalFile:
     )
 
 
-def _gather_string(value: str, schema: ModelSchema | None, field: str | None) -> Any:
+def _normalize_string(value: str, schema: ModelSchema | None, field: str | None) -> Any:
     if value.startswith(("http://", "https://")):
         return value
     if value.startswith("data:"):
@@ -110,10 +109,10 @@ def local_files(value: Any) -> list[LocalFile]:
 
 
 def check_sizes(files: list[LocalFile]) -> None:
-    too_big = [f for f in files if f.size > MAX_UPLOAD]
+    too_big = [f for f in files if f.size > FILES_API_LIMIT]
     if too_big:
         problems = [
-            f"{f.name} is {f.size:,} bytes; the API takes files up to {MAX_UPLOAD:,} bytes (100 MiB). "
+            f"{f.name} is {f.size:,} bytes; the API takes files up to {FILES_API_LIMIT:,} bytes (100 MiB). "
             "Host it somewhere and pass its https: URL instead."
             for f in too_big
         ]
@@ -136,7 +135,7 @@ def plan(files: list[LocalFile], strategy: Strategy) -> dict[LocalFile, Literal[
     if strategy != "auto":
         raise InputError(f"strategy must be 'auto', 'data-uri' or 'upload', not {strategy!r}.")
     result: dict[LocalFile, Literal["data-uri", "upload"]] = {
-        f: "data-uri" if f.size < DATA_URI_BELOW else "upload" for f in files
+        f: "data-uri" if f.size < DATA_URI_LIMIT else "upload" for f in files
     }
     inline = sorted((f for f in files if result[f] == "data-uri"), key=lambda f: f.size, reverse=True)
     total = sum(f.size for f in inline)

@@ -10,8 +10,8 @@ from .errors import AuthenticationError
 from .http import Call, Flow, send
 
 
-def _account_flow(client: _client.Client) -> Flow:
-    return (yield from send(Call("GET", f"{client.base_url}/v1/account"))).json()
+def _account_flow(base_url: str) -> Flow:
+    return (yield from send(Call("GET", f"{base_url}/v1/account"))).json()
 
 
 def login(token: str | None = None, base_url: str | None = None) -> dict[str, Any]:
@@ -23,8 +23,8 @@ def login(token: str | None = None, base_url: str | None = None) -> dict[str, An
         token = getpass.getpass("Replicate API token (hidden): ").strip()
     if not token:
         raise AuthenticationError(0, "No API token", "No token was entered.")
-    client = _client.Client(api_token=token, base_url=base_url)
-    account: dict[str, Any] = client.drive(_account_flow(client))
+    with _client.Client(api_token=token, base_url=base_url) as client:
+        account: dict[str, Any] = client.drive(_account_flow(client.base_url))
     _client._login_token = token
     _client.forget_default_client()
     print(

@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 
 from .files import guess_content_type, sanitize_filename, sniff_content_type
+from .limits import EMBED_LIMIT
 
-EMBED_LIMIT = 1_000_000  # bytes: a saved notebook carries outputs up to this size as they are
 THUMBNAIL_EDGE = 512
 TEXT_PREVIEW = 10_000  # characters
 _downloads: httpx.Client | None = None

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "aborted"})
+from .limits import FINAL_STATUSES
 
 # tqdm's default bar: " 45%|████▌     | 45/100 [00:01<00:01, 40.1it/s]". Both official clients read the same
 # three numbers; we take the last such line so the fraction only reflects the newest report.
@@ -80,7 +80,7 @@ class Prediction:
 
     @property
     def done(self) -> bool:
-        return self.status in TERMINAL_STATUSES
+        return self.status in FINAL_STATUSES
 
     @property
     def progress(self) -> Progress | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,17 +13,14 @@ from typing import TYPE_CHECKING, Any, Literal
 from .cancel import cancel_flow, cancel_matching_flow
 from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled
 from .http import Call, Flow, Sleep, Upload, send
-from .inputs import Strategy, data_uri, gather, local_files, plan, substitute
+from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
-from .schema import ModelSchema
+from .refs import ModelRef, Target, resolve_flow
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .context import ApiContext
     from .files import LocalFile
-
-_VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
-_NAME = re.compile(r"^[\w.-]+$")
 
 
 @dataclass(frozen=True)
@@ -44,71 +40,8 @@ class RunEvent:
 ProgressCallback = Callable[[RunEvent], None]
 
 
-@dataclass(frozen=True)
-class ModelRef:
-    owner: str | None
-    name: str | None
-    version: str | None
-
-    @classmethod
-    def parse(cls, ref: str) -> ModelRef:
-        ref = ref.strip()
-        if _VERSION_ID.match(ref):
-            return cls(None, None, ref)
-        path, _, version = ref.partition(":")
-        owner, _, name = path.partition("/")
-        if not (_NAME.match(owner) and _NAME.match(name)) or (version and not _VERSION_ID.match(version)):
-            raise InputError(
-                f"Model reference {ref!r} not understood: use 'owner/name', 'owner/name:<64-hex version>' "
-                "or a bare 64-hex version id."
-            )
-        return cls(owner, name, version or None)
-
-    @property
-    def slug(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where to create predictions of a model, and its schema."""
-
-    create_url: str
-    version: str | None  # None: the official-model endpoint, which takes no version
-    schema: ModelSchema
-
-
-def resolve_flow(client: Client, ref_text: str) -> Flow:
-    ref = ModelRef.parse(ref_text)
-    base = client.base_url
-    if ref.owner is None:  # a bare version id: no way to ask for its schema
-        return Target(f"{base}/v1/predictions", ref.version, ModelSchema(None))
-    if ref.version is not None:
-        if ref.version not in client.versions:
-            url = f"{base}/v1/models/{ref.slug}/versions/{ref.version}"
-            client.versions[ref.version] = (yield from send(Call("GET", url))).json()
-        schema = _schema_of(client, ref.version, client.versions[ref.version])
-        return Target(f"{base}/v1/predictions", ref.version, schema)
-    if ref.slug not in client.models:
-        client.models[ref.slug] = (yield from send(Call("GET", f"{base}/v1/models/{ref.slug}"))).json()
-    record = client.models[ref.slug]
-    latest = record.get("latest_version") or {}
-    schema = _schema_of(client, ref.slug, latest)
-    if record.get("is_official"):
-        return Target(f"{base}/v1/models/{ref.slug}/predictions", None, schema)
-    if not latest.get("id"):
-        raise InputError(f"{ref.slug} has no published version to run; give one as '{ref.slug}:<version>'.")
-    return Target(f"{base}/v1/predictions", str(latest["id"]), schema)
-
-
-def _schema_of(client: Client, key: str, version_record: dict[str, Any]) -> ModelSchema:
-    if key not in client.schemas:
-        client.schemas[key] = ModelSchema(version_record.get("openapi_schema"))
-    return client.schemas[key]
-
-
 def prepare_flow(
-    client: Client,
+    context: ApiContext,
     model: str,
     input: dict[str, Any] | None,
     *,
@@ -118,11 +51,11 @@ def prepare_flow(
 ) -> Flow:
     """Check everything checkable before any request, resolve the model, then upload and encode files."""
     # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
-    values = gather({k: v for k, v in (input or {}).items() if v is not None})
+    values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
     plan(local_files(values), strategy)  # refuses too-large files before the model lookup
     ModelRef.parse(model)
-    target: Target = yield from resolve_flow(client, model)
-    values = gather(values, target.schema)
+    target: Target = yield from resolve_flow(context.base_url, context.records, model)
+    values = normalize_input(values, target.schema)
     files = local_files(values)
     problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}"))
     if problems:
@@ -176,7 +109,7 @@ def create_call(
 
 
 def predict_flow(
-    client: Client,
+    context: ApiContext,
     model: str,
     input: dict[str, Any] | None = None,
     *,
@@ -190,33 +123,34 @@ def predict_flow(
     uploaded: list[LocalFile] = []
     try:
         target, body_input = yield from prepare_flow(
-            client, model, input, strategy=strategy, progress=progress, uploaded=uploaded
+            context, model, input, strategy=strategy, progress=progress, uploaded=uploaded
         )
         prediction = yield from wait_flow(
-            client, create_call(target, body_input, wait, cancel_after, False), progress
+            context.base_url, create_call(target, body_input, wait, cancel_after, False), progress
         )
     except GeneratorExit:
         raise  # closed from outside: no more requests
     except BaseException:
         if delete_uploads:
-            yield from _delete_all(client, uploaded)
+            yield from delete_uploads_flow(context, uploaded)
         raise
     if delete_uploads:
-        yield from _delete_all(client, uploaded)
+        yield from delete_uploads_flow(context, uploaded)
     if prediction.status == "succeeded":
         prediction.output = galleries(target.schema.convert_output(prediction.output, make_file_output))
     return prediction
 
 
-def _delete_all(client: Client, files: list[LocalFile]) -> Flow:
+def delete_uploads_flow(context: ApiContext, files: list[LocalFile]) -> Flow:
+    """Delete the remote copies of ``files`` made by this client; failures are ignored."""
     for f in files:
         # The run's own outcome matters more; Replicate deletes uploads after 24 h anyway.
         with contextlib.suppress(APIError):
-            yield from client._forget_upload_flow(f)
+            yield from context.uploads.forget_flow(context.base_url, f)
 
 
-def run_flow(client: Client, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
-    prediction = yield from predict_flow(client, model, input, **options)
+def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
+    prediction = yield from predict_flow(context, model, input, **options)
     raise_for_prediction(prediction)
     return prediction.output
 
@@ -231,12 +165,12 @@ def raise_for_prediction(prediction: Prediction) -> None:
 
 
 def wait_flow(
-    client: Client, create: Call, progress: ProgressCallback | None, until_done: bool = True
+    base_url: str, create: Call, progress: ProgressCallback | None, until_done: bool = True
 ) -> Flow:
     """Create, then poll with backoff until final. Interrupted after the create went out: cancel, re-raise."""
     prediction: Prediction | None = None
     sent_at = time.time()
-    create.on_interrupt = functools.partial(cancel_matching_flow, client, create, sent_at)
+    create.on_interrupt = functools.partial(cancel_matching_flow, base_url, create, sent_at)
     try:
         response = yield from send(create)
         prediction = Prediction.from_json(response.json())
@@ -245,7 +179,7 @@ def wait_flow(
         while until_done and not prediction.done:
             yield Sleep(delay)
             delay = min(delay * 1.5, 2.0)
-            url = prediction.urls.get("get") or f"{client.base_url}/v1/predictions/{prediction.id}"
+            url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
             previous = prediction
             prediction = Prediction.from_json((yield from send(Call("GET", url))).json())
             _report(progress, previous, prediction)
@@ -254,7 +188,7 @@ def wait_flow(
         if prediction is not None and not prediction.done:
             # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
             with contextlib.suppress(APIError):
-                yield from cancel_flow(client, prediction.id, prediction.urls.get("cancel"))
+                yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
         raise
 
 

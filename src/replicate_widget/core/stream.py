@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -13,59 +14,85 @@ from .cancel import cancel_flow
 from .http import Call, Flow, Sleep, send
 from .outputs import make_file_output
 from .prediction import Prediction
-from .run import create_call, prepare_flow, raise_for_prediction, wait_flow
+from .run import create_call, delete_uploads_flow, prepare_flow, raise_for_prediction, wait_flow
 
 if TYPE_CHECKING:
-    from .client import Client
+    from collections.abc import Callable
+
+    from .context import ApiContext
+    from .files import LocalFile
     from .run import ProgressCallback
 
 
 def _start_flow(
-    client: Client,
+    context: ApiContext,
     model: str,
     input: dict[str, Any] | None,
     *,
     strategy: Any,
     cancel_after: Any,
     progress: ProgressCallback | None,
+    uploaded: list[LocalFile],
 ) -> Flow:
     target, body_input = yield from prepare_flow(
-        client, model, input, strategy=strategy, progress=progress, uploaded=[]
+        context, model, input, strategy=strategy, progress=progress, uploaded=uploaded
     )
     create = create_call(target, body_input, False, cancel_after, True)
-    prediction = yield from wait_flow(client, create, progress, until_done=False)
+    prediction = yield from wait_flow(context.base_url, create, progress, until_done=False)
     return target, prediction
 
 
 def stream(
-    client: Client,
+    drive: Callable[[Flow], Any],
+    context: ApiContext,
     model: str,
     input: dict[str, Any] | None = None,
     *,
     strategy: Any = "auto",
     cancel_after: Any = None,
     progress: ProgressCallback | None = None,
-    **_ignored: Any,
+    delete_uploads: bool = False,
 ) -> Iterator[Any]:
-    """Text chunks (and FileOutputs for file outputs), as they come."""
-    target, prediction = client.drive(
-        _start_flow(client, model, input, strategy=strategy, cancel_after=cancel_after, progress=progress)
-    )
+    """Text chunks (and FileOutputs for file outputs), as they come. ``delete_uploads`` applies once the
+    stream ends, however it ends (finished, failed, or left early)."""
+    uploaded: list[LocalFile] = []
+    try:
+        target, prediction = drive(
+            _start_flow(
+                context,
+                model,
+                input,
+                strategy=strategy,
+                cancel_after=cancel_after,
+                progress=progress,
+                uploaded=uploaded,
+            )
+        )
+        yield from _follow(drive, context.base_url, target.schema, prediction)
+    finally:
+        if delete_uploads and uploaded:
+            with contextlib.suppress(Exception):  # the stream's own outcome matters more
+                drive(delete_uploads_flow(context, uploaded))
+
+
+def _follow(
+    drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: Prediction
+) -> Iterator[Any]:
     finished = False
     try:
         url = prediction.urls.get("stream")
         if url:
-            yield from _events(url, target.schema)
+            yield from _events(url, schema)
         else:  # no stream offered: poll, and hand out what arrived since the last look
-            yield from _poll_increments(client, prediction)
-        final = client.drive(_final_flow(client, prediction))
+            yield from _poll_increments(drive, base_url, prediction)
+        final = drive(_final_flow(base_url, prediction))
         finished = True
         raise_for_prediction(final)
     finally:
         if not finished:  # Ctrl-C, or the caller stopped iterating
             # Leaving takes priority over a failed cancel; the model stops at its deadline anyway.
             with contextlib.suppress(Exception):
-                client.drive(cancel_flow(client, prediction.id, prediction.urls.get("cancel")))
+                drive(cancel_flow(base_url, prediction.id, prediction.urls.get("cancel")))
 
 
 def _events(url: str, schema: Any) -> Iterator[Any]:
@@ -86,27 +113,25 @@ def _events(url: str, schema: Any) -> Iterator[Any]:
                 return  # the final prediction, fetched next, says how it ended
 
 
-def _get_flow(client: Client, prediction: Prediction) -> Flow:
-    url = prediction.urls.get("get") or f"{client.base_url}/v1/predictions/{prediction.id}"
+def _get_flow(base_url: str, prediction: Prediction) -> Flow:
+    url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
     return Prediction.from_json((yield from send(Call("GET", url))).json())
 
 
-def _final_flow(client: Client, prediction: Prediction) -> Flow:
+def _final_flow(base_url: str, prediction: Prediction) -> Flow:
     delay = 0.05
     while True:
-        prediction = yield from _get_flow(client, prediction)
+        prediction = yield from _get_flow(base_url, prediction)
         if prediction.done:
             return prediction
         yield Sleep(delay)
         delay = min(delay * 2, 1.0)
 
 
-def _poll_increments(client: Client, prediction: Prediction) -> Iterator[Any]:
-    import time
-
+def _poll_increments(drive: Callable[[Flow], Any], base_url: str, prediction: Prediction) -> Iterator[Any]:
     given = 0
     while True:
-        current = client.drive(_get_flow(client, prediction))
+        current = drive(_get_flow(base_url, prediction))
         output = current.output
         if isinstance(output, list):
             yield from output[given:]

@@ -6,12 +6,11 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from .errors import APIError
 from .files import CHUNK_SIZE, LocalFile
-from .http import Call, Flow, send
+from .http import Call, Flow, parse_iso_time, send
 
 
 @dataclass(frozen=True)
@@ -92,17 +91,8 @@ def parse_file_record(data: dict[str, Any]) -> UploadedFile:
         url=str(urls["get"]),
         sha256=str((data.get("checksums") or {}).get("sha256") or ""),
         size=int(data.get("size") or 0),
-        expires_at=_timestamp(data.get("expires_at")),
+        expires_at=parse_iso_time(data.get("expires_at")),
     )
-
-
-def _timestamp(value: Any) -> float | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
 
 
 def delete_flow(base_url: str, file_id: str) -> Flow:

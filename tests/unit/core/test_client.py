@@ -7,7 +7,8 @@ import pytest
 
 import replicate_widget as rw
 from replicate_widget.cli.run import parse_inputs
-from replicate_widget.core.run import ModelRef, Target, create_call
+from replicate_widget.core.refs import ModelRef, Target
+from replicate_widget.core.run import create_call
 from replicate_widget.core.schema import ModelSchema
 
 TOKEN = "r8_SECRETSECRETSECRET"
@@ -55,7 +56,7 @@ def test_token_never_in_errors_or_logs(caplog):
         )
 
     client = rw.Client(api_token=TOKEN, base_url="http://api.test")
-    client._http = httpx.Client(transport=httpx.MockTransport(answer))
+    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(rw.AuthenticationError) as info:
         client.schema("a/b")
@@ -118,3 +119,11 @@ def test_cli_inputs_are_typed_by_the_schema(tmp_path):
     assert values["flag"] is True
     assert values["text"] == "42"
     assert [p.name for p in values["images"]] == ["a.png", "b.png"]
+
+
+def test_caches_are_not_public_dicts():
+    # Users of the official client read `client.models.get("owner/name")` as a lookup; a dict would answer
+    # None silently. The memory of models and uploads is private, used through its own methods.
+    client = rw.Client(api_token=TOKEN, base_url="http://127.0.0.1:9")
+    for name in ("models", "versions", "schemas"):
+        assert not isinstance(getattr(client, name, None), dict), name

@@ -8,15 +8,8 @@ import pytest
 
 from replicate_widget import InputError, LocalFile
 from replicate_widget.core.files import guess_content_type, sanitize_filename, sniff_content_type
-from replicate_widget.core.inputs import (
-    DATA_URI_BELOW,
-    INLINE_BUDGET,
-    MAX_UPLOAD,
-    data_uri,
-    gather,
-    local_files,
-    plan,
-)
+from replicate_widget.core.inputs import data_uri, local_files, normalize_input, plan
+from replicate_widget.core.limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET
 from replicate_widget.core.schema import ModelSchema
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 40
@@ -89,13 +82,13 @@ def test_local_file_metadata(tmp_path):
 def test_from_bytes_and_streams(tmp_path):
     f = LocalFile.from_bytes(b"abc", name="../x.txt")
     assert (f.name, f.read(), f.content_type) == ("x.txt", b"abc", "text/plain")
-    g = gather({"a": io.BytesIO(b"xyz"), "b": b"123"})
+    g = normalize_input({"a": io.BytesIO(b"xyz"), "b": b"123"})
     assert g["a"].read() == b"xyz"
     assert g["b"].read() == b"123"
     path = tmp_path / "real.bin"
     path.write_bytes(b"zz")
     with path.open("rb") as handle:
-        assert gather({"c": handle})["c"].path == path
+        assert normalize_input({"c": handle})["c"].path == path
 
 
 def test_strings_are_files_only_where_the_schema_says_so(tmp_path):
@@ -116,25 +109,25 @@ def test_strings_are_files_only_where_the_schema_says_so(tmp_path):
             }
         }
     )
-    out = gather({"image": str(path), "images": [str(path)], "prompt": str(path)}, schema)
+    out = normalize_input({"image": str(path), "images": [str(path)], "prompt": str(path)}, schema)
     assert isinstance(out["image"], LocalFile)
     assert isinstance(out["images"][0], LocalFile)
     assert out["prompt"] == str(path)
-    assert gather({"image": "https://x/y.png"}, schema)["image"] == "https://x/y.png"
+    assert normalize_input({"image": "https://x/y.png"}, schema)["image"] == "https://x/y.png"
     with pytest.raises(InputError, match="ftp:"):
-        gather({"image": "ftp://x/y.png"}, schema)
+        normalize_input({"image": "ftp://x/y.png"}, schema)
     with pytest.raises(InputError, match="neither an existing file"):
-        gather({"image": str(tmp_path / "missing.png")}, schema)
+        normalize_input({"image": str(tmp_path / "missing.png")}, schema)
     with pytest.raises(InputError, match="no such file"):
-        gather({"image": tmp_path / "missing.png"})
+        normalize_input({"image": tmp_path / "missing.png"})
 
 
 def test_data_uris_are_checked():
-    assert gather({"a": "data:text/plain;base64,aGk="})["a"] == "data:text/plain;base64,aGk="
+    assert normalize_input({"a": "data:text/plain;base64,aGk="})["a"] == "data:text/plain;base64,aGk="
     with pytest.raises(InputError, match="does not decode"):
-        gather({"a": "data:text/plain;base64,@@@"})
+        normalize_input({"a": "data:text/plain;base64,@@@"})
     with pytest.raises(InputError, match="broken data URI"):
-        gather({"a": "data:nonsense"})
+        normalize_input({"a": "data:nonsense"})
 
 
 @pytest.mark.parametrize("size", [1_280_000, 6_000_001])  # one read; chunked past the inline budget
@@ -149,18 +142,18 @@ def test_data_uri_has_the_exact_bytes(tmp_path, size):
 
 
 def test_thresholds(tmp_path):
-    small = sized(tmp_path, "small", DATA_URI_BELOW - 1)
-    edge = sized(tmp_path, "edge", DATA_URI_BELOW)
-    limit = sized(tmp_path, "limit", MAX_UPLOAD)
+    small = sized(tmp_path, "small", DATA_URI_LIMIT - 1)
+    edge = sized(tmp_path, "edge", DATA_URI_LIMIT)
+    limit = sized(tmp_path, "limit", FILES_API_LIMIT)
     forms = plan([small, edge, limit], "auto")
     assert forms == {small: "data-uri", edge: "upload", limit: "upload"}
     with pytest.raises(InputError, match="104,857,600") as info:
-        plan([sized(tmp_path, "big", MAX_UPLOAD + 1)], "auto")
+        plan([sized(tmp_path, "big", FILES_API_LIMIT + 1)], "auto")
     assert len(info.value.problems) == 1
 
 
 def test_inline_budget_uploads_the_largest_first(tmp_path):
-    files = [sized(tmp_path, f"f{i}", DATA_URI_BELOW - 1 - i) for i in range(7)]  # ~7 MB of small files
+    files = [sized(tmp_path, f"f{i}", DATA_URI_LIMIT - 1 - i) for i in range(7)]  # ~7 MB of small files
     forms = plan(files, "auto")
     inline = [f for f in files if forms[f] == "data-uri"]
     assert sum(f.size for f in inline) <= INLINE_BUDGET

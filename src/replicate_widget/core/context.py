@@ -1,0 +1,17 @@
+"""What a flow needs from the client that runs it, as one small value: no flow touches a Client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .refs import ModelRecords
+from .upload_cache import UploadCache
+
+
+@dataclass(frozen=True)
+class ApiContext:
+    """The API's origin (requests go to ``{base_url}/v1/...``); a client's memory of models and uploads."""
+
+    base_url: str
+    records: ModelRecords = field(default_factory=ModelRecords)
+    uploads: UploadCache = field(default_factory=UploadCache)

@@ -1,0 +1,100 @@
+"""Model references and where their predictions go: parse "owner/name[:version]", look the model up once.
+
+For `owner/name` the model record decides: an official model takes predictions at its own endpoint, any
+other runs its latest version. Records and schemas are kept per client in a `ModelRecords`, which flows use
+through its methods only.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InputError
+from .http import Call, Flow, send
+from .schema import ModelSchema
+
+_VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
+_NAME = re.compile(r"^[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    owner: str | None
+    name: str | None
+    version: str | None
+
+    @classmethod
+    def parse(cls, ref: str) -> ModelRef:
+        ref = ref.strip()
+        if _VERSION_ID.match(ref):
+            return cls(None, None, ref)
+        path, _, version = ref.partition(":")
+        owner, _, name = path.partition("/")
+        if not (_NAME.match(owner) and _NAME.match(name)) or (version and not _VERSION_ID.match(version)):
+            raise InputError(
+                f"Model reference {ref!r} not understood: use 'owner/name', 'owner/name:<64-hex version>' "
+                "or a bare 64-hex version id."
+            )
+        return cls(owner, name, version or None)
+
+    @property
+    def slug(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to create predictions of a model, and its schema."""
+
+    create_url: str
+    version: str | None  # None: the official-model endpoint, which takes no version
+    schema: ModelSchema
+
+
+class ModelRecords:
+    """Model and version records (and their schemas) one client has fetched: they don't change under us."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._records: dict[str, dict[str, Any]] = {}  # a model or version URL -> its record
+        self._schemas: dict[str, ModelSchema] = {}
+
+    def fetch_flow(self, url: str) -> Flow:
+        """The record at ``url``: from memory, else fetched once and remembered."""
+        with self._lock:
+            record = self._records.get(url)
+        if record is None:
+            record = (yield from send(Call("GET", url))).json()
+            with self._lock:
+                record = self._records.setdefault(url, record)
+        return record
+
+    def schema(self, key: str, version_record: dict[str, Any]) -> ModelSchema:
+        """The schema of a version record, read once per key."""
+        with self._lock:
+            if key not in self._schemas:
+                self._schemas[key] = ModelSchema(version_record.get("openapi_schema"))
+            return self._schemas[key]
+
+
+def resolve_flow(base_url: str, records: ModelRecords, ref_text: str) -> Flow:
+    """The `Target` of a model reference (the model or version lookup goes through ``records``)."""
+    ref = ModelRef.parse(ref_text)
+    if ref.owner is None:  # a bare version id: no way to ask for its schema
+        return Target(f"{base_url}/v1/predictions", ref.version, ModelSchema(None))
+    if ref.version is not None:
+        url = f"{base_url}/v1/models/{ref.slug}/versions/{ref.version}"
+        version = yield from records.fetch_flow(url)
+        return Target(f"{base_url}/v1/predictions", ref.version, records.schema(url, version))
+    model_url = f"{base_url}/v1/models/{ref.slug}"
+    record = yield from records.fetch_flow(model_url)
+    latest = record.get("latest_version") or {}
+    schema = records.schema(model_url, latest)
+    if record.get("is_official"):
+        return Target(f"{base_url}/v1/models/{ref.slug}/predictions", None, schema)
+    if not latest.get("id"):
+        raise InputError(f"{ref.slug} has no published version to run; give one as '{ref.slug}:<version>'.")
+    return Target(f"{base_url}/v1/predictions", str(latest["id"]), schema)
