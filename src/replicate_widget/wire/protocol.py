@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal, TypedDict, cast, get_type_hints
 
-from ..core.inputs import MAX_UPLOAD
+from ..core.limits import FILES_API_LIMIT
 
 PROTOCOL_VERSION = 2
 
@@ -67,7 +67,7 @@ class ErrorCode(_WireEnum):
 
 LIMITS = {
     # Replicate's Files API takes up to and including 100 MiB per file (core.inputs holds the fact).
-    "MAX_FILE_BYTES": MAX_UPLOAD,
+    "MAX_FILE_BYTES": FILES_API_LIMIT,
     # Jupyter's server drops a browser message of 10 MiB or more without a word; 4 MiB chunks ran at
     # about 33 MB/s here, and bigger ones were no faster.
     "JUPYTER_CHUNK_BYTES": 4 * 1024 * 1024,
