@@ -175,8 +175,8 @@ def test_get_and_list_predictions(server):
         listed = client.get("/v1/predictions").json()
         assert listed["results"][0]["id"] == created["id"]
         assert set(listed) == {"next", "previous", "results"}
-    with httpx.Client(trust_env=False) as plain:
-        page = plain.get(created["urls"]["web"])
+    with httpx.Client(trust_env=False) as plain:  # the page needs the token (test_hostile_requests.py)
+        page = plain.get(created["urls"]["web"], headers={"Authorization": f"Bearer {server.token}"})
         assert page.status_code == 200
         assert created["id"] in page.text
 

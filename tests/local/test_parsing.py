@@ -22,18 +22,24 @@ def test_data_uris():
 
 @pytest.mark.parametrize(
     ("header", "seconds"),
-    [(None, None), ("wait", 60), ("wait=5", 5), ("wait=600", 60), ("respond-async", None), ("x, wait=3", 3)],
-)
+    [(None, None), ("wait", 60), ("wait=5", 5), ("wait=600", 60), ("respond-async", None), ("x, wait=3", 3),
+     ("wait=" + "9" * 5000, None)],
+)  # fmt: skip
 def test_prefer_wait(header, seconds):
     assert _wait_seconds(header) == seconds
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("1h30m45s", 5445), ("2.5", 2.5)])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("30s", 30), ("5m", 300), ("1h30m45s", 5445), ("2.5", 2.5), ("24h", 86400), ("0", 0)],
+)
 def test_cancel_after(text, seconds):
     assert _cancel_after(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "soon", "5x", "m"])
+@pytest.mark.parametrize(
+    "text", ["", "soon", "5x", "m", "nan", "inf", "-inf", "1e12", "-1", "24h1s", "9" * 400 + "h"]
+)
 def test_cancel_after_refuses_nonsense(text):
     with pytest.raises(Problem) as caught:
         _cancel_after(text)

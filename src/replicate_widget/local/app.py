@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from . import routes_files, routes_internal, routes_predictions
+from .bodies import ClientDisconnected
 from .gate import Gate
 from .problems import Problem, problem_response
 from .state import ServerState
@@ -34,6 +35,13 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, title, detail, headers=dict(exc.headers or {}))
 
 
+async def _disconnected(request: Request, exc: Exception) -> Response:
+    entry = request.state.log_entry
+    if entry is not None:
+        entry["status"] = "client disconnected"
+    return Response(status_code=400)  # nobody is listening; nothing was kept
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(500, "Internal Server Error", f"The local server failed: {exc!r}")
 
@@ -48,7 +56,12 @@ def build_app(state: ServerState) -> Gate:
 
     app = Starlette(
         routes=[*routes_predictions.routes, *routes_files.routes, *routes_internal.routes],
-        exception_handlers={Problem: _problem, HTTPException: _http_error, Exception: _unexpected},
+        exception_handlers={
+            Problem: _problem,
+            HTTPException: _http_error,
+            ClientDisconnected: _disconnected,
+            Exception: _unexpected,
+        },
         lifespan=lifespan,
     )
     app.state.server = state

@@ -91,13 +91,26 @@ class FileStore:
     # The model receives a download URL for an uploaded file, as on Replicate (a signed URL there).
     def download_path(self, stored: StoredFile) -> str:
         token = capability(self._secret, "file", stored.id)
-        return f"/_blobs/{stored.id}/{token}/{quote(stored.name)}"
+        return f"/_blobs/{stored.id}/{token}/{url_segment(stored.name)}"
 
     def by_download_token(self, file_id: str, token: str) -> StoredFile | None:
         stored = self._files.get(file_id)
         if stored is None or token != capability(self._secret, "file", file_id):
             return None
         return stored
+
+
+def url_segment(name: str, default: str = "file") -> str:
+    """A file name as the last segment of a URL: its base name, every reserved character escaped.
+
+    The segment only names the file the model sees (Cog names its download after it). Built unescaped,
+    `../../x.txt` became dot-segments that HTTP clients resolve away, and the model got a 404. A base name
+    of `.` or `..` would be a dot-segment even escaped (`%2E%2E` counts as one too), so it becomes `default`.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if base in ("", ".", ".."):
+        base = default
+    return quote(base, safe="")
 
 
 def guess_content_type(filename: str | None, declared: str | None) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .bodies import drain
 from .faults import Fault
 from .problems import problem_response, unauthenticated
 from .state import ServerState
@@ -20,14 +21,6 @@ from .state import ServerState
 
 def _is_api(path: str) -> bool:
     return path == "/v1" or path.startswith("/v1/")
-
-
-async def _drain(receive: Receive) -> None:
-    """Read and discard the body, so a client still sending gets our answer rather than a broken pipe."""
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect" or not message.get("more_body", False):
-            return
 
 
 def _close_connection(receive: Receive) -> bool:
@@ -40,16 +33,18 @@ def _close_connection(receive: Receive) -> bool:
     return True
 
 
+def authorized(authorization: str, token: str) -> bool:
+    """`Bearer <token>` (or Replicate's older `Token <token>`), compared in constant time."""
+    scheme, _, given = authorization.partition(" ")
+    if scheme.lower() not in ("bearer", "token"):
+        return False
+    return hmac.compare_digest(given.strip().encode(), token.encode())
+
+
 class Gate:
     def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
         self.state = state
-
-    def _authorized(self, headers: dict[str, str]) -> bool:
-        scheme, _, token = headers.get("authorization", "").partition(" ")
-        if scheme.lower() not in ("bearer", "token"):
-            return False
-        return hmac.compare_digest(token.strip().encode(), self.state.token.encode())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
@@ -68,8 +63,8 @@ class Gate:
         fault = self.state.faults.take(scope["method"], path) if entry is not None else None
         if fault is not None and await self._inject(fault, scope, receive, send_logged, entry):
             return
-        if not self._authorized(headers):
-            await _drain(receive)
+        if not authorized(headers.get("authorization", ""), self.state.token):
+            await drain(receive)
             await unauthenticated().response()(scope, receive, send_logged)
             return
         await self.app(scope, receive, send_logged)
@@ -87,7 +82,7 @@ class Gate:
             if _close_connection(receive):
                 return True
             raise ConnectionAbortedError("fault injection: dropping the connection")
-        await _drain(receive)
+        await drain(receive)
         if fault.kind == "rate_limit":
             wait = math.ceil(fault.retry_after)
             response = problem_response(

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from .bodies import ClientDisconnected, parse_json
 from .files import guess_content_type
 from .problems import Problem, not_found
 from .state import ServerState
-from .uploads import MAX_FILE_SIZE, ClientDisconnected, receive_upload
+from .uploads import MAX_FILE_SIZE, receive_upload
 
 # Multipart framing around a file is a few hundred bytes; past this slack a body cannot fit the limit.
 _FRAMING_SLACK = 1024 * 1024
@@ -26,10 +26,7 @@ def _state(request: Request) -> ServerState:
 def _metadata(text: str | None) -> dict[str, Any]:
     if not text:
         return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise Problem(400, "Malformed multipart body", f"`metadata` must be a JSON object ({exc}).") from exc
+    value = parse_json(text, prefix="metadata", what="`metadata` field")
     if not isinstance(value, dict):
         raise Problem(400, "Malformed multipart body", "`metadata` must be a JSON object.")
     return value

@@ -6,22 +6,23 @@ delivery and streaming URLs do; the `/_local/` controls require the API token (t
 
 from __future__ import annotations
 
-import html
 import json
 import mimetypes
 import secrets
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import unquote
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from .bodies import parse_json, read_body
+from .files import url_segment
 from .problems import Problem, not_found
 from .state import ServerState
 from .streaming import stream_prediction
+from .web_page import web_page
 
 
 def _state(request: Request) -> ServerState:
@@ -45,7 +46,8 @@ async def cog_webhook(request: Request) -> Response:
 async def cog_upload(request: Request) -> Response:
     """Cog PUTs each output file here; its output value becomes the URL we answer in Location."""
     state = _check_cog(request)
-    filename = Path(request.path_params["filename"]).name or "output"
+    segment = url_segment(request.path_params["filename"], default="output")
+    filename = unquote(segment)  # a base name: no "/", never "." or ".."
     folder = state.outputs / secrets.token_urlsafe(24)
     folder.mkdir()
     with (folder / filename).open("wb") as out:
@@ -53,7 +55,7 @@ async def cog_upload(request: Request) -> Response:
             out.write(chunk)
     content_type = request.headers.get("content-type") or mimetypes.guess_type(filename)[0] or ""
     (folder / ".content-type").write_text(content_type)
-    url = f"{state.base_url}/_outputs/{folder.name}/{quote(filename)}"
+    url = f"{state.base_url}/_outputs/{folder.name}/{segment}"
     return Response(status_code=201, headers={"Location": url})
 
 
@@ -66,15 +68,6 @@ async def get_output(request: Request) -> Response:
         raise not_found("File", "This output file does not exist (or the server was restarted).")
     content_type = (folder / ".content-type").read_text() or None
     return FileResponse(path, media_type=content_type)
-
-
-async def web_page(request: Request) -> Response:
-    state = _state(request)
-    prediction = state.predictions.get(request.path_params["prediction_id"])
-    if prediction is None:
-        raise not_found("Prediction", "No such prediction on this local server.")
-    body = html.escape(json.dumps(prediction.to_json(state.base_url), indent=2))
-    return HTMLResponse(f"<!doctype html><title>{prediction.id}</title><pre>{body}</pre>")
 
 
 async def local_log(request: Request) -> Response:
@@ -92,7 +85,7 @@ async def local_faults(request: Request) -> Response:
         state.faults.clear()
         return Response(status_code=204)
     try:
-        body: dict[str, Any] = json.loads(await request.body())
+        body: dict[str, Any] = parse_json(await read_body(request))
         kind = body.pop("kind")
         arms: dict[str, Callable[..., None]] = {
             "fail": state.faults.fail,
@@ -101,7 +94,7 @@ async def local_faults(request: Request) -> Response:
             "rate_limit": state.faults.rate_limit,
         }
         arms[kind](**body)
-    except (KeyError, TypeError, ValueError, json.JSONDecodeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise Problem(422, "Invalid fault", f"Expected kind, route and that kind's options: {exc!r}") from exc
     return JSONResponse({"armed": len(state.faults.armed)}, status_code=201)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import re
 from typing import Any
 
@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .bodies import parse_json, read_body
 from .inputs import InputProblem
 from .problems import Problem, invalid_input, not_found
 from .registry import ModelSpec
@@ -18,9 +19,12 @@ from .validation import validate_input
 
 _VERSION_FIELDS = {"version", "input", "webhook", "webhook_events_filter", "stream"}
 _MODEL_FIELDS = _VERSION_FIELDS - {"version"}
-_PREFER_WAIT = re.compile(r"^wait(?:=(\d+))?$")
+_PREFER_WAIT = re.compile(r"^wait(?:=(\d{1,9}))?$")
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# A deadline further out than a day is a mistake (Replicate stops any run after 30 minutes anyway); and
+# nan, inf or 1e12 seconds used to reach asyncio and timedelta, which answered with a 500.
+MAX_CANCEL_AFTER = 24 * 3600.0
 
 
 def _state(request: Request) -> ServerState:
@@ -70,11 +74,7 @@ async def get_version(request: Request) -> Response:
 
 
 async def _json_body(request: Request, allowed: set[str]) -> dict[str, Any]:
-    raw = await request.body()
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise Problem(400, "Invalid JSON", f"Failed to parse request body as JSON: {exc}") from exc
+    body = parse_json(await read_body(request))
     if not isinstance(body, dict):
         raise Problem(422, "Invalid request body", "The request body must be a JSON object.")
     unknown = sorted(set(body) - allowed)
@@ -102,21 +102,28 @@ def _wait_seconds(prefer: str | None) -> float | None:
 
 
 def _cancel_after(text: str | None) -> float | None:
-    """`30s`, `5m`, `1h30m45s` or a bare number of seconds. No 5 s minimum here, so tests stay quick."""
+    """`30s`, `5m`, `1h30m45s` or a bare number of seconds, from 0 to 24 h. No 5 s minimum here, so tests
+    stay quick."""
     if text is None:
         return None
     text = text.strip()
     try:
-        return float(text)
+        total = float(text)
     except ValueError:
-        pass
-    match = _DURATION.match(text)
-    if not text or not match:
+        match = _DURATION.match(text)
+        if not text or not match:
+            raise Problem(
+                422, "Invalid Cancel-After", f"Cancel-After {text!r} is not a duration like 30s, 5m or 1h30m."
+            ) from None
+        hours, minutes, seconds = (float(g or 0) for g in match.groups())
+        total = hours * 3600 + minutes * 60 + seconds
+    if not (math.isfinite(total) and 0 <= total <= MAX_CANCEL_AFTER):
         raise Problem(
-            422, "Invalid Cancel-After", f"Cancel-After {text!r} is not a duration like 30s, 5m or 1h30m."
+            422,
+            "Invalid Cancel-After",
+            f"Cancel-After {text!r} is out of range: give a duration from 0s to 24h, like 30s, 5m or 1h30m.",
         )
-    hours, minutes, seconds = (float(g or 0) for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    return total
 
 
 async def _create(request: Request, spec: ModelSpec, version: str, body: dict[str, Any]) -> Response:
