@@ -29,3 +29,86 @@ def server(local_server: LocalServer) -> LocalServer:
     local_server.log.clear()
     local_server.faults.clear()
     return local_server
+
+
+# ---- an S3-compatible server for the storage tests: moto in server mode, in its own process
+MOTO_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+}
+
+
+def _run_moto(extra_env: dict[str, str]) -> Iterator[str]:
+    """`python -m moto.server` on 127.0.0.1 and a free port; its endpoint URL. Objects live in its memory."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, **extra_env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{endpoint}/moto-api/", timeout=1, trust_env=False)
+            break
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("moto's server did not start") from None
+            time.sleep(0.2)
+    try:
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """An S3-compatible server that takes any credentials."""
+    yield from _run_moto({})
+
+
+@pytest.fixture(scope="session")
+def moto_server_with_auth() -> Iterator[str]:
+    """One that checks credentials (IAM on): unknown keys are refused, as a real bucket would refuse them."""
+    yield from _run_moto({"INITIAL_NO_AUTH_ACTION_COUNT": "0"})
+
+
+@pytest.fixture
+def s3_bucket(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, object]]:
+    """A fresh, empty bucket on moto with the AWS_* variables pointing at it; (name, boto3 client)."""
+    import uuid
+
+    import boto3
+
+    for name, value in {**MOTO_CREDENTIALS, "AWS_ENDPOINT_URL": moto_server}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
+    s3 = boto3.client("s3", endpoint_url=moto_server, **_boto3_keys())
+    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    yield bucket, s3
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])  # moto holds objects in memory: free them
+
+
+def _boto3_keys() -> dict[str, str]:
+    return {
+        "aws_access_key_id": MOTO_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        "aws_secret_access_key": MOTO_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        "region_name": MOTO_CREDENTIALS["AWS_REGION"],
+    }

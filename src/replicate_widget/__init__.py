@@ -10,6 +10,7 @@ from .core.errors import (
     PredictionAborted,
     PredictionCanceled,
     ReplicateWidgetError,
+    StorageError,
     TransferError,
 )
 from .core.files import LocalFile
@@ -33,6 +34,7 @@ __all__ = [
     "PredictionAborted",
     "PredictionCanceled",
     "ReplicateWidgetError",
+    "StorageError",
     "TransferError",
     "async_predict",
     "async_run",

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from .drive import drive
 from .outputs import galleries
-from .run import run_flow
+from .run import delete_uploads_flow, run_flow
 
 if TYPE_CHECKING:
     from .context import ApiContext
     from .http import Flow
+    from .run import Uploaded
     from .transport import Transport
 
 
@@ -25,16 +26,20 @@ def run_batch(
     inputs: list[dict[str, Any]],
     *,
     concurrency: int = 8,
+    delete_uploads: bool = False,
     **options: Any,
 ) -> list[Any]:
-    """Results in input order. Ctrl-C stops new items, cancels the running predictions, then re-raises."""
+    """Results in input order. Ctrl-C stops new items, cancels the running predictions, then re-raises.
+    ``delete_uploads`` deletes after the whole batch: items may share a file."""
     abort = threading.Event()
     workers = max(1, concurrency)
+    uploads: list[Uploaded] = []
 
     def one(item: dict[str, Any]) -> Any:
         if abort.is_set():
             raise KeyboardInterrupt
-        return drive(transport, run_flow(context, model, item, **options), abort, waiters)
+        flow = run_flow(context, model, item, uploads_log=uploads, **options)
+        return drive(transport, flow, abort, waiters)
 
     # Each item's thread waits for its answers on a thread of `waiters`, so that an abort reaches it.
     with (
@@ -49,6 +54,9 @@ def run_batch(
             abort.set()
             concurrent.futures.wait(futures)  # each worker cancels its own prediction
             raise
+        finally:
+            if delete_uploads:
+                drive(transport, delete_uploads_flow(context, uploads))
     # a batch of files displays as a gallery, like a list-of-files output
     return galleries([_outcome(f) for f in futures])  # type: ignore[no-any-return]
 
@@ -65,15 +73,21 @@ async def async_run_batch(
     inputs: list[dict[str, Any]],
     *,
     concurrency: int = 8,
+    delete_uploads: bool = False,
     **options: Any,
 ) -> list[Any]:
     gate = asyncio.Semaphore(max(1, concurrency))
+    uploads: list[Uploaded] = []
 
     async def one(item: dict[str, Any]) -> Any:
         async with gate:
-            return await adrive(run_flow(context, model, item, **options))
+            return await adrive(run_flow(context, model, item, uploads_log=uploads, **options))
 
-    results = await asyncio.gather(*(one(item) for item in inputs), return_exceptions=True)
+    try:
+        results = await asyncio.gather(*(one(item) for item in inputs), return_exceptions=True)
+    finally:
+        if delete_uploads:
+            await adrive(delete_uploads_flow(context, uploads))
     for result in results:
         if isinstance(result, (KeyboardInterrupt, asyncio.CancelledError)):
             raise result

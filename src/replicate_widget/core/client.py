@@ -21,6 +21,7 @@ from .context import ApiContext
 from .http import Flow
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
+from .storage import StorageLocation, Stores
 from .stream import stream
 from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
 from .upload import UploadedFile, upload_flow
@@ -38,14 +39,21 @@ _login_token: str | None = None  # set by rw.login(); memory only
 class Client:
     """Talks to Replicate (or the local server). Sync and async methods share one implementation."""
 
-    def __init__(self, api_token: str | None = None, base_url: str | None = None) -> None:
+    def __init__(
+        self, api_token: str | None = None, base_url: str | None = None, *, storage: str | None = None
+    ) -> None:
+        """``storage="s3://bucket/prefix"``: where files over the Files API limit go (see storage.py); a
+        call's own ``storage=`` wins, and without either REPLICATE_WIDGET_STORAGE is read at each call."""
         token = api_token or os.environ.get("REPLICATE_API_TOKEN") or _login_token
         origin = (base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if origin.endswith("/v1"):  # accept the JS client's form too
             origin = origin[: -len("/v1")]
         self.base_url = origin
         self._credentials = Credentials(origin, token)
-        self._context = ApiContext(origin)
+        if storage:
+            StorageLocation.parse(storage)  # a bad URL is refused here, not at the first run
+        self.storage = storage
+        self._context = ApiContext(origin, storage=storage)
         self._transport = HttpTransport(self._credentials, self.upload)
         self._async_transport = AsyncHttpTransport(self._credentials, self.async_upload)
 
@@ -112,6 +120,11 @@ class Client:
         if not mine and progress:
             progress(done.size, done.size)
         return done.url
+
+    @property
+    def stores(self) -> Stores:
+        """This client's objects in the user's buckets (``storage=``), shared by sha256."""
+        return self._context.stores
 
     def uploaded(self, file: LocalFile) -> UploadedFile | None:
         """The live upload of these bytes by this client, if any."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .refs import ModelRecords
+from .storage import Stores
 from .upload_cache import UploadCache
 
 
 @dataclass(frozen=True)
 class ApiContext:
-    """The API's origin (requests go to ``{base_url}/v1/...``); a client's memory of models and uploads."""
+    """The API's origin (requests go to ``{base_url}/v1/...``); a client's memory of models and uploads;
+    its bucket for big files (``storage``, the Client's option; a call's own wins) and its objects there."""
 
     base_url: str
     records: ModelRecords = field(default_factory=ModelRecords)
     uploads: UploadCache = field(default_factory=UploadCache)
+    storage: str | None = None
+    stores: Stores = field(default_factory=Stores)

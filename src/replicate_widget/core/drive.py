@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .errors import APIError
-from .http import Effect, Flow, Sleep, Upload
+from .errors import APIError, StorageError
+from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
 
 if TYPE_CHECKING:
     from .transport import AsyncTransport, Transport
@@ -68,7 +68,7 @@ def drive(
     while (effect := steps.next()) is not None:
         try:
             steps.value, steps.pending = _perform(transport, effect, abort, waiters)
-        except (KeyboardInterrupt, httpx.TransportError) as exc:
+        except (KeyboardInterrupt, httpx.TransportError, StorageError) as exc:
             steps.error = exc
     return steps.result
 
@@ -84,6 +84,8 @@ def _perform(
         return None, None
     if isinstance(effect, Upload):
         return transport.upload(effect.file, effect.progress), None
+    if isinstance(effect, (StoreUpload, StoreDelete)):
+        return _store(effect, abort), None
     # Only the main thread receives Ctrl-C, and only an abort event reaches other threads: elsewhere the
     # request is simply made here.
     interruptible = abort is not None or threading.current_thread() is threading.main_thread()
@@ -114,6 +116,8 @@ async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
                 await asyncio.sleep(effect.seconds)
             elif isinstance(effect, Upload):
                 steps.value = await transport.upload(effect.file, effect.progress)
+            elif isinstance(effect, (StoreUpload, StoreDelete)):
+                steps.value = await _astore(effect)
             elif effect.interrupt_safe:
                 task = asyncio.ensure_future(transport.send(effect))
                 try:
@@ -125,9 +129,31 @@ async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
                     steps.value, steps.pending = await task, interrupt
             else:
                 steps.value = await transport.send(effect)
-        except (asyncio.CancelledError, KeyboardInterrupt, httpx.TransportError) as exc:
+        except (asyncio.CancelledError, KeyboardInterrupt, httpx.TransportError, StorageError) as exc:
             steps.error = exc
     return steps.result
+
+
+def _store(effect: StoreUpload | StoreDelete, abort: threading.Event | None) -> str | None:
+    """The bucket's effects: blocking calls into obstore. An upload stops at its next chunk on Ctrl-C (or
+    when ``abort`` is set) and aborts the multipart upload."""
+    if isinstance(effect, StoreDelete):
+        effect.stores.forget(effect.location, effect.file)
+        return None
+    record = effect.stores.put(effect.location, effect.file, effect.progress, abort)
+    return effect.stores.sign(record, effect.expiry)
+
+
+async def _astore(effect: StoreUpload | StoreDelete) -> str | None:
+    abort = threading.Event()
+    task = asyncio.ensure_future(asyncio.to_thread(_store, effect, abort))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        abort.set()  # the upload stops at its next chunk and aborts; wait for that before going on
+        with contextlib.suppress(BaseException):
+            await task
+        raise
 
 
 def _wait(future: concurrent.futures.Future[httpx.Response], abort: threading.Event | None) -> httpx.Response:

@@ -4,6 +4,8 @@
         InputError(ValueError)           refused before any request: too large, bad scheme, broken data URI,
                                          schema problems (.problems lists every one)
         TransferError                    a widget file not complete in the kernel (.progress), or cut off
+        StorageError                     the user's bucket refused (credentials, bucket, access): says what to
+                                         set (.location)
         APIError                         an HTTP problem: .status .title .detail .invalid_fields
             AuthenticationError          401, or no token configured (says how to set one)
         ModelError                       the prediction failed: .prediction (with error and logs)
@@ -50,6 +52,18 @@ class TransferError(ReplicateWidgetError):
 
     def __init__(self, message: str, progress: float = 0.0) -> None:
         self.progress = progress
+        super().__init__(message)
+
+
+class StorageError(ReplicateWidgetError):
+    """The user's own bucket (``storage=``) could not take a file: no credentials, no such bucket, access
+    denied, or the [storage] extra is missing. The message says what to set; it never holds a credential.
+
+    ``location`` is the bucket and prefix, e.g. ``"s3://bucket/prefix"``.
+    """
+
+    def __init__(self, message: str, location: str = "") -> None:
+        self.location = location
         super().__init__(message)
 
 

@@ -1,7 +1,8 @@
 """Effects and the pure HTTP pieces every flow shares: requests as data, the retry policy, error mapping.
 
-Client code is written once as generators (flows) that yield *effects* (`Call`, `Sleep`, `Upload`); the two
-drivers in drive.py perform them through a transport (transport.py: httpx.Client or httpx.AsyncClient).
+Client code is written once as generators (flows) that yield *effects* (`Call`, `Sleep`, `Upload`, and
+`StoreUpload`/`StoreDelete` for the user's bucket); the two drivers in drive.py perform them through a
+transport (transport.py: httpx.Client or httpx.AsyncClient), the bucket's through storage.py.
 Nothing here does I/O, so all of it is testable without a server.
 """
 
@@ -23,6 +24,7 @@ from .errors import APIError, AuthenticationError
 
 if TYPE_CHECKING:
     from .files import LocalFile
+    from .storage import StorageLocation, Stores
 
 RetryKind = Literal["idempotent", "create", "upload", "never"]
 MAX_ATTEMPTS = 8
@@ -59,7 +61,27 @@ class Upload:
     progress: Callable[[int, int], None] | None = None
 
 
-Effect = Call | Sleep | Upload
+@dataclass
+class StoreUpload:
+    """Put a file in the user's bucket (once per client: ``stores``) and sign a GET URL; the answer is it."""
+
+    file: LocalFile
+    location: StorageLocation
+    expiry: int
+    stores: Stores
+    progress: Callable[[int, int], None] | None = None
+
+
+@dataclass
+class StoreDelete:
+    """Delete the object holding these bytes, if this client put it there."""
+
+    file: LocalFile
+    location: StorageLocation
+    stores: Stores
+
+
+Effect = Call | Sleep | Upload | StoreUpload | StoreDelete
 Flow = Generator[Effect, Any, Any]
 
 

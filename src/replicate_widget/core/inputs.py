@@ -1,4 +1,4 @@
-"""Turning input values into what the API takes: URL | data URI | upload, decided per file."""
+"""Turning input values into what the API takes: URL | data URI | upload | storage, decided per file."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InputError
 from .files import CHUNK_SIZE, LocalFile
-from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET
+from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT, STORAGE_MAX_PARTS
 from .outputs import FileOutput
+from .storage import STORAGE_ENV
 
 if TYPE_CHECKING:
     from .schema import ModelSchema
 
-Strategy = Literal["auto", "data-uri", "upload"]
+Strategy = Literal["auto", "data-uri", "upload", "storage"]
+Form = Literal["data-uri", "upload", "storage"]
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.ASCII)
 
 
@@ -108,19 +110,36 @@ def local_files(value: Any) -> list[LocalFile]:
     return list(found)
 
 
-def check_sizes(files: list[LocalFile]) -> None:
-    too_big = [f for f in files if f.size > FILES_API_LIMIT]
+def check_sizes(files: list[LocalFile], cap: int = FILES_API_LIMIT) -> None:
+    too_big = [f for f in files if f.size > cap]
     if too_big:
-        problems = [
-            f"{f.name} is {f.size:,} bytes; the API takes files up to {FILES_API_LIMIT:,} bytes (100 MiB). "
-            "Host it somewhere and pass its https: URL instead."
-            for f in too_big
-        ]
+        if cap == FILES_API_LIMIT:
+            where = (
+                f"the API takes files up to {FILES_API_LIMIT:,} bytes (100 MiB). Set "
+                f"storage='s3://bucket/prefix' (or {STORAGE_ENV}) to send it through your own bucket, "
+                "or host it somewhere and pass its https: URL."
+            )
+        else:
+            where = f"uploads to your bucket take at most {cap:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
+        problems = [f"{f.name} is {f.size:,} bytes; {where}" for f in too_big]
         raise InputError(problems[0] if len(problems) == 1 else "Files too large to send.", problems)
 
 
-def plan(files: list[LocalFile], strategy: Strategy) -> dict[LocalFile, Literal["data-uri", "upload"]]:
-    """How each file travels. Auto: small files inline within the budget; past it the largest upload."""
+def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> dict[LocalFile, Form]:
+    """How each file travels. Auto: small files inline within the budget; past it the largest upload; with a
+    bucket configured (``storage``), files over the Files API limit go there."""
+    if strategy == "storage":
+        if not storage:
+            raise InputError(
+                f"strategy='storage' needs a bucket: set storage='s3://bucket/prefix' or {STORAGE_ENV}."
+            )
+        check_sizes(files, STORAGE_LIMIT)
+        return dict.fromkeys(files, "storage")
+    if strategy == "auto" and storage:
+        check_sizes(files, STORAGE_LIMIT)
+        big = [f for f in files if f.size > FILES_API_LIMIT]
+        rest: dict[LocalFile, Form] = dict(plan([f for f in files if f not in big], "auto"))
+        return {f: "storage" if f in big else rest[f] for f in files}
     check_sizes(files)
     if strategy == "upload":
         return dict.fromkeys(files, "upload")
@@ -133,10 +152,8 @@ def plan(files: list[LocalFile], strategy: Strategy) -> dict[LocalFile, Literal[
             )
         return dict.fromkeys(files, "data-uri")
     if strategy != "auto":
-        raise InputError(f"strategy must be 'auto', 'data-uri' or 'upload', not {strategy!r}.")
-    result: dict[LocalFile, Literal["data-uri", "upload"]] = {
-        f: "data-uri" if f.size < DATA_URI_LIMIT else "upload" for f in files
-    }
+        raise InputError(f"strategy must be 'auto', 'data-uri', 'upload' or 'storage', not {strategy!r}.")
+    result: dict[LocalFile, Form] = {f: "data-uri" if f.size < DATA_URI_LIMIT else "upload" for f in files}
     inline = sorted((f for f in files if result[f] == "data-uri"), key=lambda f: f.size, reverse=True)
     total = sum(f.size for f in inline)
     for f in inline:

@@ -8,15 +8,16 @@ import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .cancel import cancel_flow, cancel_matching_flow
-from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled
-from .http import Call, Flow, Sleep, Upload, send
+from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled, StorageError
+from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, send
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
 from .refs import ModelRef, Target, resolve_flow
+from .storage import DEFAULT_EXPIRY, check_expiry, resolve_storage
 
 if TYPE_CHECKING:
     from .context import ApiContext
@@ -38,6 +39,9 @@ class RunEvent:
 
 
 ProgressCallback = Callable[[RunEvent], None]
+Uploaded: TypeAlias = (
+    "LocalFile | StoreDelete"  # what delete_uploads undoes: a Files API upload, or a bucket object
+)
 
 
 def prepare_flow(
@@ -47,12 +51,19 @@ def prepare_flow(
     *,
     strategy: Strategy,
     progress: ProgressCallback | None,
-    uploaded: list[LocalFile],
+    uploaded: list[Uploaded],
+    storage: Any = None,
+    storage_expiry: int = DEFAULT_EXPIRY,
 ) -> Flow:
-    """Check everything checkable before any request, resolve the model, then upload and encode files."""
+    """Check everything checkable before any request, resolve the model, then upload and encode files.
+
+    ``uploaded`` receives what this call put anywhere (Files API uploads, bucket objects), for delete_uploads.
+    """
     # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
     values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
-    plan(local_files(values), strategy)  # refuses too-large files before the model lookup
+    location = resolve_storage(storage, context.storage)  # the call's, the client's, else the variable
+    expiry = check_expiry(storage_expiry)
+    plan(local_files(values), strategy, location is not None)  # refuses too-large files before the lookup
     ModelRef.parse(model)
     target: Target = yield from resolve_flow(context.base_url, context.records, model)
     values = normalize_input(values, target.schema)
@@ -62,17 +73,20 @@ def prepare_flow(
         raise InputError(
             f"{len(problems)} problem(s) with the input of {model}:\n- " + "\n- ".join(problems), problems
         )
-    forms = plan(files, strategy)
+    forms = plan(files, strategy, location is not None)
     urls: dict[LocalFile, str] = {}
     for f in files:
+
+        def report(sent: int, total: int, name: str = f.name) -> None:
+            if progress:
+                progress(RunEvent("upload", file=name, sent=sent, total=total))
+
         if forms[f] == "upload":
-
-            def report(sent: int, total: int, name: str = f.name) -> None:
-                if progress:
-                    progress(RunEvent("upload", file=name, sent=sent, total=total))
-
             urls[f] = yield Upload(f, report)
             uploaded.append(f)
+        elif forms[f] == "storage" and location is not None:
+            urls[f] = yield StoreUpload(f, location, expiry, context.stores, report)
+            uploaded.append(StoreDelete(f, location, context.stores))
         else:
             urls[f] = data_uri(f)
     return target, substitute(values, urls.__getitem__)
@@ -118,12 +132,25 @@ def predict_flow(
     cancel_after: Any = None,
     progress: ProgressCallback | None = None,
     delete_uploads: bool = False,
+    storage: Any = None,
+    storage_expiry: int = DEFAULT_EXPIRY,
+    uploads_log: list[Uploaded] | None = None,
 ) -> Flow:
-    """Create and wait until the prediction is final; the answer is the Prediction, output converted."""
-    uploaded: list[LocalFile] = []
+    """Create and wait until the prediction is final; the answer is the Prediction, output converted.
+
+    ``uploads_log``: a batch collects every item's uploads there, to delete them after the whole batch.
+    """
+    uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
     try:
         target, body_input = yield from prepare_flow(
-            context, model, input, strategy=strategy, progress=progress, uploaded=uploaded
+            context,
+            model,
+            input,
+            strategy=strategy,
+            progress=progress,
+            uploaded=uploaded,
+            storage=storage,
+            storage_expiry=storage_expiry,
         )
         prediction = yield from wait_flow(
             context.base_url, create_call(target, body_input, wait, cancel_after, False), progress
@@ -141,12 +168,16 @@ def predict_flow(
     return prediction
 
 
-def delete_uploads_flow(context: ApiContext, files: list[LocalFile]) -> Flow:
-    """Delete the remote copies of ``files`` made by this client; failures are ignored."""
+def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:
+    """Delete the remote copies of ``files`` made by this client (Files API uploads, bucket objects);
+    failures are ignored."""
     for f in files:
         # The run's own outcome matters more; Replicate deletes uploads after 24 h anyway.
-        with contextlib.suppress(APIError):
-            yield from context.uploads.forget_flow(context.base_url, f)
+        with contextlib.suppress(APIError, StorageError):
+            if isinstance(f, StoreDelete):
+                yield f
+            else:
+                yield from context.uploads.forget_flow(context.base_url, f)
 
 
 def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:

@@ -15,13 +15,13 @@ from .http import Call, Flow, Sleep, send
 from .outputs import make_file_output
 from .prediction import Prediction
 from .run import create_call, delete_uploads_flow, prepare_flow, raise_for_prediction, wait_flow
+from .storage import DEFAULT_EXPIRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .context import ApiContext
-    from .files import LocalFile
-    from .run import ProgressCallback
+    from .run import ProgressCallback, Uploaded
 
 
 def _start_flow(
@@ -32,10 +32,11 @@ def _start_flow(
     strategy: Any,
     cancel_after: Any,
     progress: ProgressCallback | None,
-    uploaded: list[LocalFile],
+    uploaded: list[Uploaded],
+    **storage: Any,
 ) -> Flow:
     target, body_input = yield from prepare_flow(
-        context, model, input, strategy=strategy, progress=progress, uploaded=uploaded
+        context, model, input, strategy=strategy, progress=progress, uploaded=uploaded, **storage
     )
     create = create_call(target, body_input, False, cancel_after, True)
     prediction = yield from wait_flow(context.base_url, create, progress, until_done=False)
@@ -52,10 +53,12 @@ def stream(
     cancel_after: Any = None,
     progress: ProgressCallback | None = None,
     delete_uploads: bool = False,
+    storage: Any = None,
+    storage_expiry: int = DEFAULT_EXPIRY,
 ) -> Iterator[Any]:
     """Text chunks (and FileOutputs for file outputs), as they come. ``delete_uploads`` applies once the
     stream ends, however it ends (finished, failed, or left early)."""
-    uploaded: list[LocalFile] = []
+    uploaded: list[Uploaded] = []
     try:
         target, prediction = drive(
             _start_flow(
@@ -66,6 +69,8 @@ def stream(
                 cancel_after=cancel_after,
                 progress=progress,
                 uploaded=uploaded,
+                storage=storage,
+                storage_expiry=storage_expiry,
             )
         )
         yield from _follow(drive, context.base_url, target.schema, prediction)

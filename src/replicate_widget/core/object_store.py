@@ -1,0 +1,224 @@
+"""The user's bucket through obstore (the ``[storage]`` extra, imported only when a store is used).
+
+Builds a store from each cloud's standard variables, streams a file into it part by part (hashing and
+reporting progress on the way), signs GET URLs, deletes, and turns obstore's failures into a StorageError that
+says what to set. Credentials stay in the environment and in obstore: never in a message or a repr.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from .errors import StorageError
+from .limits import STORAGE_PART_SIZE
+
+if TYPE_CHECKING:
+    from .files import LocalFile
+    from .storage import StorageLocation
+
+# Memory held by one upload is about part size x parts in flight: 32 MiB. obstore's defaults (5 MiB x 12)
+# grew a client by 72 MiB on 150 MiB; 8 MiB x 4 measured faster on top (see benchmarks/storage_upload.py).
+PART_SIZE = STORAGE_PART_SIZE
+PARTS_IN_FLIGHT = 4
+READ_SIZE = 1024 * 1024
+
+CREDENTIALS_HELP = {
+    "s3": "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (plus AWS_SESSION_TOKEN for temporary keys), or "
+    "AWS_PROFILE (needs boto3); for R2, MinIO and other S3-compatible stores also AWS_ENDPOINT_URL and "
+    "AWS_REGION",
+    "gs": "set GOOGLE_APPLICATION_CREDENTIALS (or GOOGLE_SERVICE_ACCOUNT) to a service account key file; "
+    "signing URLs needs a service account",
+    "az": "set AZURE_STORAGE_ACCOUNT_NAME and AZURE_STORAGE_ACCOUNT_KEY",
+}
+_S3_KEYS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
+_S3_ROLE_SOURCES = (
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+_ENV_PREFIXES = ("AWS_", "GOOGLE_", "AZURE_")
+
+
+def _failures(obstore: Any) -> tuple[type[Exception], ...]:
+    # obstore's not-found and permission errors are also OSErrors (FileNotFoundError, PermissionError)
+    return (obstore.exceptions.BaseError, OSError)
+
+
+def _import_obstore() -> Any:
+    try:
+        import obstore
+    except ImportError as exc:
+        raise StorageError(
+            "Sending files to your own bucket needs the [storage] extra: "
+            "pip install 'replicate-widget[storage]'"
+        ) from exc
+    return obstore
+
+
+def environment_fingerprint() -> str:
+    """A digest of the cloud variables, so a store is rebuilt when they change (secrets never kept)."""
+    items = sorted((k, v) for k, v in os.environ.items() if k.startswith(_ENV_PREFIXES))
+    return hashlib.sha256(repr(items).encode()).hexdigest()
+
+
+def open_store(location: StorageLocation) -> Any:
+    """An obstore store for the location's bucket, configured from the environment."""
+    obstore = _import_obstore()
+    from obstore.store import AzureStore, GCSStore, S3Store
+
+    # obstore retries for up to 3 minutes by default: too long to learn that an endpoint is wrong.
+    retry: Any = {"max_retries": 3, "retry_timeout": timedelta(seconds=60)}
+    if location.scheme == "s3":
+        endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
+        client_options: Any = {"allow_http": True} if endpoint.startswith("http://") else {}
+        extra = _s3_credentials(location)
+        return S3Store(location.bucket, client_options=client_options, retry_config=retry, **extra)
+    try:
+        if location.scheme == "gs":
+            return GCSStore(location.bucket, retry_config=retry)
+        return AzureStore(location.bucket, retry_config=retry)
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, "configuring") from None
+
+
+def _s3_credentials(location: StorageLocation) -> dict[str, Any]:
+    """Nothing extra when obstore finds the keys itself (variables, web identity, containers); else boto3's
+    chain (profiles, SSO, instance roles) through obstore's provider; else a StorageError on what to set."""
+    if all(os.environ.get(k) for k in _S3_KEYS) or any(os.environ.get(k) for k in _S3_ROLE_SOURCES):
+        return {}
+    try:
+        import boto3
+        from obstore.auth.boto3 import Boto3CredentialProvider
+    except ImportError:
+        raise StorageError(
+            f"No credentials for {location}: {CREDENTIALS_HELP['s3']}.", location=str(location)
+        ) from None
+    session = boto3.Session()
+    if session.get_credentials() is None:
+        raise StorageError(
+            f"No credentials for {location}: {CREDENTIALS_HELP['s3']}.", location=str(location)
+        )
+    return {"credential_provider": Boto3CredentialProvider(session)}
+
+
+def head_size(store: Any, key: str, location: StorageLocation) -> int | None:
+    """The size of the object at ``key``, or None when there is none."""
+    obstore = _import_obstore()
+    try:
+        meta = obstore.head(store, key)
+    except FileNotFoundError:
+        return None
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, "checking") from None
+    return int(meta["size"])
+
+
+def stream_put(
+    store: Any,
+    key: str,
+    file: LocalFile,
+    location: StorageLocation,
+    *,
+    progress: Callable[[int, int], None] | None,
+    abort: threading.Event | None,
+) -> str:
+    """Upload the file part by part and return the sha256 of the bytes sent.
+
+    The bytes come from a Python iterator, so Ctrl-C (or ``abort``) is raised inside obstore's upload, which
+    then aborts the multipart upload: nothing partial is left in the bucket.
+    """
+    obstore = _import_obstore()
+    hasher = hashlib.sha256()
+    total = file.size
+
+    def chunks() -> Iterator[bytes]:
+        sent = 0
+        if progress:
+            progress(0, total)
+        with file.open() as f:
+            while chunk := f.read(READ_SIZE):
+                if abort is not None and abort.is_set():
+                    raise KeyboardInterrupt
+                hasher.update(chunk)
+                sent += len(chunk)
+                yield chunk
+                if progress:
+                    progress(sent, total)
+
+    try:
+        obstore.put(store, key, chunks(), chunk_size=PART_SIZE, max_concurrency=PARTS_IN_FLIGHT)
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, "uploading to") from None
+    return hasher.hexdigest()
+
+
+def sign_get(store: Any, key: str, seconds: int, location: StorageLocation) -> str:
+    obstore = _import_obstore()
+    try:
+        return str(obstore.sign(store, "GET", key, timedelta(seconds=seconds)))
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, "signing a URL for") from None
+
+
+def delete(store: Any, key: str, location: StorageLocation) -> None:
+    obstore = _import_obstore()
+    try:
+        obstore.delete(store, key)
+    except FileNotFoundError:
+        return  # already gone is what we wanted
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, "deleting from") from None
+
+
+_CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
+_STATUS = re.compile(r"status code: (\d{3})")
+_MISSING_BUCKET = {"NoSuchBucket", "ContainerNotFound"}
+_REFUSED = {
+    "AccessDenied",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "AuthorizationFailure",
+    "Forbidden",
+}
+
+
+def storage_error(exc: Exception, location: StorageLocation, action: str) -> StorageError:
+    """A StorageError in our own words: the store's error code and status, never its full text (which may
+    quote request details), and what to set."""
+    import obstore.exceptions as errors
+
+    text = str(exc)
+    code_match, status_match = _CODE.search(text), _STATUS.search(text)
+    code = code_match.group(1) if code_match else ""
+    status = status_match.group(1) if status_match else ""
+    seen = " ".join(part for part in (code, f"HTTP {status}" if status else "") if part)
+    where = str(location)
+    if code in _MISSING_BUCKET or "bucket does not exist" in text.lower():
+        return StorageError(
+            f"The bucket of {where} does not exist ({seen or 'not found'}). Create it, or set storage= "
+            "(or REPLICATE_WIDGET_STORAGE) to a bucket that exists.",
+            location=where,
+        )
+    help_text = CREDENTIALS_HELP[location.scheme]
+    if (
+        code in _REFUSED
+        or status in ("401", "403")
+        or isinstance(exc, (errors.PermissionDeniedError, errors.UnauthenticatedError))
+    ):
+        return StorageError(
+            f"{where} refused access ({seen or type(exc).__name__}): {help_text}, with credentials allowed "
+            "to write, read and delete objects there.",
+            location=where,
+        )
+    first = re.sub(r"\?\S*", "", text.strip().splitlines()[0] if text.strip() else "")[:300]
+    return StorageError(
+        f"Failed {action} {where}: {seen or type(exc).__name__} ({first}). Check the bucket and that "
+        f"{help_text}.",
+        location=where,
+    )

@@ -1,0 +1,198 @@
+"""Files over the Files API limit go to the user's own bucket; the model gets a signed GET URL.
+
+Where: ``storage="s3://bucket/prefix"`` (also ``gs://`` and ``az://``), chosen by precedence: the call's
+option, then the widget's or Playground's, then the Client's, then REPLICATE_WIDGET_STORAGE (read each call).
+Objects live under ``prefix/<sha256>/<name>``; each client uploads the same bytes to the same place once.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from . import object_store
+from .errors import InputError, StorageError
+from .limits import STORAGE_LIMIT, STORAGE_MAX_PARTS
+
+if TYPE_CHECKING:
+    from .files import LocalFile
+
+STORAGE_ENV = "REPLICATE_WIDGET_STORAGE"
+DEFAULT_EXPIRY = 3600  # seconds a signed URL stays valid: long enough for a queued prediction to start
+_SCHEMES = ("s3", "gs", "az")
+
+
+@dataclass(frozen=True)
+class StorageLocation:
+    """A bucket (or Azure container) and a prefix inside it."""
+
+    scheme: str
+    bucket: str
+    prefix: str
+
+    @classmethod
+    def parse(cls, text: str) -> StorageLocation:
+        parts = urlsplit(text.strip())
+        if "@" in parts.netloc:  # never echoed: it may hold a key
+            raise InputError(
+                "storage= takes no credentials in the URL: give s3://bucket/prefix and set the cloud's own "
+                "variables (AWS_ACCESS_KEY_ID, GOOGLE_APPLICATION_CREDENTIALS, AZURE_STORAGE_ACCOUNT_KEY...)."
+            )
+        scheme = parts.scheme.lower()
+        if scheme not in _SCHEMES:
+            got = f"'{scheme}:'" if scheme else "no scheme"
+            raise InputError(
+                f"storage= takes s3://bucket/prefix, gs://bucket/prefix or az://container/prefix; {got} "
+                f"is not supported (from {text!r})."
+            )
+        if not parts.netloc:
+            raise InputError(f"storage={text!r} names no bucket: write it as {scheme}://bucket/prefix.")
+        return cls(scheme, parts.netloc, parts.path.strip("/"))
+
+    def key_for(self, file: LocalFile) -> str:
+        return "/".join(p for p in (self.prefix, file.sha256, file.name) if p)
+
+    def __str__(self) -> str:
+        return f"{self.scheme}://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+def resolve_storage(*choices: Any) -> StorageLocation | None:
+    """The first choice that is given (not None), else the environment variable; False or "" means none."""
+    for choice in choices:
+        if choice is None:
+            continue
+        if isinstance(choice, StorageLocation):
+            return choice
+        if choice is False or choice == "":
+            return None
+        if not isinstance(choice, str):
+            kind = type(choice).__name__
+            raise InputError(f"storage= takes a URL such as 's3://bucket/prefix', not a {kind}.")
+        return StorageLocation.parse(choice)
+    from_env = os.environ.get(STORAGE_ENV, "").strip()
+    return StorageLocation.parse(from_env) if from_env else None
+
+
+def check_expiry(seconds: Any) -> int:
+    # S3's signatures (SigV4) are valid for at most 7 days; GCS's too.
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 1 <= seconds <= 604_800:
+        raise InputError(f"storage_expiry= takes whole seconds from 1 to 604800 (7 days), not {seconds!r}.")
+    return seconds
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    location: StorageLocation
+    key: str
+    size: int
+    sha256: str
+    ours: bool  # False: found already in the bucket, so delete_uploads leaves it alone
+
+
+class Stores:
+    """One client's objects in its buckets: uploads shared by sha256 and place, and the stores behind them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._objects: dict[tuple[StorageLocation, str], concurrent.futures.Future[StoredObject]] = {}
+        self._stores: dict[tuple[str, str, str], Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<Stores: {len(self._objects)} object(s)>"
+
+    def _store(self, location: StorageLocation) -> Any:
+        key = (location.scheme, location.bucket, object_store.environment_fingerprint())
+        with self._lock:
+            store = self._stores.get(key)
+        if store is None:
+            store = object_store.open_store(location)
+            with self._lock:
+                self._stores[key] = store
+        return store
+
+    def put(
+        self,
+        location: StorageLocation,
+        file: LocalFile,
+        progress: Callable[[int, int], None] | None = None,
+        abort: threading.Event | None = None,
+    ) -> StoredObject:
+        """The object holding these bytes, uploading them unless this client (or anyone) already has."""
+        if file.size > STORAGE_LIMIT:
+            raise InputError(
+                f"{file.name} is {file.size:,} bytes; uploads to your bucket take at most "
+                f"{STORAGE_LIMIT:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
+            )
+        place = (location, location.key_for(file))
+        with self._lock:
+            future = self._objects.get(place)
+            mine = future is None or (future.done() and future.exception() is not None)
+            if mine:
+                future = concurrent.futures.Future()
+                self._objects[place] = future
+        assert future is not None
+        if not mine:
+            record = future.result()
+            if progress:
+                progress(record.size, record.size)
+            return record
+        try:
+            record = self._upload(location, place[1], file, progress, abort)
+        except BaseException as exc:
+            with self._lock:
+                if self._objects.get(place) is future:
+                    del self._objects[place]
+            future.set_exception(exc)
+            raise
+        future.set_result(record)
+        return record
+
+    def _upload(
+        self,
+        location: StorageLocation,
+        key: str,
+        file: LocalFile,
+        progress: Callable[[int, int], None] | None,
+        abort: threading.Event | None,
+    ) -> StoredObject:
+        store = self._store(location)
+        expected = file.sha256
+        if object_store.head_size(store, key, location) == file.size:
+            # The key names the sha256, so an object there of the right size holds these bytes.
+            if progress:
+                progress(file.size, file.size)
+            return StoredObject(location, key, file.size, expected, ours=False)
+        sent = object_store.stream_put(store, key, file, location, progress=progress, abort=abort)
+        if sent != expected:
+            object_store.delete(store, key, location)
+            raise StorageError(
+                f"{file.name} changed while it was uploading (sha256 {sent} sent, {expected} expected); "
+                "the object was deleted. Run again.",
+                location=str(location),
+            )
+        return StoredObject(location, key, file.size, expected, ours=True)
+
+    def sign(self, record: StoredObject, seconds: int = DEFAULT_EXPIRY) -> str:
+        return object_store.sign_get(self._store(record.location), record.key, seconds, record.location)
+
+    def stored(self, location: StorageLocation, file: LocalFile) -> StoredObject | None:
+        """This client's finished upload of these bytes to ``location``, if any."""
+        future = self._objects.get((location, location.key_for(file)))
+        if future is None or not future.done() or future.exception() is not None:
+            return None
+        return future.result()
+
+    def forget(self, location: StorageLocation, file: LocalFile) -> None:
+        """Delete the object if this client put it there; nothing otherwise."""
+        record = self.stored(location, file)
+        if record is None:
+            return
+        with self._lock:
+            self._objects.pop((location, record.key), None)
+        if record.ours:
+            object_store.delete(self._store(location), record.key, location)
