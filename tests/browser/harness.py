@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, sync_playwright
+from throttle import Link
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -81,10 +82,17 @@ class Lab:
     """A JupyterLab (or Notebook 7: ``app="notebook"``) server plus one browser context."""
 
     def __init__(
-        self, base_url: str, token: str, root: Path, context: BrowserContext, app: str = "lab"
+        self,
+        base_url: str,
+        token: str,
+        root: Path,
+        context: BrowserContext,
+        app: str = "lab",
+        link: Link | None = None,
     ) -> None:
         self.base_url, self.token, self.root, self.context = base_url, token, root, context
         self.app = app
+        self.link = link  # the throttling proxy the browser goes through, when asked for
 
     def notebook(self, name: str, cells: list[str], *, run: bool = True) -> Notebook:
         """Write ``name`` with ``cells``, open it, wait for its kernel, and (by default) run every cell."""
@@ -280,8 +288,13 @@ def start_lab(
     extra_args: list[str] | None = None,
     app: str = "lab",
     browser: Browser | None = None,
+    throttled: bool = False,
 ) -> Iterator[Lab]:
-    """JupyterLab (or Notebook 7) on 127.0.0.1, isolated dirs, kernels using the given API; one Chromium."""
+    """JupyterLab (or Notebook 7) on 127.0.0.1, isolated dirs, kernels using the given API; one Chromium.
+
+    ``throttled=True`` puts a ``throttle.Link`` between the browser and the server (``lab.link``; no limit
+    until ``lab.link.set(rate_mbit, rtt_ms)``): every page, API call and websocket goes through it.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="rw-lab-"))
     root = tmp / "root"
     root.mkdir()
@@ -327,12 +340,18 @@ def start_lab(
                     ) from None
                 time.sleep(0.2)
         with contextlib.ExitStack() as stack:
+            proxy = None
+            if throttled:
+                proxy = Link(port)
+                proxy.start()
+                stack.callback(proxy.stop)
+                base_url = f"http://127.0.0.1:{proxy.port}"
             if browser is None:  # a browser of our own (benchmarks); tests share one per session
                 browser = stack.enter_context(chromium())
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
             try:
-                yield Lab(base_url, token, root, context, app)
+                yield Lab(base_url, token, root, context, app, proxy)
             finally:
                 context.close()
     finally:

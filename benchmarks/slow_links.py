@@ -1,0 +1,254 @@
+"""FileInput over slow, far links: one JupyterLab + headless Chromium behind the throttling proxy.
+
+Chromium reaches the Jupyter server only through tests/browser/throttle.py (one shared uplink at a set rate,
+half the round trip of delay each way). For each link setting it prints:
+  link used      file bytes / (pick-to-ready time x link rate), for one undisturbed transfer
+  print cell     the worst of three `print` requests made at 20, 40 and 60 % of that transfer (seconds from
+                 request to reply, on the notebook's kernel connection, the one the file bytes share), and
+                 the median of three made while idle
+  after a cut    uplink bytes from pick to ready / the file's size, every connection cut once at 50 %
+  after reload   at 50 % every connection is cut and the page reloaded (so bytes the old page had queued
+                 die with it, as they do when a page unloads, instead of draining first through the shared
+                 uplink ahead of the reload's own requests); then the same file is picked again: uplink
+                 bytes from the re-pick to ready / the part the kernel did not hold yet
+
+File sizes follow the rate so each transfer takes about 6 to 7 s: 4 MiB at 5 Mbit/s, 16 MiB at 20 Mbit/s,
+64 MiB at 100 Mbit/s. The whole run takes about five minutes on two cores.
+
+Run: python benchmarks/slow_links.py [--label NAME] [--only 5/20,100/150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests" / "browser"))
+
+from harness import Lab, Notebook, start_lab  # noqa: E402
+
+from replicate_widget.local import serve  # noqa: E402
+
+MiB = 1024 * 1024
+SETTINGS = [(5, 20), (5, 150), (20, 20), (20, 150), (100, 20), (100, 150)]
+SIZE_MIB = {5: 4, 20: 16, 100: 64}
+SETUP = "import replicate_widget as rw\nw = rw.FileInput(upload='on-run')\nw"
+TIME_PRINT = """async (ms) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const t0 = performance.now();
+    const future = kernel.requestExecute({code: 'print(1)', silent: false, store_history: false});
+    const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+    if (await Promise.race([future.done, late]) === 'late') return -1;
+    return (performance.now() - t0) / 1000;
+}"""
+ROWS = "document.querySelectorAll(`{scope} .rw-entry`)"
+
+
+@dataclass
+class Row:
+    rate: int
+    rtt: int
+    size: int
+    link_used: float
+    idle: float
+    worst: float
+    after_cut: float | str
+    after_reload: float | str
+
+
+def make_file(folder: Path, size_mib: int) -> Path:
+    path = folder / f"far-{size_mib}.bin"
+    if not path.exists():
+        with path.open("wb") as f:
+            for _ in range(size_mib):
+                f.write(os.urandom(MiB))
+    return path
+
+
+def print_latency(nb: Notebook, timeout_s: float = 120) -> float:
+    took = float(nb.page.evaluate(TIME_PRINT, int(timeout_s * 1000)))
+    if took < 0:
+        raise TimeoutError("a print request got no answer")
+    return took
+
+
+def clear(nb: Notebook) -> None:
+    nb.execute("w.clear()")
+    nb.page.wait_for_function(f"() => {ROWS.format(scope=nb.scope)}.length === 0", timeout=60_000)
+
+
+def pick(nb: Notebook, path: Path) -> None:
+    nb.page.locator(f"{nb.scope} .rw-file").first.set_input_files(str(path))
+
+
+class Unfinished(Exception):
+    """The transfer ended in an error, or stopped moving."""
+
+
+def wait_ready(nb: Notebook, timeout_s: float) -> None:
+    """Until an entry is ready. Unfinished: the newest entry shows an error, or nothing is ready in time."""
+    try:
+        state = nb.page.wait_for_function(
+            f"""() => {{
+                const rows = Array.from({ROWS.format(scope=nb.scope)});
+                if (rows.some(r => r.dataset.state === 'ready')) return 'ready';
+                const last = rows[rows.length - 1];
+                const failed = last && last.dataset.state === 'error';
+                return failed ? last.querySelector('.rw-state').textContent : '';
+            }}""",
+            timeout=timeout_s * 1000,
+            polling=20,
+        ).json_value()
+    except Exception as exc:  # Playwright's TimeoutError
+        raise Unfinished(f"not ready after {timeout_s:.0f} s") from exc
+    if state != "ready":
+        raise Unfinished(str(state))
+
+
+def wait_uplink(lab: Lab, start: int, upto: int, timeout_s: float = 300) -> None:
+    assert lab.link is not None
+    deadline = time.monotonic() + timeout_s
+    while lab.link.uplink_bytes - start < upto:
+        if time.monotonic() > deadline:
+            raise TimeoutError("the transfer stalled")
+        time.sleep(0.01)
+
+
+def patience(size: int, rate: int) -> float:
+    """How long to wait before calling a transfer stuck: five times the link's own time, plus a minute."""
+    return 5 * size * 8 / (rate * 1e6) + 60
+
+
+def plain_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> tuple[float, list[float]]:
+    """Link used, and the latencies of print requests made at 20, 40 and 60 % of the file's bytes."""
+    assert lab.link is not None
+    size = path.stat().st_size
+    clear(nb)
+    start = lab.link.uplink_bytes
+    t0 = time.perf_counter()
+    pick(nb, path)
+    latencies = []
+    for share in (0.2, 0.4, 0.6):
+        wait_uplink(lab, start, int(size * share))
+        latencies.append(print_latency(nb))
+    wait_ready(nb, patience(size, rate))
+    took = time.perf_counter() - t0
+    return size / took / (rate * 1e6 / 8), latencies
+
+
+def cut_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> float:
+    assert lab.link is not None
+    size = path.stat().st_size
+    clear(nb)
+    start = lab.link.uplink_bytes
+    pick(nb, path)
+    wait_uplink(lab, start, size // 2)
+    lab.link.cut()
+    wait_ready(nb, patience(size, rate))
+    return (lab.link.uplink_bytes - start) / size
+
+
+def reload_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> float:
+    assert lab.link is not None
+    size = path.stat().st_size
+    clear(nb)
+    nb.save()  # the reloaded page renders the widget's output again
+    start = lab.link.uplink_bytes
+    pick(nb, path)
+    wait_uplink(lab, start, size // 2)
+    lab.link.cut()
+    nb.page.reload()
+    nb.wait_idle()
+    nb.scope = f'[id="{nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.id")}"]'
+    nb.widget()
+    held = float(nb.execute("print(max([e['progress'] for e in w.entries], default=0))")) * size
+    start = lab.link.uplink_bytes
+    pick(nb, path)
+    wait_ready(nb, patience(size, rate))
+    return (lab.link.uplink_bytes - start) / max(1.0, size - held)
+
+
+def measure(lab: Lab, nb: Notebook, folder: Path, rate: int, rtt: int) -> Row:
+    assert lab.link is not None
+    lab.link.set(rate, rtt)
+    path = make_file(folder, SIZE_MIB[rate])
+    t0 = time.perf_counter()
+    idle = statistics.median(print_latency(nb) for _ in range(3))
+    used, latencies = plain_transfer(lab, nb, path, rate)
+    t1 = time.perf_counter()
+    after_cut = attempt(lambda: cut_transfer(lab, nb, path, rate))
+    t2 = time.perf_counter()
+    after_reload = attempt(lambda: reload_transfer(lab, nb, path, rate))
+    t3 = time.perf_counter()
+    row = Row(rate, rtt, SIZE_MIB[rate], used, idle, max(latencies), after_cut, after_reload)
+    print(
+        f"  {rate} Mbit/s {rtt} ms: used {used:.2f}, print {[round(x, 2) for x in latencies]} s "
+        f"(idle {idle:.2f}), after a cut {after_cut}, after reload {after_reload} "
+        f"[{t1 - t0:.0f} + {t2 - t1:.0f} + {t3 - t2:.0f} s]",
+        flush=True,
+    )
+    return row
+
+
+def attempt(run: Callable[[], float]) -> float | str:
+    """The ratio, or why the transfer did not finish (the widget's own words)."""
+    try:
+        return run()
+    except Unfinished as exc:
+        return f"did not finish: {exc}"
+
+
+def ratio(value: float | str, of: str) -> str:
+    return f"{value:.2f} x {of}" if isinstance(value, float) else value
+
+
+def table(rows: list[Row], label: str) -> str:
+    lines = [
+        f"{label}:",
+        "",
+        "| link | file | link used | worst `print` during transfer (idle) | uplink after a cut "
+        "| uplink after reload + re-pick |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.rate} Mbit/s, {r.rtt} ms | {r.size} MiB | {r.link_used:.2f} "
+            f"| {r.worst:.2f} s ({r.idle:.2f} s) "
+            f"| {ratio(r.after_cut, 'file')} | {ratio(r.after_reload, 'missing')} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--label", default="FileInput")
+    parser.add_argument("--only", default="", help="settings as RATE/RTT, comma separated")
+    args = parser.parse_args()
+    settings = SETTINGS
+    if args.only:
+        settings = [(int(a), int(b)) for a, b in (s.split("/") for s in args.only.split(","))]
+    rows = []
+    with (
+        tempfile.TemporaryDirectory(prefix="rw-far-") as folder,
+        serve() as srv,
+        start_lab(srv.base_url, srv.token, throttled=True) as lab,
+    ):
+        nb = lab.notebook("far.ipynb", [SETUP])
+        nb.widget()
+        for rate, rtt in settings:
+            rows.append(measure(lab, nb, Path(folder), rate, rtt))
+        nb.close()
+    print()
+    print(table(rows, args.label))
+
+
+if __name__ == "__main__":
+    main()
