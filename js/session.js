@@ -13,7 +13,7 @@ import { refuseReason, sendFile } from "./transfer.js";
  *   abort: AbortController, seen: boolean
  * }} LocalEntry
  * @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry
- * @typedef {{chunkSize: () => number, window: () => number, multiple: () => boolean, entries: () => Entry[]}} Config
+ * @typedef {{chunkSize: () => number, window: () => number, multiple: () => boolean, maxBytes?: () => number, entries: () => Entry[]}} Config
  */
 
 const LOST_HINT = "lost: pick again";
@@ -55,7 +55,7 @@ export class FileSession {
   addFiles(files) {
     const refused = [];
     for (const file of files) {
-      const reason = refuseReason(file);
+      const reason = refuseReason(file, this.config.maxBytes?.());
       if (reason) {
         refused.push(reason);
         continue;

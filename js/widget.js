@@ -26,6 +26,7 @@ function sessionFor(model) {
       chunkSize: () => model.get("chunk_size") || LIMITS.JUPYTER_CHUNK_BYTES,
       window: () => model.get("window") || 3,
       multiple: () => model.get("multiple"),
+      maxBytes: () => model.get("max_bytes") || LIMITS.MAX_FILE_BYTES,
       entries: () => model.get("entries") ?? [],
     });
     sessions.set(uid, session);

@@ -78,7 +78,8 @@ export function createFileField(spec, ctx) {
 
   /** @param {File} file */
   const send = (file) => {
-    const refused = refuseReason(file);
+    // the kernel's cap: 100 MiB, or more when the Playground has a bucket for big files
+    const refused = refuseReason(file, ctx.model.get("max_bytes") || undefined);
     if (refused) {
       notice.textContent = refused;
       return;

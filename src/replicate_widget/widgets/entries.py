@@ -10,6 +10,7 @@ from ..wire.protocol import State
 
 if TYPE_CHECKING:
     from ..core.files import LocalFile
+    from ..core.storage import StorageLocation
 
 
 class Entry:
@@ -27,6 +28,7 @@ class Entry:
         self.sha256 = ""
         self.file: LocalFile | None = None
         self.upload: Future[str] | None = None
+        self.stored_at: StorageLocation | None = None  # the user's bucket, when the eager upload went there
 
     def public(self) -> dict[str, Any]:
         return {

@@ -19,6 +19,8 @@ import anywidget
 import traitlets
 
 from ..core.errors import TransferError
+from ..core.limits import FILES_API_LIMIT, STORAGE_LIMIT, WIDGET_STORAGE_MAX_BYTES
+from ..core.storage import resolve_storage
 from ..wire.protocol import (
     LIMITS,
     PROTOCOL_VERSION,
@@ -35,7 +37,7 @@ from ..wire.protocol import (
 )
 from ..wire.transfer import Receiver
 from .entries import Entry, listing_html, listing_text
-from .file_input_run import WidgetRunMixin, eager_by_default
+from .file_input_run import WidgetRunMixin, eager_by_default, too_large
 
 if TYPE_CHECKING:
     from ..core.client import Client
@@ -77,13 +79,20 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
         accept: str = "",
         upload: Literal["eager", "on-run"] | None = None,
         client: Client | None = None,
+        storage: str | None = None,
         **kwargs: Any,
     ) -> None:
+        """``storage="s3://bucket/prefix"``: files over 100 MiB go to that bucket (else the Client's, else
+        REPLICATE_WIDGET_STORAGE); with one configured, ``max_bytes`` defaults to 5 GiB instead of 100 MiB."""
         if upload not in (None, "eager", "on-run"):
             raise ValueError(f'upload must be "eager" or "on-run", not {upload!r}.')
         tuning = host_tuning()
         self._client_given = client
         self._client_made: Client | None = None
+        self.storage = storage
+        if "max_bytes" not in kwargs:
+            bucket = resolve_storage(storage, client.storage if client is not None else None)
+            kwargs["max_bytes"] = WIDGET_STORAGE_MAX_BYTES if bucket is not None else FILES_API_LIMIT
         chosen = upload or ("eager" if eager_by_default(client) else "on-run")
         super().__init__(
             multiple=multiple,
@@ -94,7 +103,7 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             _uid=uuid.uuid4().hex,
             **kwargs,
         )
-        self._receiver = Receiver()
+        self._receiver = Receiver(max_bytes=STORAGE_LIMIT)  # this widget's own max_bytes is checked first
         self._entries: dict[str, Entry] = {}
         self._pool: ThreadPoolExecutor | None = None
         # Upload threads publish progress too; one publisher at a time keeps the trait consistent.
@@ -176,7 +185,9 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             return ok_reply(rid)
         if req["kind"] is Kind.BEGIN:
             if body["size"] > self.max_bytes:
-                raise ProtocolError(ErrorCode.TOO_LARGE, f"{body['name']} is over this widget's limit.")
+                raise ProtocolError(
+                    ErrorCode.TOO_LARGE, too_large(body["name"], body["size"], self.max_bytes)
+                )
             transfer = self._receiver.begin(
                 body["id"], body["name"], body["size"], body["type"], req["session"]
             )
@@ -251,12 +262,15 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             return
         if any(e.sha256 == entry.sha256 for e in self._entries.values()):
             return
-        file, upload, client = entry.file, entry.upload, self.client
+        file, upload, client, bucket = entry.file, entry.upload, self.client, entry.stored_at
 
         def delete() -> None:
             try:
                 upload.result()
-                client.delete_upload(file)
+                if bucket is not None:
+                    client.stores.forget(bucket, file)  # its object in the user's bucket
+                else:
+                    client.delete_upload(file)
             except Exception:
                 log.debug("Deleting the upload of %s failed", file.name, exc_info=True)
 

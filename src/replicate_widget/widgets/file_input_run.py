@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..core.errors import AuthenticationError, InputError, ModelError, PredictionCanceled
+from ..core.limits import FILES_API_LIMIT
+from ..core.storage import STORAGE_ENV, resolve_storage
 from ..wire.protocol import State
 from .entries import Entry
 
@@ -21,6 +23,17 @@ if TYPE_CHECKING:
 
 _LOG_LINES = 12
 _EAGER_HOSTS = {"api.replicate.com", "127.0.0.1", "localhost", "::1"}
+
+
+def too_large(name: str, size: int, max_bytes: int) -> str:
+    """Why a file is refused, and what would let it in."""
+    message = f"{name} is {size:,} bytes; this widget takes files up to {max_bytes:,} bytes."
+    if max_bytes <= FILES_API_LIMIT:
+        message += (
+            " For bigger files set storage='s3://bucket/prefix' (on the widget, the Client or "
+            f"{STORAGE_ENV}): they go through your own bucket."
+        )
+    return message
 
 
 def eager_by_default(client: Client | None) -> bool:
@@ -36,6 +49,7 @@ class WidgetRunMixin:
     status: str
     status_text: str
     log_tail: str
+    storage: str | None
     _publish: Any
     _entries: dict[str, Entry]
     _pool: ThreadPoolExecutor | None
@@ -58,6 +72,8 @@ class WidgetRunMixin:
         use ``run_batch``, which runs the model once per entry.
         """
         full = self._input_for(model, input, field, batch=False)
+        if self.storage is not None:  # the call's own storage= wins over the widget's
+            options.setdefault("storage", self.storage)
         return self._with_status(
             model, lambda progress: self.client.run(model, full, progress=progress, **options)
         )
@@ -67,6 +83,8 @@ class WidgetRunMixin:
     ) -> list[Any]:
         """Run ``model`` once per entry: outputs in entry order; an item that failed is its exception."""
         inputs = self._input_for(model, input, field, batch=True)
+        if self.storage is not None:
+            options.setdefault("storage", self.storage)
         return self._with_status(  # type: ignore[no-any-return]
             model, lambda progress: self.client.run_batch(model, inputs, progress=progress, **options)
         )
@@ -86,7 +104,14 @@ class WidgetRunMixin:
             self._publish(throttle=True)
 
         try:
-            url = self.client.upload(entry.file, progress=progress)
+            if entry.size > FILES_API_LIMIT:  # for the user's bucket, as a run would send it
+                bucket = resolve_storage(self.storage, self.client.storage)
+                if bucket is None:
+                    raise InputError(too_large(entry.name, entry.size, FILES_API_LIMIT))
+                url = self.client.stores.put(bucket, entry.file, progress).key
+                entry.stored_at = bucket
+            else:
+                url = self.client.upload(entry.file, progress=progress)
         except Exception as exc:
             if entry.id in self._entries:
                 entry.state, entry.progress = State.READY, 1.0

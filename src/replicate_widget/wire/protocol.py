@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Literal, TypedDict, cast, get_type_hints
 
-from ..core.limits import FILES_API_LIMIT
+from ..core.limits import FILES_API_LIMIT, STORAGE_LIMIT
 
 PROTOCOL_VERSION = 2
 
@@ -235,11 +235,13 @@ def _check(message: dict[str, Any], buffers: list[Any] | None) -> None:
     if kind is Kind.BEGIN:
         if message["size"] < 0:
             raise _bad("A file size can't be negative.")
-        if message["size"] > LIMITS["MAX_FILE_BYTES"]:
+        # Each widget refuses past its own max_bytes (100 MiB, or more with a bucket configured); this is the
+        # most any widget can take.
+        if message["size"] > STORAGE_LIMIT:
             raise ProtocolError(
                 ErrorCode.TOO_LARGE,
-                f"{message['name']} is {message['size']:,} bytes; the limit is 100 MiB "
-                f"({LIMITS['MAX_FILE_BYTES']:,} bytes) per file.",
+                f"{message['name']} is {message['size']:,} bytes; no widget takes more than "
+                f"{STORAGE_LIMIT:,} bytes per file.",
             )
     elif kind is Kind.CHUNK:
         if message["offset"] < 0:

@@ -112,3 +112,20 @@ def test_select_strings_become_integers_for_integer_enums():
     pg.values = {**pg.values, "model_size": "256"}
     assert pg.input["model_size"] == 256
     pg.close()
+
+
+def test_file_fields_take_5_gib_with_a_bucket_and_100_mib_without(monkeypatch):
+    from replicate_widget import Client
+    from replicate_widget.core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
+
+    monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
+    document = schema("stability-ai__sdxl")
+    client = Client(api_token="x", base_url="http://127.0.0.1:9")
+    plain = Playground("a/b", client=client, _schema=ModelSchema(document))
+    assert plain.max_bytes == FILES_API_LIMIT
+    assert plain._files.receiver.max_bytes == FILES_API_LIMIT
+    big = Playground("a/b", client=client, storage="s3://bucket/p", _schema=ModelSchema(document))
+    assert big.max_bytes == WIDGET_STORAGE_MAX_BYTES
+    assert big._files.receiver.max_bytes == WIDGET_STORAGE_MAX_BYTES
+    assert big.storage == "s3://bucket/p"
+    assert "s3://" not in json.dumps(big.get_state(), default=str)  # kernel-side only

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.files import LocalFile
+from ...core.limits import FILES_API_LIMIT
 from ...wire.protocol import (
     PROTOCOL_VERSION,
     ErrorCode,
@@ -66,9 +67,9 @@ class FileEntry:
 class FieldFiles:
     """Every file field's entries, in the order given."""
 
-    def __init__(self, fields: list[str]) -> None:
+    def __init__(self, fields: list[str], max_bytes: int = FILES_API_LIMIT) -> None:
         self.fields = list(fields)
-        self.receiver = Receiver()
+        self.receiver = Receiver(max_bytes=max_bytes)
         self.entries: dict[str, FileEntry] = {}
         self.tuning = host_tuning()
 

@@ -16,8 +16,10 @@ import traitlets
 
 from ...core.client import Client
 from ...core.errors import ReplicateWidgetError
+from ...core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
 from ...core.run import RunEvent
 from ...core.schema import ModelSchema
+from ...core.storage import resolve_storage
 from ...wire.protocol import TRANSFER_KINDS, ProtocolError
 from .files import FieldFiles
 from .form import build_form, coerce, initial_values, problems_by_field
@@ -44,16 +46,30 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     stream_text = traitlets.Unicode("").tag(sync=True)
     outputs: traitlets.List[Any] = traitlets.List().tag(sync=True)
     runs: traitlets.List[Any] = traitlets.List().tag(sync=True)
+    max_bytes = traitlets.Int(FILES_API_LIMIT).tag(sync=True)
+    """The largest file a file field takes: 100 MiB, or 5 GiB with a bucket for big files (``storage=``)."""
 
     def __init__(
-        self, model: str, *, client: Client | None = None, _schema: ModelSchema | None = None, **kwargs: Any
+        self,
+        model: str,
+        *,
+        client: Client | None = None,
+        storage: str | None = None,
+        _schema: ModelSchema | None = None,
+        **kwargs: Any,
     ) -> None:
         self._client = client or Client()
         self._schema = _schema if _schema is not None else self._client.schema(model)
+        # files over 100 MiB go there (else to the Client's, else to REPLICATE_WIDGET_STORAGE's)
+        self.storage = storage
+        if "max_bytes" not in kwargs:
+            bucket = resolve_storage(storage, self._client.storage)
+            kwargs["max_bytes"] = WIDGET_STORAGE_MAX_BYTES if bucket is not None else FILES_API_LIMIT
         form = build_form(self._schema)
         super().__init__(model=model, form=list(form), values=initial_values(form), **kwargs)
         self._secrets: dict[str, str] = {}
-        self._files = FieldFiles([s["name"] for s in form if s["kind"] in ("file", "files")])
+        fields = [s["name"] for s in form if s["kind"] in ("file", "files")]
+        self._files = FieldFiles(fields, max_bytes=self.max_bytes)
         for spec in form:  # a file field whose default is a URL starts with that URL
             if spec["kind"] in ("file", "files") and isinstance(spec["default"], str) and spec["default"]:
                 self._files.add_url(spec["name"], spec["default"])

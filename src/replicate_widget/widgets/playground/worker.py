@@ -27,7 +27,8 @@ def execute(pg: Playground, run: PlaygroundRun, values: dict[str, Any]) -> None:
         if pg._schema.is_streaming:
             run.output = _stream(pg, run, values, progress)
         else:
-            prediction = client.predict(run.model, values, wait=False, progress=progress)
+            options: dict[str, Any] = {"storage": pg.storage} if pg.storage is not None else {}
+            prediction = client.predict(run.model, values, wait=False, progress=progress, **options)
             run.prediction_id = prediction.id
             run.logs = prediction.logs or run.logs
             if prediction.status != "succeeded":
@@ -57,7 +58,8 @@ def _stream(pg: Playground, run: PlaygroundRun, values: dict[str, Any], progress
     """Show text as it arrives; stop (which cancels the prediction) when Cancel is pressed."""
     text: list[str] = []
     last = 0.0
-    chunks = pg._client.stream(pg.model, values, progress=progress)
+    options: dict[str, Any] = {"storage": pg.storage} if pg.storage is not None else {}
+    chunks = pg._client.stream(pg.model, values, progress=progress, **options)
     try:
         for chunk in chunks:
             text.append(str(chunk))
