@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .client import Client, default_client
+from .errors import short_traceback
 from .prediction import Prediction
 
 
@@ -13,6 +14,7 @@ def _client(client: Client | None) -> Client:
     return client if client is not None else default_client()
 
 
+@short_traceback
 def run(
     model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Any:
@@ -24,6 +26,7 @@ def run(
     return _client(client).run(model, input, **options)
 
 
+@short_traceback
 def predict(
     model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Prediction:
@@ -32,12 +35,14 @@ def predict(
     return result
 
 
+@short_traceback
 async def async_run(
     model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Any:
     return await _client(client).async_run(model, input, **options)
 
 
+@short_traceback
 async def async_predict(
     model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Prediction:
@@ -45,6 +50,7 @@ async def async_predict(
     return result
 
 
+@short_traceback
 def run_batch(
     model: str,
     inputs: list[dict[str, Any]],
@@ -57,6 +63,7 @@ def run_batch(
     return _client(client).run_batch(model, inputs, concurrency=concurrency, **options)
 
 
+@short_traceback
 def stream(
     model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Iterator[Any]:

@@ -18,6 +18,7 @@ from . import drive as _drive
 from .batch import async_run_batch, run_batch
 from .cancel import cancel_flow
 from .context import ApiContext
+from .errors import short_traceback
 from .http import Flow
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
@@ -89,6 +90,7 @@ class Client:
         self.close()
 
     # ---- files ---------------------------------------------------------------------------------------------
+    @short_traceback
     def upload(self, file: LocalFile, progress: UploadProgress | None = None) -> str:
         """Upload through the Files API and return its urls.get; the same bytes go up once per client."""
         uploads = self._context.uploads
@@ -105,6 +107,7 @@ class Client:
             progress(record.size, record.size)
         return record.url
 
+    @short_traceback
     async def async_upload(self, file: LocalFile, progress: UploadProgress | None = None) -> str:
         await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
         uploads = self._context.uploads
@@ -130,24 +133,30 @@ class Client:
         """The live upload of these bytes by this client, if any."""
         return self._context.uploads.live(file)
 
+    @short_traceback
     def delete_upload(self, file: LocalFile) -> None:
         """Delete the remote copy if this client uploaded it; nothing otherwise."""
         self.drive(self._context.uploads.forget_flow(self.base_url, file))
 
+    @short_traceback
     async def async_delete_upload(self, file: LocalFile) -> None:
         await self.adrive(self._context.uploads.forget_flow(self.base_url, file))
 
     # ---- models and predictions (flows in run.py, stream.py, batch.py) -------------------------------------
+    @short_traceback
     def schema(self, model: str) -> ModelSchema:
         return self.drive(resolve_flow(self.base_url, self._context.records, model)).schema  # type: ignore[no-any-return]
 
+    @short_traceback
     async def async_schema(self, model: str) -> ModelSchema:
         target = await self.adrive(resolve_flow(self.base_url, self._context.records, model))
         return target.schema  # type: ignore[no-any-return]
 
+    @short_traceback
     def cancel(self, prediction_id: str) -> Any:
         return self.drive(cancel_flow(self.base_url, prediction_id))
 
+    @short_traceback
     def run(
         self,
         model: str,
@@ -160,6 +169,7 @@ class Client:
         remote prediction and raises KeyboardInterrupt here, as Ctrl-C does."""
         return self.drive(run_flow(self._context, model, input, **options), abort)
 
+    @short_traceback
     def predict(
         self,
         model: str,
@@ -170,17 +180,21 @@ class Client:
     ) -> Any:
         return self.drive(predict_flow(self._context, model, input, **options), abort)
 
+    @short_traceback
     async def async_run(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
         return await self.adrive(run_flow(self._context, model, input, **options))
 
+    @short_traceback
     async def async_predict(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
         return await self.adrive(predict_flow(self._context, model, input, **options))
 
+    @short_traceback
     def run_batch(
         self, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
     ) -> list[Any]:
         return run_batch(self._transport, self._context, model, inputs, concurrency=concurrency, **options)
 
+    @short_traceback
     async def async_run_batch(
         self, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
     ) -> list[Any]:
@@ -188,6 +202,7 @@ class Client:
             self.adrive, self._context, model, inputs, concurrency=concurrency, **options
         )
 
+    @short_traceback
     def stream(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Text chunks as the model produces them; leaving early cancels the prediction."""
         if "wait" in options:

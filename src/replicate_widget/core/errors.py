@@ -17,7 +17,10 @@ Messages never carry the API token: they are built from server answers and our o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from .prediction import Prediction
@@ -140,3 +143,45 @@ def _log_tail(logs: str | None, lines: int = 5) -> str:
     if not logs:
         return ""
     return "\n".join(logs.rstrip().splitlines()[-lines:])
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def short_traceback(function: F) -> F:
+    """Show our errors from where the caller called us, not from deep inside the library.
+
+    An error of ours already says what happened and what to do; the frames of flows and drivers (and httpx's
+    chain under them) only bury that line. IPython hides the wrapper frames (``__tracebackhide__``).
+    Errors that are not ours (bugs) keep their whole traceback.
+    """
+    if inspect.iscoroutinefunction(function):
+
+        @functools.wraps(function)
+        async def wrapped_async(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            try:
+                return await function(*args, **kwargs)
+            except ReplicateWidgetError as exc:
+                raise exc.with_traceback(None) from None
+
+        return wrapped_async  # type: ignore[return-value]
+
+    @functools.wraps(function)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        __tracebackhide__ = True
+        try:
+            result = function(*args, **kwargs)
+        except ReplicateWidgetError as exc:
+            raise exc.with_traceback(None) from None
+        return _short_iterator(result) if inspect.isgenerator(result) else result
+
+    return wrapped  # type: ignore[return-value]
+
+
+def _short_iterator(items: Iterator[Any]) -> Iterator[Any]:
+    __tracebackhide__ = True
+    try:
+        return (yield from items)
+    except ReplicateWidgetError as exc:
+        raise exc.with_traceback(None) from None

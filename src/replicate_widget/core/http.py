@@ -1,4 +1,4 @@
-"""Effects and the pure HTTP pieces every flow shares: requests as data, the retry policy, error mapping.
+"""Effects and the pure HTTP pieces every flow shares: requests as data, retries (policy in retry.py), errors.
 
 Client code is written once as generators (flows) that yield *effects* (`Call`, `Sleep`, `Upload`, and
 `StoreUpload`/`StoreDelete` for the user's bucket); the two drivers in drive.py perform them through a
@@ -8,27 +8,22 @@ Nothing here does I/O, so all of it is testable without a server.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import random
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import APIError, AuthenticationError
+from .retry import RetryKind, decide, describe, is_loopback
 
 if TYPE_CHECKING:
     from .files import LocalFile
     from .storage import StorageLocation, Stores
-
-RetryKind = Literal["idempotent", "create", "upload", "never"]
-MAX_ATTEMPTS = 8
-MAX_DELAY = 30.0
 
 
 @dataclass
@@ -50,7 +45,10 @@ class Call:
 
 @dataclass
 class Sleep:
+    """Wait. ``reason`` is set when the wait is before a retry (what went wrong, in a few words)."""
+
     seconds: float
+    reason: str | None = None
 
 
 @dataclass
@@ -91,52 +89,10 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
 
 
-def retry_delay(kind: RetryKind, attempt: int, outcome: httpx.Response | Exception) -> float | None:
-    """Seconds to wait before attempt ``attempt + 1``, or None to give up. ``attempt`` counts from 1.
-
-    429 is retried on every request (the server refused before doing anything). Other failures only where a
-    repeat cannot do something twice: 502/503/504 and connection errors for GET/DELETE (idempotent), and a
-    connection error with no response for an upload (it creates a new file at worst, never a second run).
-    """
-    if attempt >= MAX_ATTEMPTS or kind == "never":
-        return None
-    if isinstance(outcome, httpx.Response):
-        if outcome.status_code == 429:
-            hinted = parse_retry_after(outcome.headers.get("retry-after"))
-            if hinted is not None:
-                return min(hinted, 60.0) + random.uniform(0, 0.1)  # noqa: S311 - jitter, not crypto
-            return backoff(attempt)
-        if kind == "idempotent" and outcome.status_code in (502, 503, 504):
-            return backoff(attempt)
-        return None
-    if isinstance(outcome, httpx.TransportError) and kind in ("idempotent", "upload"):
-        return backoff(attempt)
-    return None
-
-
-def backoff(attempt: int) -> float:
-    """Exponential from 0.25 s, capped, with +-25 % jitter so parallel clients spread out."""
-    base = min(0.25 * 2.0 ** (attempt - 1), MAX_DELAY)
-    return base * random.uniform(0.75, 1.25)  # noqa: S311 - jitter, not crypto
-
-
-def parse_retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
     """Perform ``call`` with retries; the answer is a response that is not an error (errors are raised)."""
     attempt = 0
+    started = time.monotonic()
     while True:
         attempt += 1
         outcome: httpx.Response | Exception
@@ -144,27 +100,60 @@ def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
             outcome = yield call
         except httpx.TransportError as exc:
             outcome = exc
-        delay = retry_delay(call.retry, attempt, outcome)
-        if delay is None:
+        retry = decide(call.retry, attempt, outcome, url=call.url, elapsed=time.monotonic() - started)
+        if retry is None:
             if isinstance(outcome, Exception):
-                raise connection_error(call, outcome) from outcome
+                # Ours alone: httpx's chain says the same in 150 lines and not what to do.
+                raise connection_error(call, outcome, attempt, time.monotonic() - started) from None
             raise_for_status(outcome)
             return outcome
-        yield Sleep(delay)
+        yield Sleep(retry.seconds, retry.reason)
 
 
-def connection_error(call: Call, exc: Exception) -> APIError:
+def notify_retries(flow: Flow, notify: Callable[[Sleep], None]) -> Flow:
+    """``flow`` unchanged, except that ``notify`` hears of each wait before a retry, before it starts."""
+    value: Any = None
+    error: BaseException | None = None
+    while True:
+        try:
+            effect = flow.throw(error) if error is not None else flow.send(value)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(effect, Sleep) and effect.reason:
+            notify(effect)
+        try:
+            value, error = (yield effect), None
+        except BaseException as exc:
+            value, error = None, exc
+
+
+def connection_error(call: Call, exc: Exception, attempts: int = 1, seconds: float = 0.0) -> APIError:
     where = urlsplit(call.url)
-    return APIError(
-        0,
-        "Connection failed",
-        f"{call.method} {where.scheme}://{where.netloc}{where.path}: {type(exc).__name__}: {exc}. "
-        "Check the network and REPLICATE_BASE_URL, then run again.",
-    )
+    site = f"{where.scheme}://{where.netloc}"
+    reason = describe(exc)
+    tried = f" ({attempts} attempts in {seconds:.0f} s)" if attempts > 1 else ""
+    if reason == "connection refused" and is_loopback(call.url):
+        advice = (
+            f"Nothing is listening at {site}. Start the local server with `replicate-widget serve` and use "
+            "the REPLICATE_BASE_URL it prints, or unset REPLICATE_BASE_URL to use Replicate."
+        )
+    else:
+        advice = f"Check the network and REPLICATE_BASE_URL ({site}), then run again."
+    return APIError(0, "Connection failed", f"{call.method} {site}{where.path}: {reason}{tried}. {advice}")
 
 
 def raise_for_status(response: httpx.Response) -> None:
     """The one place an HTTP failure becomes one of our exceptions (problem+json read when present)."""
+    if 300 <= response.status_code < 400:
+        # Never followed: the request, and the token with it, would go wherever the Location says.
+        where = response.headers.get("location") or "(no Location header)"
+        raise APIError(
+            response.status_code,
+            "Redirected",
+            f"{response.request.method} {response.request.url} answered {response.status_code} with "
+            f"Location: {where}. The API is not reached through redirects: set REPLICATE_BASE_URL to the "
+            "API's own address.",
+        )
     if response.status_code < 400:
         return
     problem = _problem(response)

@@ -6,7 +6,7 @@ import getpass
 from typing import Any
 
 from . import client as _client
-from .errors import AuthenticationError
+from .errors import AuthenticationError, short_traceback
 from .http import Call, Flow, send
 
 
@@ -14,6 +14,7 @@ def _account_flow(base_url: str) -> Flow:
     return (yield from send(Call("GET", f"{base_url}/v1/account"))).json()
 
 
+@short_traceback
 def login(token: str | None = None, base_url: str | None = None) -> dict[str, Any]:
     """Check ``token`` (asked for without echo when not given) and use it for every later call in this kernel.
 

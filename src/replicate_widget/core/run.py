@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .cancel import cancel_flow, cancel_matching_flow
 from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled, StorageError
-from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, send
+from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, notify_retries, send
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class RunEvent:
-    """What a progress callback receives: an upload's bytes, a status change, new logs, or model progress."""
+    """What a progress callback receives: an upload's bytes, a status change, new logs, model progress, or a
+    retry about to wait ``seconds`` because of ``reason`` (its ``message`` says so in words)."""
 
-    kind: Literal["upload", "status", "logs", "progress"]
+    kind: Literal["upload", "status", "logs", "progress", "retry"]
     file: str | None = None
     sent: int = 0
     total: int = 0
@@ -36,6 +37,33 @@ class RunEvent:
     fraction: float | None = None
     logs: str = ""
     prediction: Prediction | None = None
+    seconds: float = 0.0
+    reason: str = ""
+
+    @property
+    def message(self) -> str:
+        """One line for a person: "retrying in 2 s: connection refused", "uploading a.png: 40 %", ..."""
+        if self.kind == "retry":
+            return f"retrying in {self.seconds:.2g} s: {self.reason}"
+        if self.kind == "upload":
+            share = f"{100 * self.sent // self.total} %" if self.total else f"{self.sent:,} bytes"
+            return f"uploading {self.file}: {share}"
+        if self.kind == "progress" and self.fraction is not None:
+            return f"{self.status}: {100 * self.fraction:.0f} %"
+        if self.kind == "logs":
+            return self.logs.rstrip().rsplit("\n", 1)[-1]
+        return str(self.status or "")
+
+
+def with_retry_events(flow: Flow, progress: ProgressCallback | None) -> Flow:
+    """``flow``, telling ``progress`` of each retry before its wait starts."""
+    if progress is None:
+        return flow
+
+    def notify(wait: Sleep) -> None:
+        progress(RunEvent("retry", seconds=wait.seconds, reason=wait.reason or ""))
+
+    return notify_retries(flow, notify)
 
 
 ProgressCallback = Callable[[RunEvent], None]
@@ -127,6 +155,18 @@ def predict_flow(
     model: str,
     input: dict[str, Any] | None = None,
     *,
+    progress: ProgressCallback | None = None,
+    **options: Any,
+) -> Flow:
+    """Create and wait until the prediction is final; the answer is the Prediction, output converted."""
+    return with_retry_events(_predict_flow(context, model, input, progress=progress, **options), progress)
+
+
+def _predict_flow(
+    context: ApiContext,
+    model: str,
+    input: dict[str, Any] | None = None,
+    *,
     strategy: Strategy = "auto",
     wait: bool | int = True,
     cancel_after: Any = None,
@@ -136,10 +176,6 @@ def predict_flow(
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
 ) -> Flow:
-    """Create and wait until the prediction is final; the answer is the Prediction, output converted.
-
-    ``uploads_log``: a batch collects every item's uploads there, to delete them after the whole batch.
-    """
     uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
     try:
         target, body_input = yield from prepare_flow(

@@ -14,7 +14,14 @@ from .cancel import cancel_flow
 from .http import Call, Flow, Sleep, send
 from .outputs import make_file_output
 from .prediction import Prediction
-from .run import create_call, delete_uploads_flow, prepare_flow, raise_for_prediction, wait_flow
+from .run import (
+    create_call,
+    delete_uploads_flow,
+    prepare_flow,
+    raise_for_prediction,
+    wait_flow,
+    with_retry_events,
+)
 from .storage import DEFAULT_EXPIRY
 
 if TYPE_CHECKING:
@@ -60,19 +67,18 @@ def stream(
     stream ends, however it ends (finished, failed, or left early)."""
     uploaded: list[Uploaded] = []
     try:
-        target, prediction = drive(
-            _start_flow(
-                context,
-                model,
-                input,
-                strategy=strategy,
-                cancel_after=cancel_after,
-                progress=progress,
-                uploaded=uploaded,
-                storage=storage,
-                storage_expiry=storage_expiry,
-            )
+        start = _start_flow(
+            context,
+            model,
+            input,
+            strategy=strategy,
+            cancel_after=cancel_after,
+            progress=progress,
+            uploaded=uploaded,
+            storage=storage,
+            storage_expiry=storage_expiry,
         )
+        target, prediction = drive(with_retry_events(start, progress))
         yield from _follow(drive, context.base_url, target.schema, prediction)
     finally:
         if delete_uploads and uploaded:

@@ -127,3 +127,48 @@ def test_caches_are_not_public_dicts():
     client = rw.Client(api_token=TOKEN, base_url="http://127.0.0.1:9")
     for name in ("models", "versions", "schemas"):
         assert not isinstance(getattr(client, name, None), dict), name
+
+
+def test_retries_are_reported_to_progress_and_dns_failure_is_simulated():
+    schema = {
+        "components": {"schemas": {"Input": {"type": "object", "properties": {"text": {"type": "string"}}}}}
+    }
+    failures = {"left": 2}
+
+    def answer(request):
+        if failures["left"]:
+            failures["left"] -= 1
+            try:
+                raise OSError(-2, "Name or service not known")
+            except OSError as cause:
+                raise httpx.ConnectError("[Errno -2] Name or service not known", request=request) from cause
+        if request.method == "GET":
+            return httpx.Response(
+                200, json={"is_official": True, "latest_version": {"openapi_schema": schema}}
+            )
+        return httpx.Response(201, json={"id": "p1", "status": "succeeded", "output": "ok"})
+
+    client = rw.Client(api_token=TOKEN, base_url="https://api.example.test")
+    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    events = []
+    assert client.run("a/b", {"text": "x"}, progress=events.append) == "ok"
+    retries = [e for e in events if e.kind == "retry"]
+    assert [e.reason for e in retries] == ["host name not found"] * 2
+    assert retries[0].message.startswith("retrying in 0.")
+    assert retries[0].message.endswith(" s: host name not found")
+
+
+def test_a_refused_connection_to_this_machine_is_not_retried():
+    calls = []
+
+    def answer(request):
+        calls.append(request.url.host)
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    client = rw.Client(api_token=TOKEN, base_url="http://127.0.0.1:9")
+    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    with pytest.raises(rw.APIError) as info:
+        client.run("a/b", {"text": "x"})
+    assert calls == ["127.0.0.1"]
+    assert "Nothing is listening at http://127.0.0.1:9" in str(info.value)
+    assert "replicate-widget serve" in str(info.value)
