@@ -174,7 +174,7 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
 
         # The widget rendered, and the grayscale result is on the page, really gray.
         page.locator(".rw-file-input").first.wait_for(state="attached", timeout=30_000)
-        result = page.locator(".jp-OutputArea-output img[alt^='gray-']").first
+        result = page.locator(".jp-OutputArea-output img[alt='gray.png']").first
         result.wait_for(state="attached", timeout=30_000)
         result.scroll_into_view_if_needed()
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=result.element_handle())

@@ -7,6 +7,7 @@ import functools
 import http.server
 import io
 import threading
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -88,6 +89,37 @@ def test_grayscale_from_upload_data_uri_and_url(server, http_origin):
                 assert record["content_type"] == "image/png"
             if kind == "file":
                 assert record["filename"] == "red.png"
+
+
+def test_outputs_are_named_after_their_input_and_never_collide(server, http_origin):
+    """An input with a name gives `<stem>-gray.png`; a data URI has none, so plain `gray.png`. Each prediction
+    writes to a folder of its own, so two outputs of the same name keep their own bytes and URLs."""
+    red, green = png_bytes(color=(200, 30, 10)), png_bytes(color=(10, 200, 30))
+    with api(server) as client, httpx.Client(trust_env=False) as plain:
+
+        def output_of(model: str, input: dict) -> str:
+            response = client.post(
+                f"/v1/models/{model}/predictions", json={"input": input}, headers={"Prefer": "wait"}
+            )
+            assert response.json()["status"] == "succeeded", response.text
+            return response.json()["output"]
+
+        odd_name = "sunset photo +ü.png"  # spaces, a plus and non-ASCII survive Cog's PUT and our route
+        uploaded = upload(client, red, odd_name, "image/png")["urls"]["get"]
+        named = output_of("demo/grayscale", {"image": uploaded})
+        assert named.endswith("/" + quote("sunset photo +ü-gray.png")), named
+        by_url = output_of("demo/grayscale", {"image": f"{http_origin}/blue.png", "output_format": "jpeg"})
+        assert by_url.endswith("/blue-gray.jpeg"), by_url
+
+        first = output_of("demo/grayscale", {"image": _data_uri(red, "image/png")})
+        second = output_of("demo/grayscale", {"image": _data_uri(green, "image/png")})
+        assert first.endswith("/gray.png") and second.endswith("/gray.png")
+        assert first != second
+        assert _gray_of(plain.get(first).content) == _gray_of(red)  # the second run did not overwrite it
+        assert _gray_of(plain.get(second).content) == _gray_of(green)
+
+        sheet = output_of("demo/contact-sheet", {"images": [uploaded, _data_uri(green, "image/png")]})
+        assert sheet.endswith("/contact-sheet.png"), sheet
 
 
 def test_version_forms(server):

@@ -93,6 +93,9 @@ class CogProcess:
             filter(None, [str(self.spec.predictor.parent), env.get("PYTHONPATH")])
         )
         env["PYTHONUNBUFFERED"] = "1"
+        # Downloaded inputs and the folders models write outputs to live in the worker's directory, which
+        # goes when the server stops, instead of piling up in the machine's /tmp.
+        env["TMPDIR"] = str(self.workdir / "tmp")
         env.pop("REPLICATE_API_TOKEN", None)  # a model has no business with the user's token
         # Cog downloads inputs from this server: never through a proxy.
         for key in ("NO_PROXY", "no_proxy"):
@@ -105,6 +108,7 @@ class CogProcess:
                 f"{self.spec.ref}: Cog is not installed, so no model can run. Install it with "
                 "pip install 'replicate-widget[local]' (coglet has wheels for Linux x86-64 and macOS arm64)."
             )
+        (self.workdir / "tmp").mkdir(parents=True, exist_ok=True)
         if self.spec.schema is not None:
             # Cog reads the schema from .cog/ in its working directory; a per-worker directory keeps the
             # package's files untouched (and works from an installed wheel, which has no dot-dirs).

@@ -2,6 +2,7 @@
 """demo/contact-sheet: a list of images in, one contact-sheet image out."""
 
 import math
+import tempfile
 
 from cog import BaseRunner, Input, Path
 from PIL import Image, ImageOps
@@ -31,6 +32,7 @@ class Runner(BaseRunner):
             offset = ((thumb_size - thumb.width) // 2, (thumb_size - thumb.height) // 2)
             sheet.paste(thumb, (column * thumb_size + offset[0], row * thumb_size + offset[1]))
             print(f"placed image {index + 1}/{len(images)}")
-        out = Path(f"/tmp/contact-sheet-{id(sheet)}.png")
+        # A folder of its own per prediction, so the plain name never meets another run's file.
+        out = Path(tempfile.mkdtemp(prefix="prediction-")) / "contact-sheet.png"
         sheet.save(out)
         return out
