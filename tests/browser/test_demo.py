@@ -1,5 +1,6 @@
 """`replicate-widget demo` as a new user meets it: the command starts its own local server and JupyterLab, the
-printed address opens the quickstart, Run All runs it through, and Ctrl-C leaves no process behind.
+printed address opens the quickstart, Run All runs it through, and Ctrl-C leaves no process behind. A token of
+the user's own in the shell changes none of that; `--on-replicate` is the way to Replicate.
 
 The demo is started exactly as a user would (no test hooks: JupyterLab's app object is not exposed), so the
 notebook is driven through the menus and the DOM only.
@@ -24,7 +25,9 @@ import psutil
 import pytest
 from harness import NOISE, WIDGET_ERROR, Browser, Notebook, _free_port, _write_settings
 
-ADDRESS = re.compile(r"Open (http://127\.0\.0\.1:\d+/lab/tree/quickstart\.ipynb\?token=\w+)")
+ADDRESS = re.compile(r"^Open (http://127\.0\.0\.1:\d+/lab/tree/[\w.-]+\.ipynb\?token=\w+)$")
+# What a user has in the shell: a Replicate token (never sent anywhere by these tests).
+USERS_TOKEN = "r8_" + "A" * 37
 
 
 def _demo_command() -> list[str]:
@@ -35,13 +38,14 @@ def _demo_command() -> list[str]:
 class Demo:
     """The running `replicate-widget demo` subprocess; its stdout is collected line by line."""
 
-    def __init__(self, tmp: Path) -> None:
+    def __init__(self, tmp: Path, *options: str, replicate: dict[str, str] | None = None) -> None:
         self.folder = tmp / "demo"
         self.port = _free_port()
         self.stderr_path = tmp / "demo.stderr"
-        # A user's environment without Replicate settings (so the demo serves its own models), and Jupyter
-        # directories of its own so nothing from this machine's Jupyter config leaks in.
+        # A user's environment with only the given Replicate settings, and Jupyter directories of its own so
+        # nothing from this machine's Jupyter config leaks in.
         env = {k: v for k, v in os.environ.items() if not k.startswith("REPLICATE_")}
+        env.update(replicate or {})
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
             env[name] = str(tmp / name.lower())
         env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "settings")
@@ -53,7 +57,14 @@ class Demo:
         self._found = threading.Event()
         self._stderr = self.stderr_path.open("w")
         self.proc = subprocess.Popen(
-            [*_demo_command(), "demo", "--no-browser", f"--port={self.port}", f"--dir={self.folder}"],
+            [
+                *_demo_command(),
+                "demo",
+                "--no-browser",
+                f"--port={self.port}",
+                f"--dir={self.folder}",
+                *options,
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -96,7 +107,7 @@ class Demo:
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
-    running = Demo(tmp_path)
+    running = Demo(tmp_path, replicate={"REPLICATE_API_TOKEN": USERS_TOKEN})
     try:
         yield running
     finally:
@@ -150,11 +161,18 @@ def _gray_image_stats(page, img) -> dict:
 
 
 def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browser: Browser) -> None:
+    """With the user's own REPLICATE_API_TOKEN in the shell, the quickstart still runs on the demo models."""
     address = demo.wait_for_address()
     assert demo.proc.poll() is None, demo.log()[-3000:]
     assert (demo.folder / "quickstart.ipynb").is_file()
     assert (demo.folder / "samples" / "sunset.jpg").is_file()
-    assert any("Local Replicate-compatible server" in line for line in demo.lines)
+    # The start-up lines say where the models run, and the address comes last, on its own.
+    printed = "\n".join(demo.lines)
+    assert re.search(r"^Models: the local server's demo models at http://127\.0\.0\.1:\d+", printed, re.M)
+    assert "Your REPLICATE_API_TOKEN is not used here" in printed, printed
+    assert [line for line in demo.lines if line.strip()][-1].startswith("Open http://"), printed
+    assert USERS_TOKEN not in printed + demo.log()
+    assert not re.search(r"^\[I ", demo.log(), re.M), demo.log()  # Jupyter's info lines stay quiet
 
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -197,6 +215,10 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
         failures = [o for c in code_cells for o in c["outputs"] if o["output_type"] == "error"]
         assert not failures, failures
         assert (demo.folder / "gray.png").is_file(), "the quickstart's save() did not write its file"
+        kernel_saw = "".join(
+            o.get("text", "") for c in code_cells for o in c["outputs"] if o["output_type"] == "stream"
+        )
+        assert "API: http://127.0.0.1:" in kernel_saw, kernel_saw  # the kernel talked to the local server
         assert not [e for e in errors if WIDGET_ERROR.search(e)], errors
     finally:
         context.close()
@@ -222,3 +244,25 @@ def _read_when_written(path: Path, deadline: float) -> dict:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def test_demo_on_replicate_opens_the_hosted_models_notebook_with_the_users_token(tmp_path: Path) -> None:
+    """No local server, the user's base URL and token handed to JupyterLab as they are. (The base URL is a
+    closed loopback port: nothing here reaches Replicate.)"""
+    closed = f"http://127.0.0.1:{_free_port()}"
+    running = Demo(
+        tmp_path, "--on-replicate",
+        replicate={"REPLICATE_API_TOKEN": USERS_TOKEN, "REPLICATE_BASE_URL": closed},
+    )  # fmt: skip
+    try:
+        address = running.wait_for_address()
+        assert "/lab/tree/on-replicate.ipynb?token=" in address
+        printed = "\n".join(running.lines)
+        assert f"Models: Replicate's hosted models at {closed}" in printed, printed
+        assert "local server's demo models" not in printed
+        assert USERS_TOKEN not in printed + running.log()
+        started = " ".join(" ".join(p.cmdline()) for p in running.descendants() if _alive(p))
+        assert "jupyterlab" in started, started
+        assert "cog.server" not in started, started
+    finally:
+        running.stop()

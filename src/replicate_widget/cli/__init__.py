@@ -1,4 +1,5 @@
-"""`replicate-widget serve | demo | run`: one entry point; each command lives in its own module."""
+"""`replicate-widget serve | demo | run`: the command line. Each command is a module with `configure(parser)`
+and `main(args) -> int`, imported when the parser is built."""
 
 from __future__ import annotations
 
@@ -10,19 +11,36 @@ from collections.abc import Sequence
 COMMANDS = {
     "serve": (
         "replicate_widget.local._cli",
-        "start the local Replicate-compatible server and its demo models",
+        "start a local server that behaves like Replicate, with demo models (or your own Cog predictors)",
     ),
-    "demo": ("replicate_widget.cli.demo", "start the local server and JupyterLab on the quickstart"),
+    "demo": (
+        "replicate_widget.cli.demo",
+        "open the demo notebooks in JupyterLab, their models on the local server (no account needed)",
+    ),
     "run": (
         "replicate_widget.cli.run",
-        "run a model once, like `cog predict`: -i name=value -i image=@file",
+        "run a model once and save its output files, like `cog predict`: -i name=value -i image=@file",
     ),
 }
 
+DESCRIPTION = "Run Replicate models on files from Jupyter notebooks or from this shell."
+EXAMPLES = """examples:
+  replicate-widget demo                  the demo notebooks, on the local server's demo models
+  replicate-widget demo --on-replicate   the notebook about Replicate's hosted models (needs your token)
+  replicate-widget run demo/grayscale -i image=@photo.jpg -o out/
+  replicate-widget serve                 prints the two export lines that point a client at it
+
+Run `replicate-widget COMMAND --help` for a command's options."""
+
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="replicate-widget", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{" + ",".join(COMMANDS) + "}")
+    parser = argparse.ArgumentParser(
+        prog="replicate-widget",
+        description=DESCRIPTION,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
     modules = {}
     for name, (module_name, help_text) in COMMANDS.items():
         module = importlib.import_module(module_name)

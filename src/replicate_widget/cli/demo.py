@@ -1,4 +1,9 @@
-"""`replicate-widget demo`: the local server (unless a Replicate token is set), JupyterLab on the quickstart.
+"""`replicate-widget demo`: the local server and JupyterLab on the quickstart; `--on-replicate`: JupyterLab on
+the notebook about Replicate's hosted models, with the user's own token.
+
+The demo always runs its notebooks on the local server, even when REPLICATE_API_TOKEN is set: its `demo/...`
+models exist only there, and a token in the shell should not turn the first experience into failed calls to
+Replicate. Replicate is used only when asked for.
 
 The notebooks are copied into a working folder first, so an installed wheel's read-only copies stay untouched
 and a user's edits survive the next `demo` (files that already exist are never overwritten).
@@ -21,6 +26,8 @@ from importlib.resources import as_file, files
 from pathlib import Path
 
 QUICKSTART = "quickstart.ipynb"
+ON_REPLICATE = "on-replicate.ipynb"
+REPLICATE_ORIGIN = "https://api.replicate.com"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,6 +36,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--port", type=int, default=8888, help="JupyterLab's port on 127.0.0.1 (default 8888)"
+    )
+    parser.add_argument(
+        "--on-replicate",
+        action="store_true",
+        help="open on-replicate.ipynb and run on Replicate itself with your REPLICATE_API_TOKEN "
+        "(instead of the local server's demo models)",
     )
     parser.add_argument(
         "--dir",
@@ -64,12 +77,16 @@ def copy_notebooks(source: Path, target: Path) -> list[Path]:
     return copied
 
 
-def jupyter_command(root: Path, port: int, token: str, open_browser: bool) -> list[str]:
+def jupyter_command(
+    root: Path, port: int, token: str, open_browser: bool, notebook: str = QUICKSTART
+) -> list[str]:
     cmd = [
-        sys.executable, "-m", "jupyterlab", QUICKSTART,
+        sys.executable, "-m", "jupyterlab", notebook,
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
         "--LabApp.news_url=", "--ServerApp.allow_remote_access=False",
+        # Warnings and errors only: the address this command prints must not drown in start-up lines.
+        "--ServerApp.log_level=WARN", "--LabApp.log_level=WARN",
     ]  # fmt: skip
     if not open_browser:
         cmd.append("--no-browser")
@@ -79,28 +96,27 @@ def jupyter_command(root: Path, port: int, token: str, open_browser: bool) -> li
 
 
 def main(args: argparse.Namespace) -> int:
+    env = dict(os.environ)
+    if args.on_replicate and not _replicate_token(env):
+        print(
+            "--on-replicate runs the notebook on Replicate with your own token, and none is set:\n"
+            "    export REPLICATE_API_TOKEN=r8_...   # from https://replicate.com/account/api-tokens\n"
+            "Without --on-replicate the demo needs no token: its models run on a local server."
+        )
+        return 1
     _stop_on_signals()
     root = Path(args.dir).resolve()
     root.mkdir(parents=True, exist_ok=True)
     copy_notebooks(notebooks_source(), root)
-    env = dict(os.environ)
+    notebook = ON_REPLICATE if args.on_replicate else QUICKSTART
     with ExitStack() as stack:
-        if env.get("REPLICATE_API_TOKEN"):
-            print("REPLICATE_API_TOKEN is set: the notebooks will run on Replicate itself.")
-        else:
-            try:
-                from ..local import serve
-            except ImportError as exc:
-                print(f"The local server needs its extra: pip install 'replicate-widget[local]' ({exc})")
-                return 1
-            server = stack.enter_context(serve())
-            env["REPLICATE_BASE_URL"] = server.base_url
-            env["REPLICATE_API_TOKEN"] = server.token
-            print(f"Local Replicate-compatible server with the demo models at {server.base_url}")
+        models = _where_models_run(args.on_replicate, env, stack)
+        if models is None:
+            return 1
         jupyter_token = secrets.token_hex(16)
-        print(f"Starting JupyterLab on {root} ...", flush=True)
+        print(f"Starting JupyterLab in {root} ...", flush=True)
         proc = subprocess.Popen(
-            jupyter_command(root, args.port, jupyter_token, not args.no_browser),
+            jupyter_command(root, args.port, jupyter_token, not args.no_browser, notebook),
             env=env,
             cwd=root,  # JupyterLab resolves the notebook to open against its working directory
             start_new_session=True,  # so Ctrl-C here stops Jupyter and its kernels as one group
@@ -112,14 +128,43 @@ def main(args: argparse.Namespace) -> int:
                     f"above. If port {args.port} is taken, pass another one: --port 8899"
                 )
                 return 1
-            print(f"Open http://127.0.0.1:{args.port}/lab/tree/{QUICKSTART}?token={jupyter_token}")
-            print("Press Ctrl-C to stop everything this command started.", flush=True)
+            # Last and on its own, so it is the line a person sees.
+            print(f"\n{models}\nPress Ctrl-C to stop everything this command started.\n")
+            print(
+                f"Open http://127.0.0.1:{args.port}/lab/tree/{notebook}?token={jupyter_token}\n", flush=True
+            )
             return proc.wait()
         except KeyboardInterrupt:
-            print("\nStopping JupyterLab and the local server...")
+            print("\nStopping JupyterLab" + ("..." if args.on_replicate else " and the local server..."))
             return 0
         finally:
             _stop_group(proc)
+
+
+def _where_models_run(on_replicate: bool, env: dict[str, str], stack: ExitStack) -> str | None:
+    """Starts the local server unless on Replicate, points ``env`` at it, and says where the models run."""
+    if on_replicate:
+        where = env.get("REPLICATE_BASE_URL") or REPLICATE_ORIGIN
+        return f"Models: Replicate's hosted models at {where}, with your REPLICATE_API_TOKEN."
+    try:
+        from ..local import serve
+    except ImportError as exc:
+        print(f"The local server needs its extra: pip install 'replicate-widget[local]' ({exc})")
+        return None
+    server = stack.enter_context(serve())
+    line = f"Models: the local server's demo models at {server.base_url} (nothing leaves this machine)."
+    if _replicate_token(env):
+        line += "\nYour REPLICATE_API_TOKEN is not used here: `replicate-widget demo --on-replicate` uses it."
+    # The notebooks' kernels talk to the local server, whatever the shell had set.
+    env["REPLICATE_BASE_URL"] = server.base_url
+    env["REPLICATE_API_TOKEN"] = server.token
+    return line
+
+
+def _replicate_token(env: dict[str, str]) -> bool:
+    """A token of the user's own: a local server's `local_` token exported earlier does not count."""
+    token = env.get("REPLICATE_API_TOKEN", "")
+    return bool(token) and not token.startswith("local_")
 
 
 def _stop_on_signals() -> None:

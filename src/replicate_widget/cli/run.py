@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.client import Client
-from ..core.errors import ReplicateWidgetError
+from ..core.errors import AuthenticationError, ReplicateWidgetError
 from ..core.outputs import FileOutput
 from ..core.run import RunEvent
 from ..core.schema import ModelSchema
@@ -57,6 +57,15 @@ def parse_inputs(pairs: list[str], schema: ModelSchema) -> dict[str, Any]:
     return values
 
 
+# What to do in a shell; the library's own advice (rw.login()) means nothing here. Advice, not a token.
+SHELL_TOKEN_HELP = (
+    "error: no API token is configured. Set one in this shell:\n"  # noqa: S105
+    "    export REPLICATE_API_TOKEN=r8_...   # from https://replicate.com/account/api-tokens\n"
+    "or run the local server in another terminal (replicate-widget serve) and paste the two export lines it "
+    "prints."
+)
+
+
 def _print_progress(event: RunEvent) -> None:
     if event.kind == "upload" and event.total:
         print(f"\ruploading {event.file}: {100 * event.sent // event.total}%", end="", file=sys.stderr)
@@ -89,6 +98,10 @@ def main(args: argparse.Namespace) -> int:
         folder = Path(args.output)
         folder.mkdir(parents=True, exist_ok=True)
         shown = _emit(output, folder)
+    except AuthenticationError as exc:
+        # status 0: no request was made because no token is configured; a 401 is the API refusing one
+        print(SHELL_TOKEN_HELP if exc.status == 0 else f"error: {exc}", file=sys.stderr)
+        return 1
     except ReplicateWidgetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
