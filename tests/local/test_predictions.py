@@ -113,7 +113,8 @@ def test_outputs_are_named_after_their_input_and_never_collide(server, http_orig
 
         first = output_of("demo/grayscale", {"image": _data_uri(red, "image/png")})
         second = output_of("demo/grayscale", {"image": _data_uri(green, "image/png")})
-        assert first.endswith("/gray.png") and second.endswith("/gray.png")
+        assert first.endswith("/gray.png")
+        assert second.endswith("/gray.png")
         assert first != second
         assert _gray_of(plain.get(first).content) == _gray_of(red)  # the second run did not overwrite it
         assert _gray_of(plain.get(second).content) == _gray_of(green)

@@ -13,6 +13,10 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 NAMES = sorted(p.name for p in NOTEBOOKS.glob("*.ipynb"))
 
 
+def _creates_prediction(entry: dict) -> bool:
+    return entry["method"] == "POST" and entry["path"].endswith("/predictions")
+
+
 def test_the_four_demo_notebooks_are_there():
     assert set(NAMES) >= {"quickstart.ipynb", "every-file-kind.ipynb", "batch.ipynb", "on-replicate.ipynb"}
 
@@ -25,18 +29,34 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
     monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
     nb = nbformat.read(tmp_path / name, as_version=4)
     resources = {"metadata": {"path": str(tmp_path)}}
-    NotebookClient(nb, timeout=180, kernel_name="python3", resources=resources).execute()
+    client = NotebookClient(nb, timeout=180, kernel_name="python3", resources=resources)
+    silent = []  # cells that ran a model and showed nothing of what it made
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            seen = len(server.log.entries)
+            client.execute_cell(cell, index)
+            if cell.cell_type != "code":
+                continue
+            created = [e for e in server.log.entries[seen:] if _creates_prediction(e)]
+            shown = [o for o in cell.outputs if o.output_type in ("display_data", "execute_result")]
+            if created and not shown:
+                silent.append(cell.source)
     errors = [
         out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])
         if out.get("output_type") == "error"
     ]  # fmt: skip
     assert not errors
+    assert not silent, "a cell ran a model and displayed nothing:\n" + "\n---\n".join(silent)
     text = nbformat.writes(nb)
     assert server.token not in text, "the API token leaked into the executed notebook"
     if name != "on-replicate.ipynb":
-        entries = server.log.entries
-        created = [e for e in entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
-        assert created, "the notebook ran no prediction on the local server"
+        assert any(_creates_prediction(e) for e in server.log.entries), "it ran no prediction on the server"
+    else:  # on the local server it skips, and says both things to change: the base URL and the token
+        setup = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+        assert f"REPLICATE_BASE_URL is {server.base_url}, not Replicate: unset it" in setup, setup
+        assert "REPLICATE_API_TOKEN is the local server's token" in setup, setup
+        assert "replicate-widget demo --on-replicate" in setup, setup
+        assert not any(_creates_prediction(e) for e in server.log.entries)
     if name == "quickstart.ipynb":  # it shows all three forms a file takes: the server saw each arrive
         inputs = [i for e in server.log.entries for i in e.get("inputs", {}).values() if isinstance(i, dict)]
         kinds = {i["kind"] for i in inputs}
