@@ -20,7 +20,11 @@ import { KIND, LIMITS } from "./protocol.js";
  */
 export function refuseReason(file, maxBytes = LIMITS.MAX_FILE_BYTES) {
   if (file.size > maxBytes) {
-    return `${file.name} is ${formatBytes(file.size)}: the limit is ${formatBytes(maxBytes)} per file.`;
+    return (
+      `${file.name} is ${formatBytes(file.size)}: the limit is ${formatBytes(maxBytes)} per file. ` +
+      `Paste a link to it instead, or give the widget storage="s3://bucket/prefix" to send big files ` +
+      `through your own bucket.`
+    );
   }
   return null;
 }

@@ -67,6 +67,11 @@ describe("chunkRanges", () => {
 });
 
 describe("refuseReason", () => {
+  it("says what to do instead: paste a link, or configure a bucket with storage=", () => {
+    const reason = refuseReason({ name: "big.mov", size: LIMITS.MAX_FILE_BYTES + 1 }) ?? "";
+    expect(reason).toMatch(/Paste a link to it instead/);
+    expect(reason).toMatch(/storage="s3:\/\/bucket\/prefix"/);
+  });
   it("lets exactly 100 MiB through and refuses one byte more, naming the file", () => {
     expect(refuseReason({ name: "a", size: LIMITS.MAX_FILE_BYTES })).toBeNull();
     expect(refuseReason({ name: "big.mov", size: LIMITS.MAX_FILE_BYTES + 1 })).toMatch(/big\.mov.*100 MiB/);

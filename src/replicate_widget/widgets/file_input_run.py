@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ..core.schema import InputField
 
 _LOG_LINES = 12
+_FINISHED = {"succeeded", "failed", "canceled", "aborted"}
 _EAGER_HOSTS = {"api.replicate.com", "127.0.0.1", "localhost", "::1"}
 
 
@@ -86,7 +87,9 @@ class WidgetRunMixin:
         if self.storage is not None:
             options.setdefault("storage", self.storage)
         return self._with_status(  # type: ignore[no-any-return]
-            model, lambda progress: self.client.run_batch(model, inputs, progress=progress, **options)
+            model,
+            lambda progress: self.client.run_batch(model, inputs, progress=progress, **options),
+            batch_of=len(inputs),
         )
 
     # ---- eager upload
@@ -162,8 +165,11 @@ class WidgetRunMixin:
         return {**base, target.name: _one(target, values)}
 
     # ---- status while running
-    def _with_status(self, model: str, call: Any) -> Any:
+    def _with_status(self, model: str, call: Any, batch_of: int | None = None) -> Any:
+        """Runs ``call(progress)`` with the widget's status traits following it. A batch of ``batch_of``
+        predictions is summed up ("3/5 done") rather than shown as whichever prediction spoke last."""
         self.status, self.status_text, self.log_tail = "starting", f"running {model}", ""
+        finished: set[str] = set()
 
         def progress(event: RunEvent) -> None:
             if event.kind == "upload" and event.total:
@@ -171,10 +177,15 @@ class WidgetRunMixin:
                 self.status_text = (
                     f"uploading {event.file or 'a file'}: {int(100 * event.sent / event.total)}%"
                 )
+            elif batch_of is not None and event.kind == "status" and event.prediction is not None:
+                if event.status in _FINISHED:
+                    finished.add(event.prediction.id)
+                self.status = "processing"
+                self.status_text = f"{model}: {len(finished)}/{batch_of} done"
             elif event.kind == "status" and event.status:
                 self.status = event.status
                 self.status_text = f"{model}: {event.status}"
-            elif event.kind == "progress" and event.fraction is not None:
+            elif event.kind == "progress" and event.fraction is not None and batch_of is None:
                 self.status_text = f"{model}: {int(event.fraction * 100)}%"
             if event.logs:
                 self.log_tail = "\n".join(event.logs.rstrip().splitlines()[-_LOG_LINES:])
@@ -191,9 +202,21 @@ class WidgetRunMixin:
         except BaseException as exc:
             self.status, self.status_text = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
             raise
-        self.status, self.status_text = "succeeded", f"{model}: done"
+        if batch_of is None:
+            self.status, self.status_text = "succeeded", f"{model}: done"
+        else:
+            self._sum_up_batch(model, output)
         self._mark_uploaded()
         return output
+
+    def _sum_up_batch(self, model: str, outputs: list[Any]) -> None:
+        failed = [o for o in outputs if isinstance(o, BaseException)]
+        done = f"{model}: {len(outputs) - len(failed)}/{len(outputs)} done"
+        if not failed:
+            self.status, self.status_text, self.log_tail = "succeeded", done, ""
+        else:  # the first failure's reason, not a log line of whichever prediction finished last
+            self.status, self.status_text = "failed", f"{done}, {len(failed)} failed"
+            self.log_tail = str(failed[0]).splitlines()[0][:300]
 
     def _mark_uploaded(self) -> None:
         """Files the run uploaded (upload="on-run") now show as uploaded."""
