@@ -215,8 +215,8 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
         failures = [o for c in code_cells for o in c["outputs"] if o["output_type"] == "error"]
         assert not failures, failures
         assert (demo.folder / "gray.png").is_file(), "the quickstart's save() did not write its file"
-        kernel_saw = "".join(
-            o.get("text", "") for c in code_cells for o in c["outputs"] if o["output_type"] == "stream"
+        kernel_saw = "".join(  # a saved stream's text is a list of lines
+            "".join(o["text"]) for c in code_cells for o in c["outputs"] if o["output_type"] == "stream"
         )
         assert "API: http://127.0.0.1:" in kernel_saw, kernel_saw  # the kernel talked to the local server
         assert not [e for e in errors if WIDGET_ERROR.search(e)], errors

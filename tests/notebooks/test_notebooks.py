@@ -54,7 +54,7 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
     else:  # on the local server it skips, and says both things to change: the base URL and the token
         setup = "".join(o.get("text", "") for o in nb.cells[1].outputs)
         assert f"REPLICATE_BASE_URL is {server.base_url}, not Replicate: unset it" in setup, setup
-        assert "REPLICATE_API_TOKEN is the local server's token" in setup, setup
+        assert "REPLICATE_API_TOKEN is the local server's, which Replicate refuses" in setup, setup
         assert "replicate-widget demo --on-replicate" in setup, setup
         assert not any(_creates_prediction(e) for e in server.log.entries)
     if name == "quickstart.ipynb":  # it shows all three forms a file takes: the server saw each arrive
