@@ -256,12 +256,20 @@ def test_model_argument_errors():
         parse_model_arg("me/x=/nonexistent/predict.py:Predictor")
 
 
-def test_cli_serve_prints_exports_and_stops_on_ctrl_c():
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["ctrl-c", "sigterm", "sighup"]
+)
+def test_cli_serve_prints_exports_and_stops_cleanly_on_a_signal(tmp_path, sig):
+    """Ctrl-C, SIGTERM (a service manager) and SIGHUP (a closed terminal) all stop the server the same way:
+    workers stopped, and its temporary folder, uploads and Cog's own downloads included, removed."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "replicate_widget.cli", "serve", "--token", "local_cli_test"],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
     )
     try:
         lines: dict[str, str] = {}
@@ -279,17 +287,53 @@ def test_cli_serve_prints_exports_and_stops_on_ctrl_c():
             base_url=base_url, headers={"Authorization": "Bearer local_cli_test"}, trust_env=False
         ) as c:
             assert c.get("/v1/account").status_code == 200
-            echo = c.post(
-                "/v1/models/demo/slow-echo/predictions",
-                json={"input": {"text": "x", "seconds": 0}},
+            stored = upload(c, b"kept until the server stops", "kept.txt", "text/plain")
+            info = c.post(
+                "/v1/models/demo/file-info/predictions",
+                json={"input": {"file": stored["urls"]["get"]}},
                 headers={"Prefer": "wait"},
             )
-            assert echo.json()["output"] == "x"
+            assert info.json()["output"]["size"] == len(b"kept until the server stops")
+        assert "kept.txt" not in [p.name for p in tmpdir.rglob("*")]  # stored under its id
+        assert any(p.is_file() for p in tmpdir.rglob("*"))
         children = psutil.Process(process.pid).children(recursive=True)
         assert children
-        os.kill(process.pid, signal.SIGINT)
+        os.kill(process.pid, sig)
         assert process.wait(timeout=30) == 0
         wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children))
+        assert sorted(tmpdir.rglob("*")) == []
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait()
+
+
+def test_serve_in_a_process_killed_by_sigterm_leaves_nothing(tmp_path):
+    """A notebook kernel (or any program) that started serve() and is sent SIGTERM, which runs no exit
+    handler: the server's folder goes all the same, and the process still dies of the signal."""
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    code = (
+        "import time; from replicate_widget.local import serve\n"
+        "srv = serve()\nprint(srv.base_url, srv.token, flush=True)\ntime.sleep(120)\n"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+    )
+    try:
+        assert process.stdout is not None
+        base_url, token = process.stdout.readline().split()
+        with httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, trust_env=False
+        ) as c:
+            upload(c, b"x" * 1000, "x.bin", "application/octet-stream")
+        assert any(p.is_file() for p in tmpdir.rglob("*"))
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == -signal.SIGTERM
+        assert sorted(tmpdir.rglob("*")) == []
     finally:
         if process.poll() is None:
             process.kill()

@@ -6,16 +6,21 @@ formats models take; no dependency for a dozen signatures). Names are sanitised 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import mimetypes
 import os
 import re
-import tempfile
 import threading
 import unicodedata
+import weakref
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
+
+from . import tempfiles
 
 CHUNK_SIZE = 1024 * 1024
 OCTET_STREAM = "application/octet-stream"
@@ -116,6 +121,8 @@ class LocalFile:
         self._content_type = content_type
         self._sha256 = sha256
         self._lock = threading.Lock()
+        # Set for a temporary copy (from_bytes, from_stream): removes its folder, once.
+        self._release: weakref.finalize[..., Any] | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "file", content_type: str | None = None) -> LocalFile:
@@ -124,14 +131,35 @@ class LocalFile:
 
     @classmethod
     def from_stream(cls, stream: BinaryIO, name: str = "file", content_type: str | None = None) -> LocalFile:
-        folder = Path(tempfile.mkdtemp(prefix="replicate-widget-"))
-        path = folder / sanitize_filename(name)
-        hasher = hashlib.sha256()
-        with path.open("wb") as out:
-            while chunk := stream.read(CHUNK_SIZE):
-                hasher.update(chunk)
-                out.write(chunk)
-        return cls(path, name=name, content_type=content_type, sha256=hasher.hexdigest())
+        """Copy a binary stream to a temporary file, removed by `release()`, when the LocalFile is collected,
+        or at the latest when the process ends (see core/tempfiles.py)."""
+        folder = tempfiles.make_folder()
+        try:
+            path = folder / sanitize_filename(name)
+            hasher = hashlib.sha256()
+            with path.open("wb") as out:
+                while chunk := stream.read(CHUNK_SIZE):
+                    hasher.update(chunk)
+                    out.write(chunk)
+            spooled = cls(path, name=name, content_type=content_type, sha256=hasher.hexdigest())
+        except BaseException:
+            tempfiles.remove_folder(folder)
+            raise
+        spooled._release = weakref.finalize(spooled, tempfiles.remove_folder, str(folder))
+        made = _spooled_here.get()
+        if made is not None:
+            made.append(spooled)
+        return spooled
+
+    @property
+    def temporary(self) -> bool:
+        """True for a copy this package made (from bytes or a stream) that is still on disk."""
+        return self._release is not None and self._release.alive
+
+    def release(self) -> None:
+        """Delete the temporary copy now (from_bytes, from_stream); nothing for a file given by its path."""
+        if self._release is not None:
+            self._release()
 
     @property
     def size(self) -> int:
@@ -169,3 +197,16 @@ class LocalFile:
 
     def __hash__(self) -> int:
         return hash(self.path)
+
+
+_spooled_here: ContextVar[list[LocalFile] | None] = ContextVar("spooled_here", default=None)
+
+
+@contextlib.contextmanager
+def collecting_spools(made: list[LocalFile]) -> Iterator[list[LocalFile]]:
+    """Append to ``made`` every temporary copy made inside the block, so its maker can release them."""
+    token = _spooled_here.set(made)
+    try:
+        yield made
+    finally:
+        _spooled_here.reset(token)

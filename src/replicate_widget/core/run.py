@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from .cancel import cancel_flow, cancel_matching_flow
 from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled, StorageError
+from .files import collecting_spools
 from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, notify_retries, send
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .outputs import galleries, make_file_output
@@ -86,9 +87,45 @@ def prepare_flow(
     """Check everything checkable before any request, resolve the model, then upload and encode files.
 
     ``uploaded`` receives what this call put anywhere (Files API uploads, bucket objects), for delete_uploads.
+    Bytes and streams in the input are copied to temporary files to travel like any file; those copies are
+    deleted when this ends, however it ends (done, refused, failed, interrupted): once uploaded or encoded
+    they are needed no more.
     """
+    spooled: list[LocalFile] = []
+    try:
+        return (
+            yield from _prepare(
+                context,
+                model,
+                input,
+                strategy=strategy,
+                progress=progress,
+                uploaded=uploaded,
+                storage=storage,
+                storage_expiry=storage_expiry,
+                spooled=spooled,
+            )
+        )
+    finally:
+        for f in spooled:
+            f.release()
+
+
+def _prepare(
+    context: ApiContext,
+    model: str,
+    input: dict[str, Any] | None,
+    *,
+    strategy: Strategy,
+    progress: ProgressCallback | None,
+    uploaded: list[Uploaded],
+    storage: Any,
+    storage_expiry: int,
+    spooled: list[LocalFile],
+) -> Flow:
     # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
-    values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
+    with collecting_spools(spooled):
+        values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
     location = resolve_storage(storage, context.storage)  # the call's, the client's, else the variable
     expiry = check_expiry(storage_expiry)
     plan(local_files(values), strategy, location is not None)  # refuses too-large files before the lookup

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import threading
+from types import FrameType
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGHUP: stop as on Ctrl-C (workers stopped, temporary files removed), not die at once."""
+
+
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise _Stop(signal.Signals(signum).name)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -29,16 +39,24 @@ def main(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    with serve(models=models, port=args.port, token=args.token) as srv:
-        print("Local Replicate-compatible server on", srv.base_url, "with models:")
-        for spec in srv.models:
-            print(f"  {spec.ref}  ({spec.description})")
-        print("\nIn a notebook's terminal, or before starting Jupyter:\n")
-        print(f"export REPLICATE_BASE_URL={srv.base_url}")
-        print(f"export REPLICATE_API_TOKEN={srv.token}")
-        print("\nPress Ctrl-C to stop.", flush=True)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            print("\nStopping the server and its model workers…")
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _stop_on_signal)
+    try:
+        with serve(models=models, port=args.port, token=args.token) as srv:
+            print("Local Replicate-compatible server on", srv.base_url, "with models:")
+            for spec in srv.models:
+                print(f"  {spec.ref}  ({spec.description})")
+            print("\nIn a notebook's terminal, or before starting Jupyter:\n")
+            print(f"export REPLICATE_BASE_URL={srv.base_url}")
+            print(f"export REPLICATE_API_TOKEN={srv.token}")
+            print("\nPress Ctrl-C to stop.", flush=True)
+            try:
+                threading.Event().wait()
+            except (KeyboardInterrupt, _Stop) as stop:
+                for signum in (signal.SIGTERM, signal.SIGHUP):  # a second one must not cut the cleanup short
+                    signal.signal(signum, signal.SIG_IGN)
+                reason = f" ({stop})" if isinstance(stop, _Stop) else ""
+                print(f"\nStopping the server and its model workers{reason}…", flush=True)
+    except _Stop:  # before the server was up; its folder goes at exit (core/tempfiles.py)
+        pass
     return 0

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import atexit
 import secrets
-import shutil
 import socket
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import uvicorn
 
+from ..core import tempfiles
 from .app import build_app
 from .faults import Faults
 from .log import RequestLog
@@ -66,7 +64,7 @@ class LocalServer:
         atexit.unregister(self.stop)
         self._server.should_exit = True
         self._thread.join(timeout=30)
-        shutil.rmtree(self._state.root, ignore_errors=True)
+        tempfiles.remove_folder(self._state.root)
 
     def __enter__(self) -> LocalServer:
         return self
@@ -107,7 +105,8 @@ def serve(
     state = ServerState(
         base_url=f"http://127.0.0.1:{bound_port}",
         token=token or f"local_{secrets.token_urlsafe(24)}",
-        root=Path(tempfile.mkdtemp(prefix="replicate-widget-local-")),
+        # Removed by stop(), and by core/tempfiles.py at exit, on SIGTERM and SIGHUP if stop() never ran.
+        root=tempfiles.make_folder(prefix="replicate-widget-local-"),
         models=specs,
     )
     config = uvicorn.Config(
@@ -128,7 +127,7 @@ def serve(
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
             sock.close()
-            shutil.rmtree(state.root, ignore_errors=True)
+            tempfiles.remove_folder(state.root)
             raise RuntimeError("The local server did not start; see the log above for uvicorn's error.")
         time.sleep(0.01)
     handle = LocalServer(state, server, thread)

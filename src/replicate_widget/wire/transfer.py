@@ -18,6 +18,7 @@ import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..core import tempfiles
 from ..core.files import sanitize_filename
 from .protocol import LIMITS, ErrorCode, ProtocolError
 
@@ -56,9 +57,10 @@ class Receiver:
         self._transfers: dict[str, Transfer] = {}
         self._lock = threading.Lock()
         # mkdtemp creates the folder with mode 0700: other users of the machine can't read the files.
-        self.folder = Path(tempfile.mkdtemp(prefix="replicate-widget-"))
-        # Runs when the receiver is collected, closed, or the interpreter exits (finalize registers atexit).
-        self._finalizer = weakref.finalize(self, shutil.rmtree, str(self.folder), True)
+        self.folder = tempfiles.make_folder()
+        # Runs when the receiver is collected or closed (the widget's close); at exit, on kernel shutdown,
+        # SIGTERM or SIGHUP, core/tempfiles.py removes the folder.
+        self._finalizer = weakref.finalize(self, tempfiles.remove_folder, str(self.folder))
 
     def get(self, entry_id: str) -> Transfer | None:
         return self._transfers.get(entry_id)

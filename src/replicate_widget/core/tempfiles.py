@@ -1,0 +1,91 @@
+"""Temporary folders that go away on every way out of the process.
+
+Everything the package writes to disk (spooled `bytes` inputs, the widgets' received files, the local
+server's uploads) lives in folders made here. Each is removed when its owner is done with it, and whatever
+is left is removed at interpreter exit (normal exit, Ctrl-C, a Jupyter kernel shut down or restarted) and on
+SIGTERM and SIGHUP, which otherwise end a Python process without running any exit handler: a `serve`
+stopped by its service manager, a kernel the Jupyter server gave up on, a closed terminal.
+
+The signal handlers are installed on import (and retried with each folder) only where the process still has
+the default action (die), and they keep it: after removing the folders they restore that action and re-send
+the signal, so the process still dies of it, with the same exit status, as it would have. A handler someone
+else installed is left in place and called after the removal. SIGKILL cannot be caught: what it leaves
+stays until the system cleans its temporary directory.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+PREFIX = "replicate-widget-"
+_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+_lock = threading.Lock()
+_folders: set[str] = set()
+_hooked: set[int] = set()
+
+
+def make_folder(prefix: str = PREFIX) -> Path:
+    """A new private folder (mode 0700) under the temporary directory, removed at the latest on exit."""
+    install_signal_handlers()
+    folder = tempfile.mkdtemp(prefix=prefix)
+    with _lock:
+        _folders.add(folder)
+    return Path(folder)
+
+
+def remove_folder(folder: str | os.PathLike[str]) -> None:
+    """Remove a folder made by `make_folder` (what is already gone is fine)."""
+    path = os.fspath(folder)
+    shutil.rmtree(path, ignore_errors=True)
+    with _lock:
+        _folders.discard(path)
+
+
+def remove_all() -> None:
+    """Remove every folder still registered: at exit, and on SIGTERM or SIGHUP."""
+    with _lock:
+        folders = list(_folders)
+        _folders.clear()
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def install_signal_handlers() -> None:
+    """Hook SIGTERM and SIGHUP (once each; only from the main thread, where Python allows it)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in _SIGNALS:
+        if signum in _hooked:
+            continue
+        _hooked.add(signum)
+        previous = signal.getsignal(signum)
+        if previous in (signal.SIG_IGN, None):  # ignored (nohup), or set outside Python: leave it alone
+            continue
+        signal.signal(signum, _handler(previous))
+
+
+def _handler(previous: Any) -> Any:
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        remove_all()
+        if callable(previous):
+            previous(signum, frame)
+            return
+        signal.signal(signum, signal.SIG_DFL)  # the default action, as before: die of this signal
+        os.kill(os.getpid(), signum)
+
+    return on_signal
+
+
+atexit.register(remove_all)
+# Also now, from the importing (usually main) thread: the first folder may well be made from a worker thread
+# (a batch, the Playground's runs), where Python cannot install a handler.
+install_signal_handlers()
