@@ -20,11 +20,12 @@ import { KIND, LIMITS } from "./protocol.js";
  */
 export function refuseReason(file, maxBytes = LIMITS.MAX_FILE_BYTES) {
   if (file.size > maxBytes) {
-    return (
-      `${file.name} is ${formatBytes(file.size)}: the limit is ${formatBytes(maxBytes)} per file. ` +
-      `Paste a link to it instead, or give the widget storage="s3://bucket/prefix" to send big files ` +
-      `through your own bucket.`
-    );
+    const limit = `${file.name} is ${formatBytes(file.size)}: the limit is ${formatBytes(maxBytes)} per file.`;
+    // A widget with a bucket already has the higher cap: then only a link helps.
+    const bucket = maxBytes <= LIMITS.MAX_FILE_BYTES
+      ? ', or give the widget storage="s3://bucket/prefix" to send big files through your own bucket'
+      : "";
+    return `${limit} Paste a link to it instead${bucket}.`;
   }
   return null;
 }

@@ -72,6 +72,12 @@ describe("refuseReason", () => {
     expect(reason).toMatch(/Paste a link to it instead/);
     expect(reason).toMatch(/storage="s3:\/\/bucket\/prefix"/);
   });
+  it("offers no bucket to a widget that has one (its cap is already higher)", () => {
+    const cap = 5 * 1024 ** 3;
+    const reason = refuseReason({ name: "huge.mov", size: cap + 1 }, cap) ?? "";
+    expect(reason).toMatch(/huge\.mov is 5\.0 GiB: the limit is 5 GiB per file\. Paste a link to it instead\.$/);
+    expect(reason).not.toMatch(/storage=/);
+  });
   it("lets exactly 100 MiB through and refuses one byte more, naming the file", () => {
     expect(refuseReason({ name: "a", size: LIMITS.MAX_FILE_BYTES })).toBeNull();
     expect(refuseReason({ name: "big.mov", size: LIMITS.MAX_FILE_BYTES + 1 })).toMatch(/big\.mov.*100 MiB/);

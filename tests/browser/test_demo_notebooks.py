@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from harness import SCREENSHOTS, Lab, Notebook
-from PIL import Image
+from PIL import Image, ImageOps
 
 from replicate_widget.cli.demo import copy_notebooks, notebooks_source
 
@@ -76,6 +76,9 @@ def _screenshot_whole(notebook: Notebook, name: str) -> None:
     sheet = Image.new("RGB", (first.width, height), "white")
     for top, png in pieces:
         sheet.paste(Image.open(io.BytesIO(png)), (0, top))
+    content = ImageOps.invert(sheet.convert("L")).getbbox()  # JupyterLab leaves blank room below the end
+    if content is not None:
+        sheet = sheet.crop((0, 0, sheet.width, min(sheet.height, content[3] + 24)))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     sheet.save(SCREENSHOTS / f"demo-notebook-{name}.png")
 

@@ -133,7 +133,7 @@ class FileOutput:
             return self.url
         return f"data:{self.content_type};base64,{base64.b64encode(self.read()).decode()}"
 
-    def _html(self) -> str:
+    def _html(self, image_height: int = 512) -> str:
         name = html.escape(self.filename)
         link = "" if self.url.startswith("data:") else html.escape(self.url, quote=True)
         caption = f'<a href="{link}" target="_blank">{name}</a>' if link else name
@@ -141,7 +141,7 @@ class FileOutput:
         try:
             if kind.startswith("image/"):
                 src = self._src() if self._small() else (self._thumbnail() or self.url)
-                style = "max-width:100%;max-height:512px"
+                style = f"max-width:100%;max-height:{image_height}px"
                 body = f'<img src="{html.escape(src, quote=True)}" alt="{name}" style="{style}">'
             elif kind.startswith("audio/"):
                 body = f'<audio controls src="{html.escape(self._src(), quote=True)}"></audio>'
@@ -176,9 +176,13 @@ class FileOutput:
 class FileOutputList(list):  # type: ignore[type-arg]
     """A list of outputs that displays its files as a gallery. Otherwise an ordinary list."""
 
+    GALLERY_IMAGE_HEIGHT = 240  # px: several to a row, so a batch reads as one picture, not a long scroll
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
         parts = [
-            item._html() if isinstance(item, FileOutput) else f"<pre>{html.escape(repr(item))}</pre>"
+            item._html(self.GALLERY_IMAGE_HEIGHT)
+            if isinstance(item, FileOutput)
+            else f"<pre>{html.escape(repr(item))}</pre>"
             for item in self
         ]
         gallery = '<div style="display:flex;flex-wrap:wrap;gap:8px;align-items:flex-start">' + "".join(parts)

@@ -71,6 +71,19 @@ def test_lists_of_files_display_as_a_gallery():
     assert value["images"] == [a, a]
 
 
+def test_a_gallery_shows_its_images_small_enough_to_sit_several_to_a_row():
+    pixel = (  # a 1x1 gray PNG
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABc3UBGAAAAABJ"
+        "RU5ErkJggg=="
+    )
+    one = FileOutput(pixel)
+    assert "max-height:512px" in one._repr_mimebundle_()["text/html"]  # on its own: large
+    gallery = FileOutputList([one, one])
+    html = gallery._repr_mimebundle_()["text/html"]
+    assert html.count("max-height:240px") == 2, html
+    assert html.count('src="data:image/png') == 2  # embedded, so a saved notebook still shows them
+
+
 @pytest.mark.parametrize(
     ("url", "name"), [("https://h/x/out%20put.wav", "out put.wav"), ("https://h/", "output")]
 )
