@@ -77,16 +77,28 @@ def _print_progress(event: RunEvent) -> None:
         print(event.logs, end="" if event.logs.endswith("\n") else "\n", file=sys.stderr)
 
 
-def _emit(value: Any, folder: Path, key: str = "output") -> Any:
+def _emit(value: Any, folder: Path, key: str = "output", written: set[Path] | None = None) -> Any:
+    """Saves every file in ``value`` under its own name; two files of one run with the same name (outputs
+    named after their input, or plainly) get -1, -2... rather than one overwriting the other."""
+    written = set() if written is None else written
     if isinstance(value, FileOutput):
-        path = value.save(folder)
+        path = value.save(_unused(folder / value.filename, written))
+        written.add(path)
         print(f"{key}: saved {path}")
         return str(path)
     if isinstance(value, list):
-        return [_emit(v, folder, f"{key}[{i}]") for i, v in enumerate(value)]
+        return [_emit(v, folder, f"{key}[{i}]", written) for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _emit(v, folder, f"{key}.{k}") for k, v in value.items()}
+        return {k: _emit(v, folder, f"{key}.{k}", written) for k, v in value.items()}
     return value
+
+
+def _unused(path: Path, written: set[Path]) -> Path:
+    candidate, n = path, 0
+    while candidate in written:
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 def main(args: argparse.Namespace) -> int:

@@ -40,3 +40,19 @@ def test_demo_on_replicate_without_a_token_refuses_before_starting_anything(caps
     said = capsys.readouterr().out
     assert "export REPLICATE_API_TOKEN=r8_" in said, said
     assert not folder.exists()  # nothing copied, nothing started
+
+
+def test_run_saves_same_named_outputs_of_one_run_side_by_side(tmp_path, capsys):
+    from replicate_widget.cli.run import _emit
+    from replicate_widget.core.outputs import FileOutput
+
+    first, second = FileOutput("data:text/plain,first"), FileOutput("data:text/plain,second")
+    assert first.filename == second.filename == "output.txt"
+    shown = _emit({"files": [first, second], "again": first}, tmp_path)
+    assert shown == {
+        "files": [str(tmp_path / "output.txt"), str(tmp_path / "output-1.txt")],
+        "again": str(tmp_path / "output-2.txt"),
+    }
+    assert (tmp_path / "output.txt").read_text() == "first"
+    assert (tmp_path / "output-1.txt").read_text() == "second"
+    assert "output.files[1]: saved" in capsys.readouterr().out
