@@ -314,3 +314,14 @@ def test_strategy_upload_over_100_mib_stays_an_input_error(server2, client, s3_b
     with pytest.raises(rw.InputError, match="100 MiB"):
         client.run(MODEL, {"big": path, "small": small}, storage=f"s3://{bucket}", strategy="upload")
     assert server2.log.entries == []
+
+
+async def test_async_run_goes_through_the_bucket_too(server2, client, s3_bucket, tmp_path):
+    bucket, s3 = s3_bucket
+    a, a_sha = write(tmp_path, "a.bin", 5_000)
+    b, b_sha = write(tmp_path, "b.bin", 6_000)
+    out = await client.async_run(
+        MODEL, {"big": a, "small": b}, storage=f"s3://{bucket}/async", strategy="storage", delete_uploads=True
+    )
+    assert (out["big"]["sha256"], out["small"]["sha256"]) == (a_sha, b_sha)
+    assert objects(s3, bucket) == []

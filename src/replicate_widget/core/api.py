@@ -20,8 +20,10 @@ def run(
 ) -> Any:
     """Run ``model`` on ``input`` and return its output as Python objects (files as FileOutput).
 
-    Options: strategy ("auto" | "data-uri" | "upload"), wait (True | seconds 1-60 | False), cancel_after
-    (seconds or "5m"), progress (callable receiving RunEvent), delete_uploads (bool).
+    Options: strategy ("auto" | "data-uri" | "upload" | "storage"), wait (True | seconds 1-60 | False),
+    cancel_after (seconds or "5m"), progress (callable receiving RunEvent), delete_uploads (bool), storage
+    ("s3://bucket/prefix", gs://, az://: where files over 100 MiB go; else REPLICATE_WIDGET_STORAGE) and
+    storage_expiry (seconds a signed URL stays valid, default 3600).
     """
     return _client(client).run(model, input, **options)
 
