@@ -43,6 +43,9 @@ _S3_ROLE_SOURCES = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
 _ENV_PREFIXES = ("AWS_", "GOOGLE_", "AZURE_")
+# obstore's default of 30 s per request fails a part on a slow uplink (4 parts of 8 MiB share it: 1 Mbit/s
+# needs over 4 minutes each) and failed 1 GiB to moto on a loaded machine; connecting stays quick to fail.
+_TIMEOUTS: Any = {"timeout": timedelta(minutes=10), "connect_timeout": timedelta(seconds=10)}
 
 
 def _failures(obstore: Any) -> tuple[type[Exception], ...]:
@@ -76,13 +79,13 @@ def open_store(location: StorageLocation) -> Any:
     retry: Any = {"max_retries": 3, "retry_timeout": timedelta(seconds=60)}
     if location.scheme == "s3":
         endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or ""
-        client_options: Any = {"allow_http": True} if endpoint.startswith("http://") else {}
+        client_options: Any = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
         extra = _s3_credentials(location)
         return S3Store(location.bucket, client_options=client_options, retry_config=retry, **extra)
     try:
         if location.scheme == "gs":
-            return GCSStore(location.bucket, retry_config=retry)
-        return AzureStore(location.bucket, retry_config=retry)
+            return GCSStore(location.bucket, client_options=_TIMEOUTS, retry_config=retry)
+        return AzureStore(location.bucket, client_options=_TIMEOUTS, retry_config=retry)
     except _failures(obstore) as exc:
         raise storage_error(exc, location, "configuring") from None
 
@@ -218,7 +221,7 @@ def storage_error(exc: Exception, location: StorageLocation, action: str) -> Sto
         )
     first = re.sub(r"\?\S*", "", text.strip().splitlines()[0] if text.strip() else "")[:300]
     return StorageError(
-        f"Failed {action} {where}: {seen or type(exc).__name__} ({first}). Check the bucket and that "
+        f"Failed {action} {where}: {seen or type(exc).__name__} ({first}). Check the bucket, and "
         f"{help_text}.",
         location=where,
     )
