@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+
 import pytest
 
 from replicate_widget.local.faults import Faults, parse_route
-from replicate_widget.local.inputs import parse_data_uri
+from replicate_widget.local.inputs import describe_data_uri
 from replicate_widget.local.problems import Problem
 from replicate_widget.local.registry import demo_models
 from replicate_widget.local.routes_predictions import _cancel_after, _wait_seconds
@@ -13,11 +16,17 @@ from replicate_widget.local.validation import validate_input
 
 
 def test_data_uris():
-    assert parse_data_uri("data:image/png;base64,aGk=") == ("image/png", b"hi")
-    assert parse_data_uri("data:,a%20b") == ("text/plain", b"a b")
-    for broken in ("data:image/png;base64", "data:;base64,@@@"):
+    def sha(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    assert describe_data_uri("data:image/png;base64,aGk=") == ("image/png", sha(b"hi"), 2)
+    assert describe_data_uri("data:,a%20b") == ("text/plain", sha(b"a b"), 3)
+    big = bytes(range(256)) * 20_000  # decoded in several pieces
+    uri = "data:application/octet-stream;base64," + base64.b64encode(big).decode()
+    assert describe_data_uri(uri) == ("application/octet-stream", sha(big), len(big))
+    for broken in ("data:image/png;base64", "data:;base64,@@@", "data:;base64,aGk"):
         with pytest.raises(ValueError, match=r"data: URI|base64"):
-            parse_data_uri(broken)
+            describe_data_uri(broken)
 
 
 @pytest.mark.parametrize(

@@ -25,19 +25,33 @@ class InputProblem(Exception):
         self.problems = problems
 
 
-def parse_data_uri(uri: str) -> tuple[str, bytes]:
-    """(content_type, bytes) of a data: URI; ValueError when it is broken."""
-    header, comma, payload = uri[5:].partition(",")
-    if not comma:
+_DECODE_STEP = 1 << 20  # base64 characters decoded at a time (a multiple of 4, so pieces decode alone)
+
+
+def describe_data_uri(uri: str) -> tuple[str, str, int]:
+    """(content_type, sha256, size) of a data: URI's bytes; ValueError when it is broken.
+
+    Decoded piece by piece (only the request log needs these figures): a 6.7 MB URI, the client's largest,
+    is neither copied nor decoded whole.
+    """
+    comma = uri.find(",")
+    if comma < 0:
         raise ValueError("a data: URI needs a comma before its payload")
-    params = header.split(";")
+    params = uri[5:comma].split(";")
     content_type = params[0] or "text/plain"
-    if "base64" in params[1:]:
+    hasher = hashlib.sha256()
+    size = 0
+    if "base64" not in params[1:]:
+        data = unquote_to_bytes(uri[comma + 1 :])
+        return content_type, hashlib.sha256(data).hexdigest(), len(data)
+    for start in range(comma + 1, len(uri), _DECODE_STEP):
         try:
-            return content_type, base64.b64decode(payload, validate=True)
+            piece = base64.b64decode(uri[start : start + _DECODE_STEP], validate=True)
         except binascii.Error as exc:
             raise ValueError(f"the base64 payload is broken ({exc})") from exc
-    return content_type, unquote_to_bytes(payload)
+        hasher.update(piece)
+        size += len(piece)
+    return content_type, hasher.hexdigest(), size
 
 
 class InputResolver:
@@ -96,14 +110,14 @@ class InputResolver:
     def _one(self, item: str, field: str, problems: list[dict[str, str]]) -> tuple[str, dict[str, Any]]:
         if item.startswith("data:"):
             try:
-                content_type, data = parse_data_uri(item)
+                content_type, digest, size = describe_data_uri(item)
             except ValueError as exc:
                 problems.append({"type": "format", "field": field, "description": f"broken data: URI: {exc}"})
                 return item, {"kind": "data-uri"}
             return item, {
                 "kind": "data-uri",
-                "sha256": hashlib.sha256(data).hexdigest(),
-                "size": len(data),
+                "sha256": digest,
+                "size": size,
                 "content_type": content_type,
                 "filename": None,
             }
