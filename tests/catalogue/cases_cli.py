@@ -1,0 +1,80 @@
+"""Cases entering through the CLI: `replicate-widget run ...` in this process (its real entry point), and as
+its own process where a signal is the input."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Any
+
+from . import Case
+
+
+def _run(ctx: Any, *args: str, token: str | None = "") -> tuple[int, str]:
+    result: tuple[int, str] = ctx.cli("run", *args, token=token)
+    return result
+
+
+def _sigint(ctx: Any, times: int) -> tuple[int, str]:
+    """SIGINT into a running `replicate-widget run` (Ctrl-C in a terminal signals the process)."""
+    if times > 1:  # the second Ctrl-C must land while the first is still finding the prediction
+        ctx.server.faults.delay("GET /v1/predictions", seconds=2)
+    proc = ctx.cli_process("run", "demo/slow-echo", "-i", "text=stop", "-i", "seconds=3")
+    _wait_for(ctx, lambda: ctx.requests("POST", "/predictions"))
+    time.sleep(0.3)  # the create is in flight, held by Prefer: wait
+    for _ in range(times):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+    out, _ = proc.communicate(timeout=30)
+    [create] = ctx.requests("POST", "/predictions")
+    expected = "canceled" if times == 1 else "succeeded"
+    assert ctx.final(create["prediction_id"]) == expected
+    return proc.returncode, out
+
+
+def _wait_for(ctx: Any, condition: Any, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)
+
+
+def _output_is_a_file(ctx: Any) -> tuple[int, str]:
+    blocker = ctx.file("out", data=b"not a folder")
+    return _run(ctx, "demo/grayscale", "-i", f"image=@{ctx.file('a.png', data=_png())}", "-o", str(blocker))
+
+
+def _png() -> bytes:
+    from .support import png
+
+    return png()
+
+
+C = "CLI"
+# fmt: off
+CASES = [
+    Case("cli-no-equals", C, "run demo/slow-echo -i nonsense", "exit 1",
+         "error: -i 'nonsense': expected NAME=VALUE.", lambda c: _run(c, "demo/slow-echo", "-i", "nonsense")),
+    Case("cli-missing-file", C, "run demo/file-info -i file=@missing.png", "exit 1",
+         "error: 'file': no such file", lambda c: _run(c, "demo/file-info", "-i", "file=@missing.png")),
+    Case("cli-bad-number", C, "run demo/slow-echo -i text=x -i seconds=abc", "exit 1",
+         "'seconds' must be a number, got str 'abc'",
+         lambda c: _run(c, "demo/slow-echo", "-i", "text=x", "-i", "seconds=abc")),
+    Case("cli-unknown-model", C, "run demo/nope", "exit 1", "error: HTTP 404 Model not found",
+         lambda c: _run(c, "demo/nope")),
+    Case("cli-no-token", C, "run ... with no REPLICATE_API_TOKEN", "exit 1",
+         "error: No API token is configured: Set REPLICATE_API_TOKEN",
+         lambda c: _run(c, "demo/slow-echo", "-i", "text=x", token=None)),
+    Case("cli-model-fails", C, "run demo/slow-echo -i fail=kaboom", "exit 1", "RuntimeError: kaboom",
+         lambda c: _run(c, "demo/slow-echo", "-i", "text=x", "-i", "seconds=0", "-i", "fail=kaboom")),
+    Case("cli-output-is-a-file", C, "run ... -o path-of-an-existing-file", "exit 1",
+         "error: the output folder", _output_is_a_file),
+    Case("cli-unknown-command", C, "replicate-widget fly", "exit 2", "invalid choice: 'fly'",
+         lambda c: c.cli("fly")),
+    Case("cli-ctrl-c", C, "Ctrl-C (SIGINT) while the model runs", "exit 130",
+         "Interrupted: cancelling the prediction", lambda c: _sigint(c, 1), limit=40),
+    Case("cli-ctrl-c-twice", C, "Ctrl-C twice in quick succession", "exit 130",
+         "Ctrl-C again leaves it running", lambda c: _sigint(c, 2), limit=40),
+]
+# fmt: on
