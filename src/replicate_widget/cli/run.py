@@ -103,11 +103,14 @@ def _unused(path: Path, written: set[Path]) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     client = Client()
+    folder = Path(args.output)
+    if folder.exists() and not folder.is_dir():  # found out before the run, not after paying for it
+        print(f"error: the output folder {folder} is a file; give a folder with -o.", file=sys.stderr)
+        return 1
     try:
         schema = client.schema(args.model)
         inputs = parse_inputs(args.input, schema)
         output = client.run(args.model, inputs, strategy=args.strategy, progress=_print_progress)
-        folder = Path(args.output)
         folder.mkdir(parents=True, exist_ok=True)
         shown = _emit(output, folder)
     except AuthenticationError as exc:
@@ -116,6 +119,9 @@ def main(args: argparse.Namespace) -> int:
         return 1
     except ReplicateWidgetError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the output folder, or a file in it, could not be written
+        print(f"error: couldn't save the output in {folder}: {exc.strerror or exc}.", file=sys.stderr)
         return 1
     if not isinstance(output, FileOutput):
         print(shown if isinstance(shown, str) else json.dumps(shown, indent=2, default=str))

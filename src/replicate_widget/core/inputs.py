@@ -38,10 +38,7 @@ def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | 
     if isinstance(value, LocalFile):
         return value
     if isinstance(value, os.PathLike):
-        path = Path(value)
-        if not path.is_file():
-            raise InputError(f"'{field}': no such file: {path}")
-        return LocalFile(path)
+        return LocalFile(_regular_file(Path(value), field))
     if isinstance(value, (bytes, bytearray, memoryview)):
         return LocalFile.from_bytes(bytes(value), name=field or "file")
     if isinstance(value, io.IOBase) or (hasattr(value, "read") and hasattr(value, "seek")):
@@ -51,6 +48,23 @@ def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | 
     if isinstance(value, str):
         return _normalize_string(value, schema, field)
     return value
+
+
+def _regular_file(path: Path, field: str | None) -> Path:
+    """``path`` when it is a regular file (links followed); otherwise an error that says what it is.
+
+    Never opens it: opening a FIFO nobody writes to would block the kernel.
+    """
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise InputError(f"'{field}': {path} is a folder; give a file in it.")
+    if path.exists():
+        raise InputError(
+            f"'{field}': {path} is not a regular file (a pipe, socket or device); "
+            "save its contents to a file and give that."
+        )
+    raise InputError(f"'{field}': no such file: {path}")
 
 
 def _from_file_object(value: Any, field: str | None) -> LocalFile:

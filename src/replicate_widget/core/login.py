@@ -26,7 +26,7 @@ def login(token: str | None = None, base_url: str | None = None) -> dict[str, An
         raise AuthenticationError(0, "No API token", "No token was entered.")
     with _client.Client(api_token=token, base_url=base_url) as client:
         account: dict[str, Any] = client.drive(_account_flow(client.base_url))
-    _client._login_token = token
+    _client._login_token = token.strip()
     _client.forget_default_client()
     print(
         f"Logged in to {base_url or 'Replicate'} as {account.get('username') or account.get('name') or '?'}."

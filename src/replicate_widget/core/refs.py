@@ -28,6 +28,11 @@ class ModelRef:
 
     @classmethod
     def parse(cls, ref: str) -> ModelRef:
+        if not isinstance(ref, str):
+            raise InputError(
+                f"Model reference {ref!r} not understood: give a string, "
+                "'owner/name' or 'owner/name:version'."
+            )
         ref = ref.strip()
         if _VERSION_ID.match(ref):
             return cls(None, None, ref)

@@ -123,6 +123,11 @@ def _prepare(
     storage_expiry: int,
     spooled: list[LocalFile],
 ) -> Flow:
+    if input is not None and not isinstance(input, dict):
+        raise InputError(
+            "input must be a dict of input names to values, e.g. {'prompt': ...}, "
+            f"not {type(input).__name__}."
+        )
     # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
     with collecting_spools(spooled):
         values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
@@ -187,6 +192,13 @@ def create_call(
     )
 
 
+def check_wait(wait: Any) -> None:
+    # Numbers outside 1-60 are clamped by create_call, as Prefer: wait=N is on the API.
+    if isinstance(wait, bool) or (isinstance(wait, (int, float)) and wait == wait):  # noqa: PLR0124 - NaN
+        return
+    raise InputError(f"wait must be True, False or seconds (1-60), not {wait!r}.")
+
+
 def predict_flow(
     context: ApiContext,
     model: str,
@@ -213,6 +225,7 @@ def _predict_flow(
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
 ) -> Flow:
+    check_wait(wait)
     uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
     try:
         target, body_input = yield from prepare_flow(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import re
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 USER_AGENT = "replicate-widget/0.1"
 UploadProgress = Callable[[int, int], None]
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what an Authorization header can carry
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16)
 # Threads that wait for answers while the caller stays interruptible: one per run in flight on the main thread
 # or with an abort event (a widget's run). A batch brings its own, sized to its concurrency.
@@ -71,7 +73,9 @@ class Credentials:
 
     def __init__(self, base_url: str, token: str | None) -> None:
         self._origin = origin(base_url)
+        token = (token or "").strip()  # pasted tokens often end in a newline; no token has one
         self._token = Secret(token) if token else None
+        self._malformed = bool(token) and not _TOKEN_CHARS.fullmatch(token)
 
     @property
     def has_token(self) -> bool:
@@ -83,6 +87,13 @@ class Credentials:
         if origin(url) == self._origin:
             if self._token is None:
                 raise AuthenticationError(0, "No API token is configured")
+            if self._malformed:  # no header can carry it, and the error must not show it either
+                raise AuthenticationError(
+                    0,
+                    "Malformed API token",
+                    "The API token contains characters no token has (spaces, line breaks or non-ASCII "
+                    "letters): copy it again",
+                )
             headers["authorization"] = f"Bearer {self._token.reveal()}"
         return headers
 
