@@ -151,6 +151,9 @@ def _upload_413(ctx: Any) -> None:
 P = "Python call"
 CREATE = "POST /v1/models/demo/slow-echo/predictions"
 # fmt: off
+# fmt: off
+# fmt: off
+# fmt: off
 CASES = [
     # ---- tokens
     Case("py-no-token", P, "no REPLICATE_API_TOKEN, no rw.login()", "AuthenticationError",
@@ -173,8 +176,7 @@ CASES = [
          lambda c: _failed_once(c, "POST /v1/models/demo/slow-echo/predictions", 403)),
     Case("py-409", P, "the create answered 409", "APIError 409", "HTTP 409 Conflict",
          lambda c: _failed_once(c, "POST /v1/models/demo/slow-echo/predictions", 409)),
-    Case("py-413-upload", P, "the upload answered 413", "APIError 413", "HTTP 413",
-         _upload_413),
+    Case("py-413-upload", P, "the upload answered 413", "APIError 413", "HTTP 413", _upload_413),
     Case("py-429-then-ok", P, "two 429s (Retry-After) on the create", "ok",
          "retried after Retry-After; the third attempt runs it once",
          lambda c: _retried(c, CREATE, 3, kind="rate_limit", times=2, retry_after=0.2)),
@@ -224,4 +226,7 @@ CASES = [
          "", _someone_elses_prediction,
          xfail="core: an interrupt cancels only predictions this process made"),
 ]
+# fmt: on
+# fmt: on
+# fmt: on
 # fmt: on

@@ -7,6 +7,8 @@ import hashlib
 import os
 from typing import Any
 
+from replicate_widget.wire.protocol import PROTOCOL_VERSION
+
 from . import Case
 from .support import MAX_UPLOAD, Front
 
@@ -36,7 +38,9 @@ def _past_the_end(ctx: Any) -> dict[str, Any]:
 def _reload(ctx: Any) -> None:
     front = ctx.widget()
     front.send("e1", "half.bin", os.urandom(40_000), stop_at=20_000, chunk=10_000)
-    Front(front.w, "page-2").request("hello", version=1)  # the reloaded page says hello from a new session
+    Front(front.w, "page-2").request(
+        "hello", version=PROTOCOL_VERSION
+    )  # the reloaded page says hello from a new session
     entry = front.entry()
     assert entry["state"] == "error", entry
     assert front.w.files == []
@@ -145,6 +149,9 @@ def _same_id(ctx: Any) -> dict[str, Any]:
 
 W = "widget"
 # fmt: off
+# fmt: off
+# fmt: off
+# fmt: off
 CASES = [
     Case("w-100mib-plus-1", W, "a picked file of 104,857,601 bytes", "reply too-large",
          "is 104,857,601 bytes; the limit is 100 MiB (104,857,600 bytes) per file",
@@ -205,4 +212,7 @@ CASES = [
          _eager_upload_429),
     Case("w-model-fails", W, "w.run of an image model on a text file", "ModelError", "failed:", _model_fails),
 ]
+# fmt: on
+# fmt: on
+# fmt: on
 # fmt: on

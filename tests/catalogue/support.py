@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import _thread
 import contextlib
+import dataclasses
 import io
 import json
 import os
@@ -259,13 +260,27 @@ def closed_port() -> int:
 
 class ShortTimeouts(rw.Client):
     """The client with its read timeouts (30 s, or wait + 15 s) scaled down to ``seconds``, so that a case
-    about a timeout doesn't take half a minute. Everything else is the real client."""
+    about a timeout doesn't take half a minute. Everything else is the real client and its real transport."""
 
     def __init__(self, seconds: float, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._short = seconds
+        self._transport = _ShortTransport(self._transport, seconds)
 
-    def _build(self, client: Any, call: Any, content: Any) -> httpx.Request:
-        request = super()._build(client, call, content)
-        request.extensions["timeout"] = httpx.Timeout(self._short).as_dict()
-        return request
+
+class _ShortTransport:
+    def __init__(self, inner: Any, seconds: float) -> None:
+        self.inner, self.seconds = inner, seconds
+
+    def send(self, call: Any) -> httpx.Response:
+        response: httpx.Response = self.inner.send(dataclasses.replace(call, timeout=self.seconds))
+        return response
+
+    def start(self, call: Any) -> Any:
+        return self.inner.start(dataclasses.replace(call, timeout=self.seconds))
+
+    def upload(self, file: Any, progress: Any) -> str:
+        url: str = self.inner.upload(file, progress)
+        return url
+
+    def close(self) -> None:
+        self.inner.close()
