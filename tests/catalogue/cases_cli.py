@@ -56,6 +56,7 @@ C = "CLI"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
 CASES = [
     Case("cli-no-equals", C, "run demo/slow-echo -i nonsense", "exit 1",
          "error: -i 'nonsense': expected NAME=VALUE.", lambda c: _run(c, "demo/slow-echo", "-i", "nonsense")),
@@ -67,7 +68,7 @@ CASES = [
     Case("cli-unknown-model", C, "run demo/nope", "exit 1", "error: HTTP 404 Model not found",
          lambda c: _run(c, "demo/nope")),
     Case("cli-no-token", C, "run ... with no REPLICATE_API_TOKEN", "exit 1",
-         "error: No API token is configured: Set REPLICATE_API_TOKEN",
+         'error: no API token is configured. Set one in this shell:',
          lambda c: _run(c, "demo/slow-echo", "-i", "text=x", token=None)),
     Case("cli-model-fails", C, "run demo/slow-echo -i fail=kaboom", "exit 1", "RuntimeError: kaboom",
          lambda c: _run(c, "demo/slow-echo", "-i", "text=x", "-i", "seconds=0", "-i", "fail=kaboom")),
@@ -80,6 +81,7 @@ CASES = [
     Case("cli-ctrl-c-twice", C, "Ctrl-C twice in quick succession", "exit 130",
          "Ctrl-C again leaves it running", lambda c: _sigint(c, 2), limit=40),
 ]
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on

@@ -154,6 +154,7 @@ CREATE = "POST /v1/models/demo/slow-echo/predictions"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
 CASES = [
     # ---- tokens
     Case("py-no-token", P, "no REPLICATE_API_TOKEN, no rw.login()", "AuthenticationError",
@@ -194,19 +195,19 @@ CASES = [
     Case("py-504-poll", P, "a 504 while polling the prediction", "ok",
          "the poll is retried; the run ends normally", _poll_504),
     # ---- redirects, timeouts, cut connections
-    Case("py-redirect", P, "the API origin answers 307 to another origin", "APIError 307", "Location",
-         _redirected, xfail="core: redirects become APIError naming status and Location"),
+    Case("py-redirect", P, "the API origin answers 307 to another origin", "APIError 307",
+         'answered 307 with Location: http://127.0.0.1:', _redirected),
     Case("py-timeout-lookup", P, "the model lookup outlasts the read timeout once", "ok",
          "retried (a GET can be repeated); then it runs", _timeout_get),
     Case("py-timeout-create", P, "the create outlasts the read timeout", "APIError",
-         "Connection failed: POST", _timeout_create),
+         'Connection failed: POST', _timeout_create),
     Case("py-cut-create", P, "the server drops the connection of the create", "APIError",
-         "Connection failed: POST",
+         'connection lost. Check the network and REPLICATE_BASE_URL',
          lambda c: (c.server.faults.drop("POST /v1/models/demo/slow-echo/predictions"), _echo(c))),
     Case("py-cut-upload", P, "the server drops the connection of an upload", "ok",
          "the upload is retried from the start; the model gets every byte", _cut_upload),
-    Case("py-refused", P, "nothing listens at REPLICATE_BASE_URL", "APIError", "Connection failed: GET",
-         _refused, limit=4, xfail="core: a refused loopback connection isn't retried"),
+    Case("py-refused", P, "nothing listens at REPLICATE_BASE_URL", "APIError",
+         'connection refused. Nothing is listening at http://127.0.0.1:', _refused, limit=4),
     # ---- how predictions end
     Case("py-failed", P, "the model raises (fail='kaboom')", "ModelError", "RuntimeError: kaboom",
          lambda c: _echo(c, fail="kaboom")),
@@ -226,6 +227,7 @@ CASES = [
          "", _someone_elses_prediction,
          xfail="core: an interrupt cancels only predictions this process made"),
 ]
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on

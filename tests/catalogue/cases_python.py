@@ -127,6 +127,7 @@ P = "Python call"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
 CASES = [
     # ---- sizes at and around the limits
     Case("py-999999-inline", P, "a file of 999,999 bytes (strategy auto)", "ok",
@@ -150,11 +151,9 @@ CASES = [
          "the API takes files up to 104,857,600 bytes",
          lambda c: _run_file(c, c.file("huge.bin", MAX_UPLOAD + 1), strategy="data-uri")),
     Case("py-stream-too-large", P, "a binary stream of 104,857,601 bytes (no name, not a file)", "InputError",
-         "is 104,857,601 bytes; the API takes files up to 104,857,600", _stream_too_large,
-         xfail="server: a refused input's spooled temp copy is removed"),
+         "is 104,857,601 bytes; the API takes files up to 104,857,600", _stream_too_large),
     Case("py-bytes-temp-copy", P, "b'hello' as a file input", "ok",
-         "sent inline; the temporary copy is removed when the run ends", _bytes_left_behind,
-         xfail="server: bytes inputs leave no temp copy"),
+         "sent inline; the temporary copy is removed when the run ends", _bytes_left_behind),
     # ---- empty and special files
     Case("py-empty-file", P, "an empty file (0 bytes)", "ok",
          "sent as an empty data: URI; the model gets 0 bytes",
@@ -246,6 +245,7 @@ CASES = [
     Case("py-server-422", P, "{'text': 5} to a bare version id (checked by the server)", "APIError 422",
          "input.text: text must be of type string, got int", _server_422),
 ]
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on

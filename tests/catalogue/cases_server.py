@@ -160,12 +160,12 @@ S = "local server"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
 CASES = [
     Case("srv-no-token", S, "GET /v1/account without Authorization", "HTTP 401",
          "You did not pass a valid authentication token", lambda c: c.api(token=None).get("/v1/account")),
     Case("srv-basic-auth", S, "Authorization: Basic … (the right token, wrong scheme)", "HTTP 401",
-         "You did not pass a valid authentication token",
-         _basic_auth),
+         "You did not pass a valid authentication token", _basic_auth),
     Case("srv-not-json", S, "a prediction body that is not JSON", "HTTP 400",
          'Failed to parse the request body as JSON',
          lambda c: _post(c, content=b"{input:", headers={"content-type": "application/json"})),
@@ -232,6 +232,7 @@ CASES = [
     Case("srv-upload-name-escape", S, "an upload named '../../x.txt', used as an input", "HTTP 201",
          "succeeded", _escaped_name),
 ]
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on
