@@ -85,6 +85,8 @@ def jupyter_command(
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
         "--LabApp.news_url=", "--ServerApp.allow_remote_access=False",
+        # The demo works offline: no extension manager asking PyPI (or npm) what is installable.
+        "--LabApp.extension_manager=readonly",
         # Warnings and errors only: the address this command prints must not drown in start-up lines.
         "--ServerApp.log_level=WARN", "--LabApp.log_level=WARN",
     ]  # fmt: skip
