@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from _isolated import Child
 from _server_helpers import api, finished, sha256, upload
 
 ECHO = "/v1/models/demo/slow-echo/predictions"
@@ -164,6 +165,29 @@ def test_multipart_fields_are_capped(server, parts, fragment):
         assert _file_ids(client) == before
         assert client.get("/v1/account").status_code == 200
     assert list(server._state.files.spool.iterdir()) == []
+
+
+_MALFORMED = """
+import httpx
+from replicate_widget.local import serve
+with serve() as srv:
+    response = httpx.post(
+        f"{srv.base_url}/v1/files",
+        content=b"x",
+        headers={"Authorization": f"Bearer {srv.token}", "Content-Type": "multipart/form-data; boundary=B"},
+        trust_env=False,
+    )
+    print(response.status_code, response.json()["detail"], flush=True)
+"""
+
+
+def test_malformed_multipart_prints_nothing_but_our_answer(tmp_path):
+    # In a process of its own: pytest's log capture would hide what Python prints when logging is unset.
+    child = Child(_MALFORMED, tmp_path)
+    assert child.wait_for("400").startswith("400 Could not parse the body")
+    assert child.finish() == 0
+    assert child.stderr() == ""
+    assert child.left_behind() == []
 
 
 def test_a_huge_part_header_is_refused(server):

@@ -82,3 +82,11 @@ def test_fault_routes_and_counts():
     assert faults.take("POST", "/v1/files") is None
     with pytest.raises(ValueError, match="at least 1"):
         faults.drop("GET /v1/models", times=0)
+    for bad in (float("nan"), float("inf"), -1, 1e308, "5"):
+        with pytest.raises(ValueError, match="seconds"):
+            faults.delay("GET /v1/models", seconds=bad)
+        with pytest.raises(ValueError, match="seconds"):
+            faults.rate_limit("GET /v1/models", retry_after=bad)
+    for status in (200, 99999, 503.0):
+        with pytest.raises(ValueError, match="status"):
+            faults.fail("GET /v1/models", status=status)

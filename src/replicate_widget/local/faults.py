@@ -51,11 +51,13 @@ class Faults:
 
     def fail(self, route: str, status: int = 503, times: int = 1, detail: str = "") -> None:
         """Answer the next `times` matching requests with `status` (problem+json)."""
+        if not (isinstance(status, int) and 400 <= status <= 599):
+            raise ValueError("status must be an HTTP error status, 400 to 599")
         self._add("fail", route, times, status=status, detail=detail)
 
     def delay(self, route: str, seconds: float = 1.0, times: int = 1) -> None:
         """Hold the next `times` matching requests for `seconds`, then serve them normally."""
-        self._add("delay", route, times, seconds=seconds)
+        self._add("delay", route, times, seconds=_seconds("seconds", seconds))
 
     def drop(self, route: str, times: int = 1) -> None:
         """Close the connection of the next `times` matching requests without any response."""
@@ -63,7 +65,7 @@ class Faults:
 
     def rate_limit(self, route: str, times: int = 1, retry_after: float = 1) -> None:
         """Answer the next `times` matching requests with 429 and a Retry-After header."""
-        self._add("rate_limit", route, times, status=429, retry_after=retry_after)
+        self._add("rate_limit", route, times, status=429, retry_after=_seconds("retry_after", retry_after))
 
     def clear(self) -> None:
         with self._lock:
@@ -82,3 +84,10 @@ class Faults:
                     fault.remaining -= 1
                     return fault
         return None
+
+
+def _seconds(name: str, value: float) -> float:
+    """A fault's duration: a number from 0 to an hour (a request held for 1e308 s would never end)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600")
+    return float(value)
