@@ -287,14 +287,15 @@ def test_cli_serve_prints_exports_and_stops_cleanly_on_a_signal(tmp_path, sig):
             base_url=base_url, headers={"Authorization": "Bearer local_cli_test"}, trust_env=False
         ) as c:
             assert c.get("/v1/account").status_code == 200
-            stored = upload(c, b"kept until the server stops", "kept.txt", "text/plain")
-            info = c.post(
-                "/v1/models/demo/file-info/predictions",
-                json={"input": {"file": stored["urls"]["get"]}},
+            stored = upload(c, png_bytes(), "kept.png", "image/png")
+            # the model downloads its input and writes its output in temporary folders of its own
+            gray = c.post(
+                "/v1/models/demo/grayscale/predictions",
+                json={"input": {"image": stored["urls"]["get"]}},
                 headers={"Prefer": "wait"},
             )
-            assert info.json()["output"]["size"] == len(b"kept until the server stops")
-        assert "kept.txt" not in [p.name for p in tmpdir.rglob("*")]  # stored under its id
+            assert c.get(gray.json()["output"]).content.startswith(b"\x89PNG")
+        assert "kept.png" not in [p.name for p in tmpdir.rglob("*")]  # stored under its id
         assert any(p.is_file() for p in tmpdir.rglob("*"))
         children = psutil.Process(process.pid).children(recursive=True)
         assert children
