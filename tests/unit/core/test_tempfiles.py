@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 import signal
+from pathlib import Path
 
 import pytest
 from _isolated import Child
 
-# A FileInput holding one file that arrived whole and one cut off halfway, plus a LocalFile the user made
-# from bytes and never released; then MODE decides how the process ends.
+SCHEMA = str(Path(__file__).parents[2] / "data" / "schemas" / "stability-ai__sdxl.json")
+
+# A FileInput holding one file that arrived whole and one cut off halfway, a LocalFile the user made from
+# bytes and never released, and a Playground with a file dropped halfway; then MODE decides how it ends.
 _SCRIPT = """
 import os, pathlib, sys, time
 import replicate_widget as rw
@@ -25,11 +28,21 @@ request("begin", id="cut", name="cut.bin", size=3_000_000, type="application/oct
 request("chunk", [memoryview(b"x" * 1_000_000)], id="cut", offset=0)
 assert [f.name for f in w.files] == ["whole.bin"]
 mine = rw.LocalFile.from_bytes(b"made by the user", name="mine.txt")
+import json
+from replicate_widget.widgets.playground.widget import Playground
+schema = json.loads(pathlib.Path(sys.argv[2]).read_text())["openapi_schema"]
+pg = Playground._from_schema(schema, model="stability-ai/sdxl")
+pg.send = lambda content, buffers=None: None
+pg._on_message(pg, {"kind": "begin", "rid": 1, "session": "s", "id": "image:1", "name": "dropped.png",
+                    "size": 100, "type": "image/png"}, [])
+pg._on_message(pg, {"kind": "chunk", "rid": 2, "session": "s", "id": "image:1", "offset": 0},
+               [memoryview(b"p" * 50)])
 spooled = sorted(p.name for p in pathlib.Path(os.environ["TMPDIR"]).rglob("*") if p.is_file())
 print("spooled", spooled, flush=True)
 MODE = sys.argv[1]
 if MODE == "close":
     w.close()
+    pg.close()
     mine.release()
     print("after close", sorted(pathlib.Path(os.environ["TMPDIR"]).rglob("*")), flush=True)
 elif MODE == "wait":
@@ -39,8 +52,8 @@ elif MODE == "wait":
 
 @pytest.mark.parametrize("mode", ["close", "exit"])
 def test_widget_close_and_normal_exit_leave_nothing(tmp_path, mode):
-    child = Child(_SCRIPT, tmp_path, args=[mode])
-    assert child.wait_for("spooled") == "spooled ['cut.bin', 'mine.txt', 'whole.bin']"
+    child = Child(_SCRIPT, tmp_path, args=[mode, SCHEMA])
+    assert child.wait_for("spooled") == "spooled ['cut.bin', 'dropped.png', 'mine.txt', 'whole.bin']"
     if mode == "close":
         assert child.wait_for("after close") == "after close []"
     assert child.finish() == 0, child.stderr()
@@ -53,7 +66,7 @@ def test_widget_close_and_normal_exit_leave_nothing(tmp_path, mode):
     ids=["ctrl-c", "sigterm", "sighup"],
 )
 def test_signals_leave_nothing_and_still_end_the_process(tmp_path, sig, status):
-    child = Child(_SCRIPT, tmp_path, args=["wait"])
+    child = Child(_SCRIPT, tmp_path, args=["wait", SCHEMA])
     child.wait_for("spooled")
     assert child.left_behind()  # the files are there until the signal
     os.kill(child.proc.pid, sig)
