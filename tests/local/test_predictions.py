@@ -255,6 +255,20 @@ def test_file_info_describes_each_kind(server):
             assert expected.items() <= info["summary"].items(), info
 
 
+def test_file_info_gives_no_name_for_a_data_uri_rather_than_cogs_placeholder(server):
+    with api(server) as client:
+        response = client.post(
+            "/v1/models/demo/file-info/predictions",
+            json={"input": {"file": _data_uri(b"one\ntwo\n", "text/plain")}},
+            headers={"Prefer": "wait"},
+        )
+    result = response.json()
+    assert result["status"] == "succeeded", result["error"]
+    assert result["output"]["name"] is None  # not "file.txt", a name nobody gave it
+    assert result["output"]["summary"] == {"lines": 2, "characters": 8}
+    assert "a data URI: text/plain, 8 bytes" in result["logs"]
+
+
 def test_contact_sheet_joins_images(server):
     images = [png_bytes(color=c) for c in [(255, 0, 0), (0, 255, 0), (0, 0, 255), (9, 9, 9)]]
     with api(server) as client:

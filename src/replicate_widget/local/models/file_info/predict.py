@@ -98,9 +98,12 @@ class Runner(BaseRunner):
             summary = _summary(path, kind)
         except Exception as exc:  # a broken file still gets its basic facts
             summary = {"error": f"could not read it as {kind}: {exc}"}
-        # Cog downloads an input to a temporary file named "tmp" + 8 random characters + the original name.
-        name = re.sub(r"^tmp[a-z0-9_]{8}", "", path.name) or path.name
-        print(f"{name}: {mime}, {path.stat().st_size} bytes")
+        # Cog downloads an input to a temporary file named "tmp" + 8 random characters + the original name;
+        # a data URI has no name, and Cog calls it "file" + an extension guessed from its type.
+        name: str | None = re.sub(r"^tmp[a-z0-9_]{8}", "", path.name) or path.name
+        if re.match(r"^file(\.[A-Za-z0-9]+)?$", name or ""):
+            name = None
+        print(f"{name or 'a data URI'}: {mime}, {path.stat().st_size} bytes")
         return {
             "name": name,
             "size": path.stat().st_size,
