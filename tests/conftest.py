@@ -2,12 +2,13 @@
 
 `local_server` (session): the server with the demo models; Cog workers start when a model is first used.
 `server` (function): the same handle with its request log and faults cleared, for tests that assert on them.
+`front` (function): ``front(widget)`` plays a widget's front end (FileInput, Playground) in the kernel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -112,3 +113,43 @@ def _boto3_keys() -> dict[str, str]:
         "aws_secret_access_key": MOTO_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         "region_name": MOTO_CREDENTIALS["AWS_REGION"],
     }
+
+
+class Front:
+    """Plays a widget's front end: numbered requests through the widget's real message handler, replies
+    collected from ``widget.send``, and a check that every request got exactly one."""
+
+    def __init__(self, widget: Any, session: str = "page-1") -> None:
+        self.w, self.session, self.rid, self.replies = widget, session, 0, []
+        widget.send = lambda content, buffers=None: self.replies.append(content)
+
+    def request(self, kind: str, buffers: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
+        self.rid += 1
+        before = len(self.replies)
+        content = {"kind": kind, "rid": self.rid, "session": self.session, **fields}
+        self.w._handle_custom_msg(content, buffers)  # what ipywidgets calls for a custom message
+        assert len(self.replies) == before + 1, f"{kind} got {len(self.replies) - before} replies"
+        reply: dict[str, Any] = self.replies[-1]
+        assert reply["rid"] == self.rid
+        return reply
+
+    def send_file(
+        self, entry_id: str, name: str, data: bytes, chunk: int = 4096, stop_at: int | None = None,
+        type: str = "application/octet-stream",
+    ) -> dict[str, Any] | None:  # fmt: skip
+        """Begin and chunks, each reply checked; returns the last reply (None when stopped at ``stop_at``)."""
+        reply = self.request("begin", id=entry_id, name=name, size=len(data), type=type)
+        assert reply["ok"], reply
+        for offset in range(0, len(data), chunk):
+            if stop_at is not None and offset >= stop_at:
+                return None
+            reply = self.request(
+                "chunk", [memoryview(data[offset : offset + chunk])], id=entry_id, offset=offset
+            )
+            assert reply["ok"], reply
+        return reply
+
+
+@pytest.fixture
+def front() -> type[Front]:
+    return Front

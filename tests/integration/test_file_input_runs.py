@@ -13,17 +13,11 @@ from PIL import Image
 import replicate_widget as rw
 
 
-def feed(widget, entry_id: str, name: str, data: bytes, type: str = "application/octet-stream") -> None:
-    """Send one file the way the front end does: begin, then 1 MiB chunks, each answered."""
-    replies = []
-    widget.send = lambda content, buffers=None: replies.append(content)
-    rid = iter(range(1, 10_000))
-    widget._on_msg(widget, {"kind": "begin", "rid": next(rid), "session": "s", "id": entry_id,
-                            "name": name, "size": len(data), "type": type}, None)  # fmt: skip
-    for offset in range(0, len(data), 1 << 20):
-        msg = {"kind": "chunk", "rid": next(rid), "session": "s", "id": entry_id, "offset": offset}
-        widget._on_msg(widget, msg, [memoryview(data[offset : offset + (1 << 20)])])
-    assert all(r["ok"] for r in replies), replies
+def feed(
+    front, widget, entry_id: str, name: str, data: bytes, type: str = "application/octet-stream"
+) -> None:
+    """Send one file the way the front end does: begin, then 1 MiB chunks, each answered ok."""
+    front(widget).send_file(entry_id, name, data, chunk=1 << 20, type=type)
 
 
 def png(color: tuple[int, int, int]) -> bytes:
@@ -43,11 +37,11 @@ def creates(server):
     return [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
 
 
-def test_one_file_one_field_and_the_eager_upload_is_reused(server, client):
+def test_one_file_one_field_and_the_eager_upload_is_reused(server, client, front):
     w = rw.FileInput(client=client)
     assert w.upload == "eager"
     data = os.urandom(1_500_000)
-    feed(w, "e1", "blob.bin", data)
+    feed(front, w, "e1", "blob.bin", data)
     assert w.entries[0]["state"] in ("uploading", "uploaded")
     out = w.run("demo/file-info")
     digest = hashlib.sha256(data).hexdigest()
@@ -60,11 +54,11 @@ def test_one_file_one_field_and_the_eager_upload_is_reused(server, client):
     w.close()
 
 
-def test_array_field_takes_every_entry_in_order(server, client):
+def test_array_field_takes_every_entry_in_order(server, client, front):
     w = rw.FileInput(client=client)
     images = [png((255, 0, 0)), png((0, 255, 0)), png((0, 0, 255))]
     for i, data in enumerate(images):
-        feed(w, f"e{i}", f"{i}.png", data, "image/png")
+        feed(front, w, f"e{i}", f"{i}.png", data, "image/png")
     w.run("demo/contact-sheet", {"columns": 3})
     sent = creates(server)[0]["inputs"]["images"]
     assert [s["sha256"] for s in sent] == [hashlib.sha256(d).hexdigest() for d in images]
@@ -72,11 +66,29 @@ def test_array_field_takes_every_entry_in_order(server, client):
     w.close()
 
 
-def test_more_entries_than_fields_points_at_run_batch_which_runs_once_each(server, client):
+def test_field_names_a_file_array_input(server, client, front):
+    w = rw.FileInput(client=client)
+    images = [png((10, 20, 30)), png((200, 100, 0))]
+    for i, data in enumerate(images):
+        feed(front, w, f"e{i}", f"{i}.png", data, "image/png")
+    out = w.run("demo/contact-sheet", {"columns": 2}, field="images")
+    sent = creates(server)[0]["inputs"]["images"]
+    assert [s["sha256"] for s in sent] == [hashlib.sha256(d).hexdigest() for d in images]
+    with Image.open(io.BytesIO(out.read())) as sheet:  # the model laid both images out
+        assert sheet.width >= 2 * 32
+    outs = w.run_batch("demo/contact-sheet", field="images")  # once per entry, each a list of one
+    assert [[s["sha256"] for s in c["inputs"]["images"]] for c in creates(server)[1:]] == [
+        [hashlib.sha256(d).hexdigest()] for d in images
+    ]
+    assert len(outs) == 2
+    w.close()
+
+
+def test_more_entries_than_fields_points_at_run_batch_which_runs_once_each(server, client, front):
     w = rw.FileInput(client=client, upload="on-run")
     files = [b"first file", b"second file"]
     for i, data in enumerate(files):
-        feed(w, f"e{i}", f"{i}.txt", data, "text/plain")
+        feed(front, w, f"e{i}", f"{i}.txt", data, "text/plain")
     with pytest.raises(rw.InputError, match="run_batch"):
         w.run("demo/file-info")
     assert creates(server) == []  # refused before any prediction
@@ -85,9 +97,9 @@ def test_more_entries_than_fields_points_at_run_batch_which_runs_once_each(serve
     w.close()
 
 
-def test_unknown_field_and_model_without_file_inputs_are_refused(server, client):
+def test_unknown_field_and_model_without_file_inputs_are_refused(server, client, front):
     w = rw.FileInput(client=client, upload="on-run")
-    feed(w, "e1", "a.txt", b"abc", "text/plain")
+    feed(front, w, "e1", "a.txt", b"abc", "text/plain")
     with pytest.raises(rw.InputError, match="no file input named 'nope'"):
         w.run("demo/file-info", field="nope")
     with pytest.raises(rw.InputError, match="takes no file input"):
@@ -95,10 +107,10 @@ def test_unknown_field_and_model_without_file_inputs_are_refused(server, client)
     w.close()
 
 
-def test_a_pasted_url_passes_through_untouched(server, client):
+def test_a_pasted_url_passes_through_untouched(server, client, front):
     w = rw.FileInput(client=client)
     url = f"{server.base_url}/does-not-matter.png"
-    w._on_msg(w, {"kind": "url", "rid": 1, "session": "s", "id": "u1", "url": url}, None)
+    assert front(w).request("url", id="u1", url=url)["ok"]
     with pytest.raises(rw.ModelError):  # the model can't fetch it, but what was sent is what matters
         w.run("demo/file-info")
     assert creates(server)[0]["inputs"]["file"] == {**creates(server)[0]["inputs"]["file"], "kind": "url"}

@@ -17,20 +17,15 @@ from replicate_widget.core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYT
 OVER = FILES_API_LIMIT + 1  # the smallest file that must go to the bucket
 
 
-def feed(widget, entry_id: str, name: str, data: bytes) -> list[dict]:
-    """Send one file as the front end does: begin, then 1 MiB chunks; the replies."""
-    replies: list[dict] = []
-    widget.send = lambda content, buffers=None: replies.append(content)
-    rid = iter(range(1, 10_000))
-    widget._on_msg(widget, {"kind": "begin", "rid": next(rid), "session": "s", "id": entry_id,
-                            "name": name, "size": len(data), "type": "video/mp4"}, None)  # fmt: skip
-    if not replies[-1]["ok"]:
-        return replies
+def feed(front, widget, entry_id: str, name: str, data: bytes) -> list[dict]:
+    """Send one file as the front end does: begin, then 1 MiB chunks (each answered once); the replies."""
+    f = front(widget)
+    if not f.request("begin", id=entry_id, name=name, size=len(data), type="video/mp4")["ok"]:
+        return f.replies
     view = memoryview(data)
     for offset in range(0, len(data), 1 << 20):
-        msg = {"kind": "chunk", "rid": next(rid), "session": "s", "id": entry_id, "offset": offset}
-        widget._on_msg(widget, msg, [view[offset : offset + (1 << 20)]])
-    return replies
+        f.request("chunk", [view[offset : offset + (1 << 20)]], id=entry_id, offset=offset)
+    return f.replies
 
 
 def wait_for(condition, timeout=120.0):
@@ -47,14 +42,13 @@ def client(server):
     c.close()
 
 
-def test_the_cap_is_100_mib_without_a_bucket_and_says_how_to_raise_it(client, monkeypatch):
+def test_the_cap_is_100_mib_without_a_bucket_and_says_how_to_raise_it(client, monkeypatch, front):
     monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
     w = rw.FileInput(client=client, upload="on-run")
     assert w.max_bytes == FILES_API_LIMIT
-    replies = feed(w, "e1", "movie.mp4", b"x" * 0)  # an empty file is fine
+    replies = feed(front, w, "e1", "movie.mp4", b"x" * 0)  # an empty file is fine
     assert replies[-1]["ok"]
-    w._on_msg(w, {"kind": "begin", "rid": 99, "session": "s", "id": "e2", "name": "big.mov",
-                  "size": OVER, "type": "video/quicktime"}, None)  # fmt: skip
+    replies = [front(w).request("begin", id="e2", name="big.mov", size=OVER, type="video/quicktime")]
     assert not replies[-1]["ok"]
     assert replies[-1]["error"]["code"] == "too-large"
     assert "storage=" in replies[-1]["error"]["message"]
@@ -72,13 +66,13 @@ def test_with_a_bucket_the_cap_is_5_gib_from_the_widget_the_client_or_the_variab
 
 
 def test_a_big_file_goes_to_the_bucket_on_arrival_runs_as_a_signed_url_and_leaves_on_removal(
-    server, client, s3_bucket, moto_server
+    server, client, s3_bucket, moto_server, front
 ):
     bucket, s3 = s3_bucket
     w = rw.FileInput(client=client, storage=f"s3://{bucket}/widget", upload="eager")
     data = os.urandom(OVER)
     digest = hashlib.sha256(data).hexdigest()
-    replies = feed(w, "e1", "clip.mp4", data)
+    replies = feed(front, w, "e1", "clip.mp4", data)
     assert replies[-1]["complete"]
     del data
     # eager: the object is there before any run

@@ -1,14 +1,14 @@
 """The Playground's kernel side against the local server: messages in, traits and history out.
 
-The browser is replaced by calls to the widget's message handler with the same messages js/playground.js
-sends (secret, begin/chunk for files, run, cancel); the browser tests drive the real front end.
+The browser is replaced by the same requests js/playground.js sends (secret, begin/chunk for files, run,
+cancel), each of whose replies is checked; the browser tests drive the real front end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,16 +21,18 @@ def client(server):
     return Client(api_token=server.token, base_url=server.base_url)
 
 
-def send(pg: Playground, content: dict, buffers: list | None = None) -> None:
-    pg._on_message(pg, content, buffers or [])
-
-
-def drop_file(pg: Playground, field: str, data: bytes, name: str, content_type: str) -> str:
+def drop_file(front, pg: Playground, field: str, data: bytes, name: str, content_type: str) -> str:
+    """Drop a file on a field as the front end does; every reply must be ok and the last one complete."""
     entry = f"{field}:t{len(data)}"
-    send(pg, {"kind": "begin", "rid": 1, "session": "s", "id": entry, "name": name, "size": len(data),
-              "type": content_type})  # fmt: skip
-    send(pg, {"kind": "chunk", "rid": 2, "session": "s", "id": entry, "offset": 0}, [memoryview(data)])
+    last = front(pg).send_file(entry, name, data, chunk=1 << 20, type=content_type)
+    assert last is not None
+    assert last["complete"]
+    assert last["sha256"] == hashlib.sha256(data).hexdigest()
     return entry
+
+
+def run(front, pg: Playground) -> None:
+    assert front(pg).request("run")["started"] is True
 
 
 def png_bytes() -> bytes:
@@ -43,14 +45,14 @@ def png_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_file_field_run_sends_the_dropped_bytes(server, client):
+def test_file_field_run_sends_the_dropped_bytes(server, client, front):
     pg = Playground("demo/grayscale", client=client)
     field = next(s["name"] for s in pg.form if s["kind"] == "file")
     data = png_bytes()
-    drop_file(pg, field, data, "red.png", "image/png")
+    drop_file(front, pg, field, data, "red.png", "image/png")
     assert pg.files[field][0]["state"] == "ready"
     assert pg.files[field][0]["sha256"] == hashlib.sha256(data).hexdigest()
-    send(pg, {"kind": "run"})
+    run(front, pg)
     pg.wait(60)
     assert pg.status == "succeeded", pg.message
     creates = [e for e in server.log.entries if e.get("inputs")]
@@ -64,10 +66,10 @@ def test_file_field_run_sends_the_dropped_bytes(server, client):
     pg.close()
 
 
-def test_missing_required_file_is_flagged_before_any_request(server, client):
+def test_missing_required_file_is_flagged_before_any_request(server, client, front):
     pg = Playground("demo/grayscale", client=client)
     server.log.clear()
-    send(pg, {"kind": "run"})
+    assert front(pg).request("run")["started"] is False
     assert pg.status == "invalid"
     field = next(s["name"] for s in pg.form if s["kind"] == "file")
     assert "required" in pg.field_errors[field].lower()
@@ -75,7 +77,7 @@ def test_missing_required_file_is_flagged_before_any_request(server, client):
     assert pg.history == []
 
 
-def test_slow_run_is_canceled_remotely(server, client):
+def test_slow_run_is_canceled_remotely(server, client, front):
     pg = Playground("demo/slow-echo", client=client)
     numeric = [s for s in pg.form if s["kind"] in ("slider", "number")]
     values = dict(pg.values)
@@ -85,14 +87,12 @@ def test_slow_run_is_canceled_remotely(server, client):
     text_field = next(s["name"] for s in pg.form if s["kind"] in ("text", "textarea"))
     values[text_field] = "hello"
     pg.values = values
-    send(pg, {"kind": "run"})
+    run(front, pg)
     deadline = time.monotonic() + 30
-    # Cancel once it runs. (Canceling while the local server hands it to Cog can end as "failed" with
-    # Cog's CancelationException: a server-side race, reported to the server's owner.)
     while pg.status != "processing" and time.monotonic() < deadline:
         time.sleep(0.05)
     assert pg._prediction_id
-    send(pg, {"kind": "cancel"})
+    assert front(pg).request("cancel")["canceled"] is True
     pg.wait(30)
     assert pg.status == "canceled", pg.message
     cancels = [e for e in server.log.entries if e["path"].endswith("/cancel")]
@@ -100,10 +100,10 @@ def test_slow_run_is_canceled_remotely(server, client):
     assert pg.history[-1].status == "canceled"
 
 
-def test_streamed_text_arrives_and_is_the_output(server, client):
+def test_streamed_text_arrives_and_is_the_output(server, client, front):
     pg = Playground("demo/story", client=client)
     assert pg._schema.is_streaming
-    send(pg, {"kind": "run"})
+    run(front, pg)
     pg.wait(60)
     assert pg.status == "succeeded", pg.message
     assert isinstance(pg.output, str)
@@ -112,17 +112,33 @@ def test_streamed_text_arrives_and_is_the_output(server, client):
     assert pg.outputs[0]["kind"] == "text"
 
 
-def test_secret_reaches_the_run_but_no_trait(client):
-    import json
+def test_cancel_at_once_while_the_server_hands_the_prediction_to_cog(server, client, front):
+    """Cancel the moment the prediction exists, while it is still queued ("starting"): the server handles
+    that race, so the run ends canceled, never failed."""
+    pg = Playground("demo/slow-echo", client=client)
+    pg.values = {**pg.values, "text": "now", "seconds": 20}
+    run(front, pg)
+    deadline = time.monotonic() + 30
+    while not pg._prediction_id and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert front(pg).request("cancel")["canceled"] is True
+    pg.wait(30)
+    assert pg.status == "canceled", pg.message
+    pg.close()
 
-    schema = json.loads((Path(__file__).parents[1] / "data" / "schemas" / "deepfates__openai-moderation.json")
-                        .read_text())["openapi_schema"]  # fmt: skip
-    pg = Playground._from_schema(schema, model="deepfates/openai-moderation", client=client)
-    send(pg, {"kind": "secret", "name": "api_key", "value": "sk-very-secret"})
-    assert pg.input["api_key"] == "********"
-    assert "sk-very-secret" not in json.dumps(pg.get_state(), default=str)
-    assert "sk-very-secret" not in pg.code()
-    assert "getpass" in pg.code()
-    values, errors = pg._collect()
-    assert values["api_key"] == "sk-very-secret"
-    assert errors == {}
+
+def test_playground_uploads_a_large_file_as_soon_as_it_arrives_and_the_run_reuses_it(server, client, front):
+    pg = Playground("demo/file-info", client=client)
+    field = next(s["name"] for s in pg.form if s["kind"] == "file")
+    data = os.urandom(1_500_000)  # over the data-URI limit: it would be uploaded anyway
+    drop_file(front, pg, field, data, "blob.bin", "application/octet-stream")
+    pg._zone.wait_uploads()
+    digest = hashlib.sha256(data).hexdigest()
+    assert pg.files[field][0]["state"] == "uploaded"
+    assert [u["upload"]["sha256"] for u in server.log.find("POST", "/v1/files")] == [digest]
+    run(front, pg)
+    pg.wait(60)
+    assert pg.status == "succeeded", pg.message
+    assert pg.output["sha256"] == digest
+    assert len(server.log.find("POST", "/v1/files")) == 1  # the run reused the eager upload
+    pg.close()

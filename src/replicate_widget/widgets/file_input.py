@@ -7,46 +7,25 @@ notebook saved with widget state stays small and private. Uploads started eagerl
 
 from __future__ import annotations
 
-import logging
 import pathlib
-import threading
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Literal
 
 import anywidget
 import traitlets
 
-from ..core.errors import TransferError
-from ..core.limits import FILES_API_LIMIT, STORAGE_LIMIT, WIDGET_STORAGE_MAX_BYTES
+from ..core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
 from ..core.storage import resolve_storage
-from ..wire.protocol import (
-    LIMITS,
-    PROTOCOL_VERSION,
-    ErrorCode,
-    Kind,
-    ProtocolError,
-    Request,
-    State,
-    error_reply,
-    host_tuning,
-    ok_reply,
-    parse_request,
-    version_problem,
-)
-from ..wire.transfer import Receiver
-from .entries import Entry, listing_html, listing_text
-from .file_input_run import WidgetRunMixin, eager_by_default, too_large
+from ..wire.dropzone import DropZone
+from ..wire.endpoint import Endpoint
+from ..wire.protocol import LIMITS, host_tuning
+from ..wire.uploads import eager_by_default
+from .display import file_listing, with_static_view
+from .file_input_run import WidgetRunMixin
 
 if TYPE_CHECKING:
     from ..core.client import Client
     from ..core.files import LocalFile
-
-log = logging.getLogger(__name__)
-
-# Files under this size go to the model as data: URIs (strategy "auto"), so uploading them ahead is waste.
-_DATA_URI_MAX = 1_000_000
 
 
 class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
@@ -103,13 +82,18 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             _uid=uuid.uuid4().hex,
             **kwargs,
         )
-        self._receiver = Receiver(max_bytes=STORAGE_LIMIT)  # this widget's own max_bytes is checked first
-        self._entries: dict[str, Entry] = {}
-        self._pool: ThreadPoolExecutor | None = None
-        # Upload threads publish progress too; one publisher at a time keeps the trait consistent.
-        self._publish_lock = threading.Lock()
-        self._last_publish = 0.0
-        self.on_msg(self._on_msg)
+        # Looked up at each reply (not bound now), so a host or test that wraps send() is honoured.
+        self._endpoint = Endpoint(lambda reply: self.send(reply), "FileInput")  # noqa: PLW0108
+        self._zone = DropZone(
+            self._endpoint,
+            self._publish,
+            client=lambda: self.client,
+            eager=lambda: self.upload == "eager",
+            storage=lambda: self.storage,
+            max_bytes=lambda: self.max_bytes,
+            tuning=tuning,
+        )
+        self.on_msg(lambda _widget, content, buffers: self._endpoint.handle(content, buffers))
 
     # ---- what Python code reads
     @property
@@ -118,36 +102,17 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
 
         Raises TransferError when an entry is still on its way or was cut off.
         """
-        out: list[LocalFile | str] = []
-        for entry in self._entries.values():
-            if entry.url:
-                out.append(entry.url)
-            elif entry.file is not None:
-                out.append(entry.file)
-            elif entry.state == State.ERROR:
-                raise TransferError(
-                    f"{entry.name} did not arrive whole ({entry.error or 'cut off'}): "
-                    "pick it again or remove it.",
-                    entry.progress,
-                )
-            else:
-                raise TransferError(
-                    f"{entry.name} is still on its way to the kernel "
-                    f"({int(entry.progress * 100)}% received). "
-                    "Wait until the widget shows it ready, then run again.",
-                    entry.progress,
-                )
-        return out
+        return self._zone.values()
 
     @property
     def files(self) -> list[LocalFile]:
         """The local files that have fully arrived, in order."""
-        return [e.file for e in self._entries.values() if e.file is not None]
+        return [e.file for e in self._zone.entries() if e.file is not None]
 
     @property
     def urls(self) -> list[str]:
         """The pasted http(s) URLs, in order."""
-        return [e.url for e in self._entries.values() if e.url]
+        return [e.url for e in self._zone.entries() if e.url]
 
     @property
     def client(self) -> Client:
@@ -159,153 +124,26 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             self._client_made = Client()
         return self._client_made
 
-    # ---- messages from the front end
-    def _on_msg(self, _widget: Any, content: Any, buffers: list[Any] | None) -> None:
-        rid = content.get("rid") if isinstance(content, dict) else None
-        rid = rid if isinstance(rid, int) else -1
-        try:
-            reply = self._dispatch(parse_request(content, buffers), buffers or [])
-        except ProtocolError as exc:
-            reply = error_reply(rid, exc.code, str(exc))
-        except Exception as exc:  # every request gets its one reply, even when something unforeseen breaks
-            log.exception("FileInput could not handle a %s message", content.get("kind"))
-            reply = error_reply(rid, ErrorCode.IO, f"The kernel couldn't handle this: {exc}")
-        self.send(reply)
-
-    def _dispatch(self, req: Request, buffers: list[Any]) -> Any:
-        body: Any = req
-        rid = req["rid"]
-        if req["kind"] is Kind.HELLO:
-            problem = version_problem(req["version"])
-            if problem:
-                raise ProtocolError(ErrorCode.VERSION_MISMATCH, problem)
-            self._cut_off_other_sessions(req["session"])
-            return ok_reply(rid, version=PROTOCOL_VERSION, chunk_size=self.chunk_size, window=self.window)
-        if req["kind"] is Kind.PING:
-            return ok_reply(rid)
-        if req["kind"] is Kind.BEGIN:
-            if body["size"] > self.max_bytes:
-                raise ProtocolError(
-                    ErrorCode.TOO_LARGE, too_large(body["name"], body["size"], self.max_bytes)
-                )
-            transfer = self._receiver.begin(
-                body["id"], body["name"], body["size"], body["type"], req["session"]
-            )
-            if body["id"] not in self._entries:
-                self._entries[body["id"]] = Entry(body["id"], body["name"], body["size"], body["type"])
-            if transfer.complete:  # an empty file
-                self._arrived(body["id"])
-            self._publish()
-            return ok_reply(rid, chunk_size=self.chunk_size, complete=transfer.complete)
-        if req["kind"] is Kind.CHUNK:
-            return self._chunk(req, buffers[0])
-        if req["kind"] is Kind.URL:
-            if body["id"] not in self._entries:
-                name = body["url"].rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0] or body["url"]
-                self._entries[body["id"]] = Entry(body["id"], name, 0, "url", url=body["url"])
-                self._publish()
-            return ok_reply(rid)
-        self.remove(body["id"])
-        return ok_reply(rid)
-
-    def _chunk(self, req: Any, data: Any) -> Any:
-        entry_id = req["id"]
-        entry = self._entries.get(entry_id)
-        try:
-            transfer = self._receiver.chunk(entry_id, req["offset"], data)
-        except ProtocolError as exc:
-            if entry is not None and exc.code != ErrorCode.UNKNOWN_ENTRY:
-                self._mark_error(entry, str(exc))
-            raise
-        if entry is None:  # removed meanwhile; the receiver would have refused, but be safe
-            raise ProtocolError(ErrorCode.UNKNOWN_ENTRY, "This entry was removed.")
-        entry.progress = transfer.progress
-        if transfer.complete:
-            self._arrived(entry_id)
-        self._publish(throttle=not transfer.complete)
-        return ok_reply(
-            req["rid"], received=transfer.received, complete=transfer.complete, sha256=transfer.sha256
-        )
-
-    def _arrived(self, entry_id: str) -> None:
-        from ..core.files import LocalFile
-
-        entry, transfer = self._entries[entry_id], self._receiver.get(entry_id)
-        assert transfer is not None
-        assert transfer.sha256 is not None
-        entry.file = LocalFile(
-            transfer.path, name=entry.name, content_type=entry.content_type, sha256=transfer.sha256
-        )
-        entry.sha256, entry.progress, entry.state = transfer.sha256, 1.0, State.READY
-        if self.upload == "eager" and entry.size >= _DATA_URI_MAX:
-            self._start_upload(entry)
-
-    def _cut_off_other_sessions(self, session: str) -> None:
-        """A new page (reload) can't continue the old page's transfers: they end in a clear error."""
-        for transfer in self._receiver.cut_off(keep_session=session):
-            entry = self._entries.get(transfer.id)
-            if entry is not None:
-                self._mark_error(entry, "lost: pick again (the page was reloaded while it was arriving)")
-        self._publish()
-
-    def _mark_error(self, entry: Entry, message: str) -> None:
-        entry.state, entry.error, entry.file = State.ERROR, message, None
-        self._publish()
-
     # ---- removal and cleanup
     def remove(self, entry_id: str) -> None:
         """Remove an entry: its spool file goes, and its upload unless another entry holds the same bytes."""
-        entry = self._entries.pop(entry_id, None)
-        self._receiver.remove(entry_id)
-        self._publish()
-        if entry is None or entry.file is None or entry.upload is None:
-            return
-        if any(e.sha256 == entry.sha256 for e in self._entries.values()):
-            return
-        file, upload, client, bucket = entry.file, entry.upload, self.client, entry.stored_at
-
-        def delete() -> None:
-            try:
-                upload.result()
-                if bucket is not None:
-                    client.stores.forget(bucket, file)  # its object in the user's bucket
-                else:
-                    client.delete_upload(file)
-            except Exception:
-                log.debug("Deleting the upload of %s failed", file.name, exc_info=True)
-
-        assert self._pool is not None
-        self._pool.submit(delete)
+        self._zone.remove(entry_id)
 
     def clear(self) -> None:
         """Remove every entry."""
-        for entry_id in list(self._entries):
-            self.remove(entry_id)
+        self._zone.clear()
 
     def close(self) -> None:
         """Close the widget: every spool file goes (uploads stay until the client goes)."""
-        if hasattr(self, "_receiver"):  # close() also runs from __del__ of a half-built widget
-            self._receiver.close()
-            self._entries.clear()
-            if self._pool is not None:
-                self._pool.shutdown(wait=False)
+        if hasattr(self, "_zone"):  # close() also runs from __del__ of a half-built widget
+            self._zone.close()
         super().close()
 
     # ---- display
-    def _publish(self, throttle: bool = False) -> None:
-        """Sync the entries trait; progress-only updates at most ten times a second."""
-        with self._publish_lock:
-            now = time.monotonic()
-            if throttle and now - self._last_publish < 0.1:
-                return
-            self._last_publish = now
-            self.entries = [e.public() for e in list(self._entries.values())]
+    def _publish(self) -> None:
+        self.entries = [dict(e) for e in self._zone.public()]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """Add a static listing, for viewers that can't run the widget (GitHub, nbviewer without state)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        data = dict(data or {})
-        data["text/plain"] = listing_text(list(self._entries.values()))
-        data["text/html"] = listing_html(list(self._entries.values()))
-        return (data, metadata) if metadata is not None else data
+        entries = self._zone.entries() if hasattr(self, "_zone") else []
+        return with_static_view(super()._repr_mimebundle_(**kwargs), *file_listing(entries))

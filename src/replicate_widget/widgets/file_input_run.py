@@ -1,47 +1,22 @@
-"""FileInput's work with the API: eager uploads of arrived files, and run / run_batch, which map the entries
-to a model's file inputs and run the core pipeline, showing upload progress, the prediction's status and its
-log tail in the widget while it runs."""
+"""FileInput's run / run_batch: map the entries to a model's file inputs and run the core pipeline, showing
+upload progress, the prediction's status and its log tail in the widget while it runs."""
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from ..core.errors import AuthenticationError, InputError, ModelError, PredictionCanceled
-from ..core.limits import FILES_API_LIMIT
-from ..core.storage import STORAGE_ENV, resolve_storage
-from ..wire.protocol import State
-from .entries import Entry
+from ..core.errors import InputError, ModelError, PredictionCanceled
+from ..core.limits import FINAL_STATUSES
+from .display import log_tail
 
 if TYPE_CHECKING:
     from ..core.client import Client
     from ..core.files import LocalFile
     from ..core.run import RunEvent
     from ..core.schema import InputField
+    from ..wire.dropzone import DropZone
 
-_LOG_LINES = 12
-_FINISHED = {"succeeded", "failed", "canceled", "aborted"}
-_EAGER_HOSTS = {"api.replicate.com", "127.0.0.1", "localhost", "::1"}
-
-
-def too_large(name: str, size: int, max_bytes: int) -> str:
-    """Why a file is refused, and what would let it in."""
-    message = f"{name} is {size:,} bytes; this widget takes files up to {max_bytes:,} bytes."
-    if max_bytes <= FILES_API_LIMIT:
-        message += (
-            " For bigger files set storage='s3://bucket/prefix' (on the widget, the Client or "
-            f"{STORAGE_ENV}): they go through your own bucket."
-        )
-    return message
-
-
-def eager_by_default(client: Client | None) -> bool:
-    """Upload ahead of a run only where the target is Replicate or the local server, not unknown proxies."""
-    base = client.base_url if client is not None else os.environ.get("REPLICATE_BASE_URL", "")
-    host = urlsplit(base or "https://api.replicate.com").hostname or ""
-    return host in _EAGER_HOSTS
+_LOG_LINES = 12  # FileInput's panel is small: fewer lines than the Playground's
 
 
 class WidgetRunMixin:
@@ -51,9 +26,7 @@ class WidgetRunMixin:
     status_text: str
     log_tail: str
     storage: str | None
-    _publish: Any
-    _entries: dict[str, Entry]
-    _pool: ThreadPoolExecutor | None
+    _zone: DropZone
 
     @property
     def inputs(self) -> list[LocalFile | str]:
@@ -92,42 +65,6 @@ class WidgetRunMixin:
             batch_of=len(inputs),
         )
 
-    # ---- eager upload
-    def _start_upload(self, entry: Entry) -> None:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rw-upload")
-        entry.state, entry.progress = State.UPLOADING, 0.0
-        entry.upload = self._pool.submit(self._upload, entry)
-
-    def _upload(self, entry: Entry) -> str:
-        assert entry.file is not None
-
-        def progress(sent: int, total: int) -> None:
-            entry.progress = sent / total if total else 1.0
-            self._publish(throttle=True)
-
-        try:
-            if entry.size > FILES_API_LIMIT:  # for the user's bucket, as a run would send it
-                bucket = resolve_storage(self.storage, self.client.storage)
-                if bucket is None:
-                    raise InputError(too_large(entry.name, entry.size, FILES_API_LIMIT))
-                url = self.client.stores.put(bucket, entry.file, progress).key
-                entry.stored_at = bucket
-            else:
-                url = self.client.upload(entry.file, progress=progress)
-        except Exception as exc:
-            if entry.id in self._entries:
-                entry.state, entry.progress = State.READY, 1.0
-                # No token yet is not this file's problem: the run says how to set one.
-                if not isinstance(exc, AuthenticationError):
-                    entry.error = f"upload failed, run will retry: {str(exc).splitlines()[0][:200]}"
-                self._publish()
-            raise
-        if entry.id in self._entries:
-            entry.state, entry.progress = State.UPLOADED, 1.0
-            self._publish()
-        return url
-
     # ---- mapping
     def _input_for(self, model: str, given: dict[str, Any] | None, field: str | None, *, batch: bool) -> Any:
         values = self.inputs  # raises TransferError for an entry still on its way
@@ -135,9 +72,11 @@ class WidgetRunMixin:
         schema = self.client.schema(model)
         if field is not None:
             target = next((f for f in schema.fields if f.name == field), None)
-            if target is None or not target.is_file:
+            if target is None or not (target.is_file or target.is_file_array):
                 names = ", ".join(f.name for f in schema.file_fields) or "none"
                 raise InputError(f"{model} has no file input named {field!r} (its file inputs: {names}).")
+            if not values:
+                raise InputError("The widget holds no files: pick, drop or paste some first.")
         else:
             free = [f for f in schema.file_fields if f.name not in base]
             if not values:
@@ -178,7 +117,7 @@ class WidgetRunMixin:
                     f"uploading {event.file or 'a file'}: {int(100 * event.sent / event.total)}%"
                 )
             elif batch_of is not None and event.kind == "status" and event.prediction is not None:
-                if event.status in _FINISHED:
+                if event.status in FINAL_STATUSES:
                     finished.add(event.prediction.id)
                 self.status = "processing"
                 self.status_text = f"{model}: {len(finished)}/{batch_of} done"
@@ -188,7 +127,7 @@ class WidgetRunMixin:
             elif event.kind == "progress" and event.fraction is not None and batch_of is None:
                 self.status_text = f"{model}: {int(event.fraction * 100)}%"
             if event.logs:
-                self.log_tail = "\n".join(event.logs.rstrip().splitlines()[-_LOG_LINES:])
+                self.log_tail = log_tail(event.logs, _LOG_LINES)
 
         try:
             output = call(progress)
@@ -197,7 +136,7 @@ class WidgetRunMixin:
             raise
         except ModelError as exc:
             self.status, self.status_text = "failed", f"{model}: {exc.prediction.error or 'failed'}"
-            self.log_tail = "\n".join((exc.prediction.logs or "").rstrip().splitlines()[-_LOG_LINES:])
+            self.log_tail = log_tail(exc.prediction.logs or "", _LOG_LINES)
             raise
         except BaseException as exc:
             self.status, self.status_text = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -206,7 +145,7 @@ class WidgetRunMixin:
             self.status, self.status_text = "succeeded", f"{model}: done"
         else:
             self._sum_up_batch(model, output)
-        self._mark_uploaded()
+        self._zone.mark_uploaded(self.client)
         return output
 
     def _sum_up_batch(self, model: str, outputs: list[Any]) -> None:
@@ -217,19 +156,6 @@ class WidgetRunMixin:
         else:  # the first failure's reason, not a log line of whichever prediction finished last
             self.status, self.status_text = "failed", f"{done}, {len(failed)} failed"
             self.log_tail = str(failed[0]).splitlines()[0][:300]
-
-    def _mark_uploaded(self) -> None:
-        """Files the run uploaded (upload="on-run") now show as uploaded."""
-        changed = False
-        for entry in self._entries.values():
-            if (
-                entry.file is not None
-                and entry.state == State.READY
-                and self.client.uploaded(entry.file) is not None
-            ):
-                entry.state, changed = State.UPLOADED, True
-        if changed:
-            self._publish()
 
 
 def _one(target: InputField, values: list[LocalFile | str]) -> Any:

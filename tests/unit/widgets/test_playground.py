@@ -8,8 +8,10 @@ from pathlib import Path
 
 from replicate_widget.core.outputs import make_file_output
 from replicate_widget.core.schema import ModelSchema
+from replicate_widget.widgets.display import log_tail
+from replicate_widget.widgets.playground.code import code_for
 from replicate_widget.widgets.playground.form import build_form
-from replicate_widget.widgets.playground.history import PlaygroundRun, code_for, log_tail
+from replicate_widget.widgets.playground.history import PlaygroundRun
 from replicate_widget.widgets.playground.outputs import describe, summary
 from replicate_widget.widgets.playground.widget import Playground
 
@@ -114,7 +116,7 @@ def test_select_strings_become_integers_for_integer_enums():
     pg.close()
 
 
-def test_file_fields_take_5_gib_with_a_bucket_and_100_mib_without(monkeypatch):
+def test_file_fields_take_5_gib_with_a_bucket_and_100_mib_without(monkeypatch, front):
     from replicate_widget import Client
     from replicate_widget.core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
 
@@ -123,9 +125,12 @@ def test_file_fields_take_5_gib_with_a_bucket_and_100_mib_without(monkeypatch):
     client = Client(api_token="x", base_url="http://127.0.0.1:9")
     plain = Playground("a/b", client=client, _schema=ModelSchema(document))
     assert plain.max_bytes == FILES_API_LIMIT
-    assert plain._files.receiver.max_bytes == FILES_API_LIMIT
+    over = {"name": "big.mov", "size": FILES_API_LIMIT + 1, "type": "video/quicktime"}
+    refused = front(plain).request("begin", id="image:1", **over)
+    assert refused["error"]["code"] == "too-large"
+    assert "storage=" in refused["error"]["message"]
     big = Playground("a/b", client=client, storage="s3://bucket/p", _schema=ModelSchema(document))
     assert big.max_bytes == WIDGET_STORAGE_MAX_BYTES
-    assert big._files.receiver.max_bytes == WIDGET_STORAGE_MAX_BYTES
+    assert front(big).request("begin", id="image:1", **over)["ok"]
     assert big.storage == "s3://bucket/p"
     assert "s3://" not in json.dumps(big.get_state(), default=str)  # kernel-side only

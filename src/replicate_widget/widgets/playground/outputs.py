@@ -10,13 +10,14 @@ import json
 import mimetypes
 from typing import Any
 
+from ...core.outputs import FileOutput
+
 _MAX_TEXT = 200_000  # characters of text or JSON kept in the trait; the full value stays in pg.output
 _MEDIA = ("image", "audio", "video")
 
 
 def is_file_output(value: Any) -> bool:
-    """A FileOutput, recognised by shape so this module needs nothing but the object."""
-    return hasattr(value, "url") and hasattr(value, "read") and not isinstance(value, (str, bytes))
+    return isinstance(value, FileOutput)
 
 
 def _media_kind(url: str, content_type: str) -> str:

@@ -1,32 +1,39 @@
 """Playground: a form for any model, built from its schema, that runs it and shows the results.
 
-Runs happen on a worker thread, so the notebook stays responsive and widget messages (Cancel, file chunks)
-keep arriving while a prediction runs. Secrets arrive by message and live only in ``self._secrets``.
+Every message from the front end is a request answered exactly once (``wire.Endpoint``): the transfer's
+requests go to the same ``DropZone`` FileInput uses (one entry group per file field), and run, cancel and
+secret are the Playground's own. Runs happen on a worker thread (``worker.Runner``), so the notebook stays
+responsive and widget messages (Cancel, file chunks) keep arriving while a prediction runs. Secrets arrive by
+message and live only in ``self._secrets``.
 """
 
 from __future__ import annotations
 
-import threading
-import time
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anywidget
 import traitlets
 
 from ...core.client import Client
-from ...core.errors import ReplicateWidgetError
-from ...core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
+from ...core.errors import TransferError
+from ...core.limits import FILES_API_LIMIT, FINAL_STATUSES, WIDGET_STORAGE_MAX_BYTES
 from ...core.run import RunEvent
 from ...core.schema import ModelSchema
 from ...core.storage import resolve_storage
-from ...wire.protocol import TRANSFER_KINDS, ProtocolError
-from .files import FieldFiles
+from ...wire.dropzone import DropZone
+from ...wire.endpoint import Endpoint
+from ...wire.protocol import ErrorCode, Kind, ProtocolError, SecretRequest
+from ...wire.uploads import eager_by_default
+from ..display import form_listing, log_tail, with_static_view
+from .code import code_for
 from .form import build_form, coerce, initial_values, problems_by_field
-from .history import SECRET_MASK, PlaygroundRun, code_for, log_tail, static_listing
+from .history import SECRET_MASK, PlaygroundRun
 from .outputs import describe
+from .worker import Runner
 
-_FINAL = {"succeeded", "failed", "canceled", "aborted"}
+_FILE_KINDS = ("file", "files")
 
 
 class Playground(anywidget.AnyWidget):  # type: ignore[misc]
@@ -34,6 +41,7 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
 
     _esm = Path(__file__).parents[2] / "static" / "playground.js"
 
+    _uid = traitlets.Unicode().tag(sync=True)  # one front-end session per widget, shared by its views
     model = traitlets.Unicode("").tag(sync=True)
     form: traitlets.List[Any] = traitlets.List().tag(sync=True)  # FieldSpec dicts, in x-order
     values = traitlets.Dict().tag(sync=True)  # valid non-secret, non-file values, edited in the browser
@@ -54,10 +62,13 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         model: str,
         *,
         client: Client | None = None,
+        upload: Literal["eager", "on-run"] | None = None,
         storage: str | None = None,
         _schema: ModelSchema | None = None,
         **kwargs: Any,
     ) -> None:
+        if upload not in (None, "eager", "on-run"):
+            raise ValueError(f'upload must be "eager" or "on-run", not {upload!r}.')
         self._client = client or Client()
         self._schema = _schema if _schema is not None else self._client.schema(model)
         # files over 100 MiB go there (else to the Client's, else to REPLICATE_WIDGET_STORAGE's)
@@ -66,20 +77,33 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
             bucket = resolve_storage(storage, self._client.storage)
             kwargs["max_bytes"] = WIDGET_STORAGE_MAX_BYTES if bucket is not None else FILES_API_LIMIT
         form = build_form(self._schema)
-        super().__init__(model=model, form=list(form), values=initial_values(form), **kwargs)
+        super().__init__(
+            model=model, form=list(form), values=initial_values(form), _uid=uuid.uuid4().hex, **kwargs
+        )
         self._secrets: dict[str, str] = {}
-        fields = [s["name"] for s in form if s["kind"] in ("file", "files")]
-        self._files = FieldFiles(fields, max_bytes=self.max_bytes)
-        for spec in form:  # a file field whose default is a URL starts with that URL
-            if spec["kind"] in ("file", "files") and isinstance(spec["default"], str) and spec["default"]:
-                self._files.add_url(spec["name"], spec["default"])
-        self.files = self._files.public()
         self._history: list[PlaygroundRun] = []
-        self._worker: threading.Thread | None = None
-        self._cancel = threading.Event()
-        self._prediction_id = ""
-        self._lock = threading.Lock()
-        self.on_msg(self._on_message)
+        self._runner = Runner(
+            self._client, self._schema.is_streaming, _TraitDisplay(self), storage=lambda: self.storage
+        )
+        eager = (upload or ("eager" if eager_by_default(client) else "on-run")) == "eager"
+        self._endpoint = Endpoint(lambda reply: self.send(reply), "Playground")  # noqa: PLW0108 (late-bound)
+        self._zone = DropZone(
+            self._endpoint,
+            self._publish_files,
+            client=lambda: self._client,
+            eager=lambda: eager,
+            storage=lambda: self.storage,
+            group_of=self._field_of,
+            max_bytes=lambda: self.max_bytes,
+        )
+        self._endpoint.on(Kind.RUN, lambda _request, _buffers: {"started": self.start()})
+        self._endpoint.on(Kind.CANCEL, lambda _request, _buffers: {"canceled": self.cancel()})
+        self._endpoint.on(Kind.SECRET, self._on_secret)
+        for spec in form:  # a file field whose default is a URL starts with that URL
+            if spec["kind"] in _FILE_KINDS and isinstance(spec["default"], str) and spec["default"]:
+                self._zone.add_url(spec["default"], spec["name"])
+        self._publish_files()
+        self.on_msg(lambda _widget, content, buffers: self._endpoint.handle(content, buffers))
 
     @classmethod
     def _from_schema(
@@ -97,23 +121,8 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
 
     @property
     def input(self) -> dict[str, Any]:
-        """The form's current values: files as rw.LocalFile or URL, secrets masked."""
-        out: dict[str, Any] = {}
-        for spec in self.form:
-            name, kind = spec["name"], spec["kind"]
-            if kind in ("file", "files"):
-                try:
-                    items = self._files.values(name)
-                except ProtocolError:
-                    continue  # still arriving: not an input yet
-                if items:
-                    out[name] = items[0] if kind == "file" else items
-            elif kind == "secret":
-                if self._secrets.get(name):
-                    out[name] = SECRET_MASK
-            elif name in self.values:
-                out[name] = coerce(spec, self.values[name])
-        return out
+        """The form's current values: files as rw.LocalFile or URL (once arrived), secrets masked."""
+        return self._form_values(reveal_secrets=False)[0]
 
     @property
     def history(self) -> list[PlaygroundRun]:
@@ -126,56 +135,54 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         """Add a static description of the form, for viewers that can't run the widget."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        data = dict(data or {})
-        data["text/plain"], data["text/html"] = static_listing(self.model, self.form)
-        return (data, metadata) if metadata is not None else data
+        return with_static_view(super()._repr_mimebundle_(**kwargs), *form_listing(self.model, self.form))
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the run in progress (if any) ends. Meant for scripts: don't call it in a cell while
         using the widget, it would hold the kernel's attention."""
-        worker = self._worker
-        if worker is not None:
-            worker.join(timeout)
+        self._runner.wait(timeout)
 
     def close(self) -> None:
-        self._cancel.set()
-        self._files.close()
+        if hasattr(self, "_zone"):  # close() also runs from __del__ of a half-built widget
+            self._runner.stop()
+            self._zone.close()
         super().close()
 
-    # ---- messages from the browser -------------------------------------------------------------------------
-    def _on_message(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        if not isinstance(content, dict):
-            return
-        kind = content.get("kind")
-        if kind in TRANSFER_KINDS:
-            reply, changed = self._files.handle(content, buffers)
-            self.send(reply)
-            if changed:
-                self.files = self._files.public()
-        elif (
-            kind == "secret"
-            and isinstance(content.get("name"), str)
-            and isinstance(content.get("value"), str)
-        ):
-            self._secrets[content["name"]] = content["value"]
-        elif kind == "run":
-            self.start()
-        elif kind == "cancel":
-            self.cancel()
+    # ---- the form ------------------------------------------------------------------------------------------
+    def _field_of(self, entry_id: str) -> str:
+        """Entry ids are ``"<field>:<token>"``: field names are identifiers and never hold a colon."""
+        field = entry_id.split(":", 1)[0]
+        if not any(s["name"] == field and s["kind"] in _FILE_KINDS for s in self.form):
+            raise ProtocolError(ErrorCode.BAD_MESSAGE, f"{field!r} is not a file field of this model.")
+        return field
 
-    # ---- running -------------------------------------------------------------------------------------------
-    def _collect(self) -> tuple[dict[str, Any], dict[str, str]]:
-        """The input to send, and the problems found by field (files still arriving, too many files)."""
+    def _publish_files(self) -> None:
+        grouped: dict[str, list[Any]] = {s["name"]: [] for s in self.form if s["kind"] in _FILE_KINDS}
+        for entry in self._zone.entries() if hasattr(self, "_zone") else []:
+            grouped.setdefault(entry.group, []).append(entry.public())
+        self.files = grouped
+
+    def _on_secret(self, request: SecretRequest, _buffers: list[Any]) -> dict[str, Any]:
+        if not any(s["name"] == request["name"] and s["kind"] == "secret" for s in self.form):
+            raise ProtocolError(
+                ErrorCode.BAD_MESSAGE, f"{request['name']!r} is not a secret field of this model."
+            )
+        self._secrets[request["name"]] = request["value"]
+        return {}
+
+    def _form_values(self, *, reveal_secrets: bool) -> tuple[dict[str, Any], dict[str, str]]:
+        """The form's values by field, and the problems found by field (files still arriving, too many).
+
+        The one reading of the form: ``input`` shows it with secrets masked, a run sends it with them.
+        """
         values: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for spec in self.form:
             name, kind = spec["name"], spec["kind"]
-            if kind in ("file", "files"):
+            if kind in _FILE_KINDS:
                 try:
-                    items = self._files.values(name)
-                except ProtocolError as exc:
+                    items = self._zone.values(name)
+                except TransferError as exc:
                     errors[name] = str(exc)
                     continue
                 if kind == "file" and len(items) > 1:
@@ -184,23 +191,27 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
                     values[name] = items[0] if kind == "file" else items
             elif kind == "secret":
                 if self._secrets.get(name):
-                    values[name] = self._secrets[name]
-            elif name in self.values and self.values[name] is not None:
+                    values[name] = self._secrets[name] if reveal_secrets else SECRET_MASK
+            elif self.values.get(name) is not None:
                 values[name] = coerce(spec, self.values[name])
         return values, errors
 
-    def start(self) -> bool:
-        """Check the form and start a run on a worker thread. Returns whether a run started."""
-        if self._worker is not None and self._worker.is_alive():
-            return False
-        values, errors = self._collect()
-        # The schema checks files as references; stand-ins keep a LocalFile from failing the type check.
-        file_kinds = {s["name"]: s["kind"] for s in self.form if s["kind"] in ("file", "files")}
+    def _problems(self, values: dict[str, Any]) -> tuple[dict[str, str], list[str]]:
+        """The schema's verdict by field; files are checked as references, so stand-ins take their place."""
+        kinds = {s["name"]: s["kind"] for s in self.form}
         checked = {
-            k: (v if k not in file_kinds else ["file"] * len(v) if file_kinds[k] == "files" else "file")
+            k: v if kinds.get(k) not in _FILE_KINDS else ["file"] * len(v) if kinds[k] == "files" else "file"
             for k, v in values.items()
         }
-        by_field, general = problems_by_field(self._schema.validate(checked), [s["name"] for s in self.form])
+        return problems_by_field(self._schema.validate(checked), list(kinds))
+
+    # ---- running -------------------------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Check the form and start a run on a worker thread. Returns whether a run started."""
+        if self._runner.busy:
+            return False
+        values, errors = self._form_values(reveal_secrets=True)
+        by_field, general = self._problems(values)
         errors = {**by_field, **errors}
         if errors or general:
             with self.hold_sync():
@@ -211,80 +222,71 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         masked = {k: (SECRET_MASK if k in self._secrets else v) for k, v in values.items()}
         run = PlaygroundRun(n=len(self._history) + 1, model=self.model, input=masked)
         self._history.append(run)
-        self._cancel.clear()
-        self._prediction_id = ""
         with self.hold_sync():
             self.field_errors = {}
             self.status, self.message, self.progress, self.logs = "starting", "", -1.0, ""
             self.stream_text = ""
             self.outputs = []
             self.runs = [r.public() for r in self._history]
-        self._worker = threading.Thread(
-            target=self._work, args=(run, values), daemon=True, name="playground-run"
-        )
-        self._worker.start()
+        self._runner.start(run, values)
         return True
 
-    def cancel(self) -> None:
+    def cancel(self) -> bool:
         """Cancel the run in progress: the remote prediction is canceled as soon as its id is known."""
-        if self._worker is None or not self._worker.is_alive():
-            return
-        self._cancel.set()
+        if not self._runner.cancel():
+            return False
         self.status = "canceling"
-        if self._prediction_id:
-            threading.Thread(target=self._send_cancel, args=(self._prediction_id,), daemon=True).start()
+        return True
 
-    def _send_cancel(self, prediction_id: str) -> None:
-        # Asked again while the run goes on: a cancel that reaches a prediction still queued ("starting") can
-        # be overtaken by its start, and cancelling twice is harmless.
-        worker = self._worker
-        for _attempt in range(5):
-            try:
-                self._client.cancel(prediction_id)
-            except ReplicateWidgetError as exc:
-                self.message = f"Cancel failed: {exc}"
-                return
-            if worker is None:
-                return
-            worker.join(3.0)
-            if not worker.is_alive() or self._prediction_id != prediction_id:
-                return
+    @property
+    def _prediction_id(self) -> str:
+        return self._runner.prediction_id
 
-    def _on_event(self, run: PlaygroundRun, event: RunEvent) -> None:
-        """Progress from the client (on the worker thread): mirror it into traits."""
-        prediction = event.prediction
-        if prediction is not None and not self._prediction_id:
-            self._prediction_id = run.prediction_id = prediction.id
-            if self._cancel.is_set():  # Cancel was pressed before the prediction existed
-                threading.Thread(target=self._send_cancel, args=(prediction.id,), daemon=True).start()
-        with self.hold_sync():
+
+class _TraitDisplay:
+    """The worker's view of the Playground (worker.RunDisplay): it sets the public traits, nothing else."""
+
+    def __init__(self, pg: Playground) -> None:
+        self._pg = pg
+
+    def show_event(self, run: PlaygroundRun, event: RunEvent, canceling: bool) -> None:
+        pg = self._pg
+        with pg.hold_sync():
             if event.kind == "upload":
-                self.status = "uploading"
-                self.message = f"Uploading {event.file}"
-                self.progress = event.sent / event.total if event.total else -1.0
+                pg.status = "uploading"
+                pg.message = f"Uploading {event.file}"
+                pg.progress = event.sent / event.total if event.total else -1.0
             elif event.kind == "status" and event.status:
-                if not (self._cancel.is_set() and event.status not in _FINAL):
-                    self.status = event.status
-                run.status = event.status
-                self.runs = [r.public() for r in self._history]
-                self.message = ""
-                self.progress = -1.0
+                if not (canceling and event.status not in FINAL_STATUSES):
+                    pg.status = event.status
+                pg.runs = [r.public() for r in pg.history]
+                pg.message = ""
+                pg.progress = -1.0
             elif event.kind == "logs":
-                run.logs += event.logs
-                self.logs = log_tail(run.logs)
+                pg.logs = log_tail(run.logs)
             elif event.kind == "progress" and event.fraction is not None:
-                self.progress = event.fraction
+                pg.progress = event.fraction
 
-    def _work(self, run: PlaygroundRun, values: dict[str, Any]) -> None:
-        from .worker import execute
+    def show_text(self, run: PlaygroundRun, text: str) -> None:
+        pg = self._pg
+        with pg.hold_sync():
+            if pg.status not in ("processing", "canceling"):
+                pg.status = "processing"
+                pg.runs = [r.public() for r in pg.history]
+            pg.stream_text = text
 
-        started = time.monotonic()
-        execute(self, run, values)
-        run.seconds = round(time.monotonic() - started, 2)
-        with self.hold_sync():
-            self.status = run.status
-            self.progress = 1.0 if run.status == "succeeded" else -1.0
-            self.message = run.error
+    def show_problems(self, problems: list[str]) -> None:
+        self._pg.field_errors = problems_by_field(problems, [s["name"] for s in self._pg.form])[0]
+
+    def show_message(self, message: str) -> None:
+        self._pg.message = message
+
+    def show_end(self, run: PlaygroundRun) -> None:
+        pg = self._pg
+        with pg.hold_sync():
+            pg.status = run.status
+            pg.progress = 1.0 if run.status == "succeeded" else -1.0
+            pg.message = run.error
             if run.status == "succeeded":
-                self.outputs = describe(run.output)
-            self.runs = [r.public() for r in self._history]
+                pg.outputs = describe(run.output)
+            pg.runs = [r.public() for r in pg.history]
