@@ -1,14 +1,40 @@
 // Entry of the Playground widget: lays out the form, the Run/Cancel bar, live status, outputs and the
 // session's runs, and is the only playground module that touches the model (traits and messages).
+// `initialize` owns the model's drop zone (request channel + transfers), once per model; `render` draws one
+// view of it, so the same Playground shown in several cells works in each.
 
+import { h } from "./dom.js";
+import { DropZone, PerModel } from "./dropzone.js";
 import { buildForm } from "./playground/form.js";
 import { createFileField } from "./playground/files.js";
-import { h } from "./playground/fields.js";
 import { renderOutputs, renderStream } from "./playground/outputs.js";
 import { isBusy, renderHistory, renderStatus } from "./playground/status.js";
 import { STYLE } from "./playground/style.js";
-import { KIND, LIMITS, PROTOCOL_VERSION } from "./protocol.js";
-import { Channel } from "./rpc.js";
+import { KIND } from "./protocol.js";
+
+/** @typedef {import("@anywidget/types").AnyModel} Model */
+
+/** @type {PerModel<DropZone>} */
+const zones = new PerModel((/** @type {Model} */ model) =>
+  new DropZone(/** @type {any} */ (model), {
+    entries: () => Object.values(model.get("files") ?? {}).flat(),
+    // the kernel's cap: 100 MiB, or more when the Playground has a bucket for big files
+    maxBytes: () => model.get("max_bytes") || undefined,
+  }),
+);
+
+/** @param {{model: Model}} props */
+function initialize({ model }) {
+  const zone = zones.get(model);
+  /** @type {any} */ (model).on("comm_live_update", () => zone.checkKernel());
+  const sync = () => zone.syncEntries();
+  model.on("change:files", sync);
+  return () => {
+    model.off("change:files", sync);
+    zone.dispose();
+    zones.drop(model);
+  };
+}
 
 /** @typedef {import("./playground/types.js").FieldSpec} FieldSpec */
 
@@ -21,8 +47,9 @@ function ensureStyle(doc) {
   doc.head.append(style);
 }
 
-/** @param {{model: import("@anywidget/types").AnyModel, el: HTMLElement}} props */
+/** @param {{model: Model, el: HTMLElement}} props */
 function render({ model, el }) {
+  const zone = zones.get(model);
   ensureStyle(el.ownerDocument);
   const root = h("div", "rwp");
   root.dataset.lmSuppressShortcuts = "true"; // notebook single-key shortcuts must not fire while typing here
@@ -61,16 +88,15 @@ function render({ model, el }) {
   root.append(head, body);
   el.append(root);
 
-  // One request channel for every file field; the kernel says how big the chunks may be for its host.
-  const channel = new Channel(model);
-  let tuning = { chunkSize: LIMITS.JUPYTER_CHUNK_BYTES, window: 3 };
-  channel
-    .request({ kind: KIND.HELLO, version: PROTOCOL_VERSION })
-    .then((reply) => {
-      tuning = { chunkSize: Number(reply.chunk_size) || tuning.chunkSize, window: Number(reply.window) || tuning.window };
-    })
-    .catch(() => {});
-  const ticker = setInterval(() => channel.tick(), 1000);
+  /** @type {(() => void)[]} */
+  const disposers = [];
+  /** A request the kernel answers: a refusal or a lost connection shows in the message line. @param {import("./protocol.js").Request} content */
+  const ask = (content) =>
+    zone.request(content).catch((err) => {
+      message.hidden = false;
+      message.textContent = String(err.message ?? err);
+      return null;
+    });
 
   const form = buildForm(formEl, model.get("form") ?? [], model.get("values") ?? {}, {
     onValues(values) {
@@ -78,9 +104,13 @@ function render({ model, el }) {
       model.save_changes();
     },
     onSecret(name, value) {
-      model.send({ kind: "secret", name, value });
+      ask({ kind: KIND.SECRET, name, value });
     },
-    fileField: (spec) => createFileField(spec, { channel, model, tuning: () => tuning }),
+    fileField: (spec) => {
+      const field = createFileField(spec, zone);
+      disposers.push(field.dispose);
+      return field;
+    },
   });
 
   const run = () => {
@@ -89,7 +119,7 @@ function render({ model, el }) {
       form.firstInvalid()?.focus();
       return;
     }
-    model.send({ kind: "run" });
+    ask({ kind: KIND.RUN });
   };
   formEl.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -105,7 +135,7 @@ function render({ model, el }) {
       run();
     }
   });
-  cancelButton.addEventListener("click", () => model.send({ kind: "cancel" }));
+  cancelButton.addEventListener("click", () => ask({ kind: KIND.CANCEL }));
 
   const statusParts = { badge, message, bar, logs };
   const update = () => {
@@ -117,7 +147,11 @@ function render({ model, el }) {
       logs: model.get("logs") ?? "",
     });
     const busy = isBusy(status);
-    runButton.disabled = busy;
+    runButton.disabled = busy || Boolean(zone.fatal);
+    if (zone.fatal) {
+      message.hidden = false;
+      message.textContent = zone.fatal;
+    }
     cancelButton.disabled = !busy || status === "canceling";
     root.dataset.status = status;
   };
@@ -148,19 +182,19 @@ function render({ model, el }) {
     ["change:stream_text", updateStream],
     ["change:runs", updateHistory],
     ["change:field_errors", updateErrors],
-    ["change:files", () => form.refreshFiles()],
   ];
   for (const [event, handler] of wiring) model.on(event, handler);
+  zone.listeners.add(update);
   update();
   updateOutputs();
   updateStream();
   updateHistory();
   root.dataset.ready = "1";
   return () => {
-    clearInterval(ticker);
-    channel.dispose();
+    zone.listeners.delete(update);
+    for (const dispose of disposers) dispose();
     for (const [event, handler] of wiring) model.off(event, handler);
   };
 }
 
-export default { render };
+export default { initialize, render };

@@ -51,6 +51,8 @@ describe("parseField", () => {
   it("checks file fields", () => {
     expect(checkFileUrl("https://example.com/a.png")).toBe("");
     expect(checkFileUrl("ftp://x")).not.toBe("");
+    // The kernel refuses data: URLs (a file's bytes never travel as a URL message): so does the field.
+    expect(checkFileUrl("data:image/png;base64,iVBORw0KGgo=")).toMatch(/drop the file itself/);
     expect(checkFileCount(spec({ kind: "file", required: true }), 0)).toMatch(/^Required/);
     expect(checkFileCount(spec({ kind: "file" }), 2)).toMatch(/one file/);
     expect(checkFileCount(spec({ kind: "files", required: true }), 3)).toBe("");

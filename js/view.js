@@ -1,9 +1,10 @@
 // Draws the widget from plain data: the entries (kernel's and local), the notice, and the run status. No I/O:
 // rows are keyed by entry id and updated in place, so a playing preview or the focus survives progress ticks.
+import { h } from "./dom.js";
 import { STATE } from "./protocol.js";
 import { formatBytes } from "./transfer.js";
 
-/** @typedef {import("./session.js").ShownEntry} ShownEntry */
+/** @typedef {import("./dropzone.js").ShownEntry} ShownEntry */
 /** @typedef {{status: string, text: string, logs: string}} RunInfo */
 
 /** @type {Record<string, string>} */
@@ -15,18 +16,6 @@ const LABEL = {
   [STATE.UPLOADED]: "uploaded",
   [STATE.ERROR]: "error",
 };
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag @param {string} [cls] @param {string} [text]
- * @returns {HTMLElementTagNameMap[K]}
- */
-export function h(tag, cls, text) {
-  const el = document.createElement(tag);
-  if (cls) el.className = cls;
-  if (text !== undefined) el.textContent = text;
-  return el;
-}
 
 /** What the state cell says for an entry. @param {ShownEntry} e */
 export function stateText(e) {

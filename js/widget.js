@@ -1,10 +1,11 @@
-// FileInput's front end: the only module that touches the model. `initialize` owns the per-page session
-// (channel + transfers); `render` builds one view of it. Several views of one widget share the session.
+// FileInput's front end: the only module that touches the model. `initialize` owns the model's drop zone
+// (channel + transfers); `render` builds one view of it. Every view of one widget shares the zone.
 import css from "./styles.css";
+import { h } from "./dom.js";
+import { DropZone, PerModel } from "./dropzone.js";
 import { attachPicker } from "./picker.js";
-import { FileSession } from "./session.js";
 import { LIMITS } from "./protocol.js";
-import { h, hintText, renderEntries, renderRun } from "./view.js";
+import { hintText, renderEntries, renderRun } from "./view.js";
 
 /**
  * @typedef {{
@@ -13,45 +14,34 @@ import { h, hintText, renderEntries, renderRun } from "./view.js";
  * }} Model
  */
 
-/** Sessions by widget uid: `initialize` and `render` get different model proxies of the same model. */
-/** @type {Map<string, FileSession>} */
-const sessions = new Map();
-
-/** @param {import("@anywidget/types").AnyModel<Model>} model */
-function sessionFor(model) {
-  const uid = model.get("_uid");
-  let session = sessions.get(uid);
-  if (!session) {
-    session = new FileSession(/** @type {any} */ (model), {
-      chunkSize: () => model.get("chunk_size") || LIMITS.JUPYTER_CHUNK_BYTES,
-      window: () => model.get("window") || 3,
-      multiple: () => model.get("multiple"),
-      maxBytes: () => model.get("max_bytes") || LIMITS.MAX_FILE_BYTES,
-      entries: () => model.get("entries") ?? [],
-    });
-    sessions.set(uid, session);
-  }
-  return session;
-}
+/** @type {PerModel<DropZone>} */
+const zones = new PerModel((/** @type {import("@anywidget/types").AnyModel<Model>} */ model) =>
+  new DropZone(/** @type {any} */ (model), {
+    chunkSize: () => model.get("chunk_size"),
+    window: () => model.get("window"),
+    maxBytes: () => model.get("max_bytes") || LIMITS.MAX_FILE_BYTES,
+    entries: () => model.get("entries") ?? [],
+  }),
+);
 
 const UPLOAD_ICON =
   '<svg viewBox="0 0 24 24" width="28" height="28" aria-hidden="true"><path d="M12 16V4m0 0l-4.5 4.5M12 4l4.5 4.5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/><path d="M4 15v3a2 2 0 002 2h12a2 2 0 002-2v-3" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/></svg>';
 
 /** @type {import("@anywidget/types").Initialize<Model>} */
 function initialize({ model }) {
-  const session = sessionFor(model);
+  const session = zones.get(model);
   // JupyterLab flags a model's comm as not live when the kernel restarts: transfers in flight are lost.
   /** @type {any} */ (model).on("comm_live_update", () => session.checkKernel());
   model.on("change:entries", () => session.syncEntries());
   return () => {
     session.dispose();
-    sessions.delete(model.get("_uid"));
+    zones.drop(model);
   };
 }
 
 /** @type {import("@anywidget/types").Render<Model>} */
 function render({ model, el }) {
-  const session = sessionFor(model);
+  const session = zones.get(model);
   const style = h("style");
   style.textContent = css;
   const root = h("div", "rw-file-input");
@@ -97,8 +87,9 @@ function render({ model, el }) {
     frame = 0;
     const shown = session.shown();
     renderEntries(list, shown, (id) => session.remove(id));
-    notice.textContent = session.notice;
-    notice.hidden = !session.notice;
+    notice.textContent = session.notice();
+    notice.hidden = !session.notice();
+    root.dataset.fatal = session.fatal ? "1" : "0";
     renderRun(run, { status: model.get("status"), text: model.get("status_text"), logs: model.get("log_tail") });
     root.dataset.count = String(shown.length);
     root.dataset.busy = shown.some((e) => e.state === "receiving" || e.state === "waiting") ? "1" : "0";
@@ -107,8 +98,8 @@ function render({ model, el }) {
     if (!frame) frame = requestAnimationFrame(draw);
   };
   const detach = attachPicker({ root, zone, input }, {
-    onFiles: (files) => { session.setNotice(""); session.addFiles(files); },
-    onUrl: (url) => { session.setNotice(""); session.addUrl(url); },
+    onFiles: (files) => { session.setNotice(""); session.addFiles(files, { multiple: model.get("multiple") }); },
+    onUrl: (url) => { session.setNotice(""); session.addUrl(url, { multiple: model.get("multiple") }); },
     onNotice: (m) => session.setNotice(m),
     multiple: () => model.get("multiple"),
     accept: () => model.get("accept"),

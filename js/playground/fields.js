@@ -1,6 +1,7 @@
 // DOM controls for the non-file fields: one function per kind, all returning the same small interface so
 // the form can read, fill and flag any of them alike. No I/O here.
 
+import { h } from "../dom.js";
 import { formatValue } from "./validate.js";
 
 /** @typedef {import("./types.js").FieldSpec} FieldSpec */
@@ -12,20 +13,6 @@ import { formatValue } from "./validate.js";
  * @property {(value: any) => void} write
  * @property {(error: string) => void} flag   show or clear the reason a value is refused
  */
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {string} [className]
- * @param {string} [text]
- * @returns {HTMLElementTagNameMap[K]}
- */
-export function h(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
 
 /**
  * The frame every field shares: label with a required mark and the field's name, the control's slot,

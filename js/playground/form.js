@@ -91,9 +91,6 @@ export function buildForm(container, specs, initial, hooks) {
         (fileControls.get(spec.name) ?? controls.get(spec.name))?.flag(message);
       }
     },
-    refreshFiles() {
-      for (const control of fileControls.values()) control.refresh();
-    },
     /** The first control with a problem, to move focus there. */
     firstInvalid() {
       return /** @type {HTMLElement|null} */ (container.querySelector(".rwp-invalid input, .rwp-invalid select, .rwp-invalid textarea, .rwp-invalid .rwp-drop"));

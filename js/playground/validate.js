@@ -2,6 +2,8 @@
 // Pure functions, so the rules are unit tested without a DOM. The kernel checks again with the schema
 // before running; this copy exists for instant feedback at the field.
 
+import { asHostedUrl } from "../protocol.js";
+
 /** @typedef {import("./types.js").FieldSpec} FieldSpec */
 
 /**
@@ -106,11 +108,12 @@ function parseList(spec, text) {
 }
 
 /**
- * The problem with a pasted file URL, or "".
+ * The problem with a pasted file URL, or "". The same rule as the kernel's: one http(s) URL (a data: URL
+ * would put the file's bytes in a message the kernel refuses; drop the file itself instead).
  * @param {string} url
  */
 export function checkFileUrl(url) {
-  return /^(https?:\/\/|data:)/i.test(url.trim()) ? "" : "Enter an http(s) URL, or drop a file.";
+  return asHostedUrl(url) ? "" : "Enter an http(s) URL, or drop the file itself.";
 }
 
 /**

@@ -281,6 +281,48 @@ def chromium() -> Iterator[Browser]:
             browser.close()
 
 
+def _isolated_env(tmp: Path, api_base_url: str, api_token: str) -> dict[str, str]:
+    """Jupyter's folders under ``tmp``, kernels talking to the given API."""
+    return {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_DATA_DIR": str(tmp / "data"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "IPYTHONDIR": str(tmp / "ipython"),
+        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
+        # The kernels talk to this session's local server.
+        "REPLICATE_BASE_URL": api_base_url,
+        "REPLICATE_API_TOKEN": api_token,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+@contextmanager
+def _server(args: list[str], env: dict[str, str], log_path: Path, ready_url: str) -> Iterator[None]:
+    """Start a Jupyter server, wait until ``ready_url`` answers, and stop it (and its kernels) after."""
+    log = log_path.open("w")
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(ready_url, timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{args[2]} did not start:\n{log_path.read_text()}") from None
+                time.sleep(0.2)
+        yield
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
 @contextmanager
 def start_lab(
     api_base_url: str,
@@ -300,46 +342,22 @@ def start_lab(
     root.mkdir()
     token = secrets.token_hex(16)
     port = _free_port()
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-        "JUPYTER_DATA_DIR": str(tmp / "data"),
-        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
-        "IPYTHONDIR": str(tmp / "ipython"),
-        "JUPYTERLAB_SETTINGS_DIR": str(tmp / "settings"),
-        "JUPYTERLAB_WORKSPACES_DIR": str(tmp / "workspaces"),
-        # The kernels talk to this session's local server.
-        "REPLICATE_BASE_URL": api_base_url,
-        "REPLICATE_API_TOKEN": api_token,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
     _write_settings(tmp / "settings")
-    log = (tmp / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook", "--no-browser",
-            f"--IdentityProvider.token={token}", f"--port={port}", "--ip=127.0.0.1",
-            f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
-            "--ServerApp.allow_remote_access=False", "--allow-root",
-            *(LAB_ARGS if app == "lab" else ["--JupyterNotebookApp.expose_app_in_browser=True"]),
-            *(extra_args or []),
-        ],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
+    args = [
+        sys.executable, "-m", "jupyterlab" if app == "lab" else "notebook", "--no-browser",
+        f"--IdentityProvider.token={token}", f"--port={port}", "--ip=127.0.0.1",
+        f"--ServerApp.root_dir={root}", "--ServerApp.port_retries=0",
+        "--ServerApp.allow_remote_access=False", "--allow-root",
+        *(LAB_ARGS if app == "lab" else ["--JupyterNotebookApp.expose_app_in_browser=True"]),
+        *(extra_args or []),
+    ]  # fmt: skip
     base_url = f"http://127.0.0.1:{port}"
+    env = _isolated_env(tmp, api_base_url, api_token)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base_url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"JupyterLab did not start:\n{(tmp / 'lab.log').read_text()}"
-                    ) from None
-                time.sleep(0.2)
-        with contextlib.ExitStack() as stack:
+        with (
+            _server(args, env, tmp / "lab.log", f"{base_url}/api/status?token={token}"),
+            contextlib.ExitStack() as stack,
+        ):
             proxy = None
             if throttled:
                 proxy = Link(port)
@@ -355,10 +373,27 @@ def start_lab(
             finally:
                 context.close()
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def start_voila(notebook: Path, api_base_url: str, api_token: str) -> Iterator[str]:
+    """``voila notebook.ipynb`` on 127.0.0.1 (kernels using the given API); yields the app's URL."""
+    tmp = Path(tempfile.mkdtemp(prefix="rw-voila-"))
+    port = _free_port()
+    token = secrets.token_hex(16)
+    args = [
+        sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}",
+        "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", f"--token={token}",
+    ]  # fmt: skip
+    url = f"http://127.0.0.1:{port}/?token={token}"
+    try:
+        with _server(
+            args,
+            _isolated_env(tmp, api_base_url, api_token),
+            tmp / "voila.log",
+            f"http://127.0.0.1:{port}/voila/static/favicon.ico",
+        ):
+            yield url
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)

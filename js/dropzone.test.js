@@ -1,9 +1,9 @@
-import { describe, expect, it } from "vitest";
-import { FileSession } from "./session.js";
-import { KIND } from "./protocol.js";
+import { describe, expect, it, vi } from "vitest";
+import { DropZone } from "./dropzone.js";
+import { KIND, PROTOCOL_VERSION } from "./protocol.js";
 
 /** A kernel that answers every request, publishing entries as FileInput does (before its reply). */
-function setup({ multiple = true } = {}) {
+function setup({ multiple = true, version = PROTOCOL_VERSION } = {}) {
   /** @type {any[]} */
   let entries = [];
   /** @type {((m: any) => void) | null} */
@@ -16,6 +16,7 @@ function setup({ multiple = true } = {}) {
       setTimeout(() => {
         /** @type {any} */
         const reply = { kind: "reply", rid: m.rid, ok: true };
+        if (m.kind === KIND.HELLO) Object.assign(reply, { version, chunk_size: 4, window: 2 });
         if (m.kind === KIND.BEGIN) {
           files.set(m.id, { size: m.size, got: 0 });
           entries = [...entries, { id: m.id, name: m.name, size: m.size, type: m.type, state: "receiving", progress: 0, error: "", url: "", sha256: "" }];
@@ -33,21 +34,19 @@ function setup({ multiple = true } = {}) {
       }, 0);
     },
   };
-  const session = new FileSession(wire, {
-    chunkSize: () => 4, window: () => 2, multiple: () => multiple, entries: () => entries,
-  });
-  return { session, clear: () => { entries = []; session.syncEntries(); } };
+  const session = new DropZone(wire, { entries: () => entries });
+  const place = { multiple };
+  return { session, place, clear: () => { entries = []; session.syncEntries(); } };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 30));
 
-describe("FileSession", () => {
+describe("DropZone", () => {
   it("shows a picked file at once, then the kernel's entry when it is ready", async () => {
     const { session } = setup();
     session.addFiles([new File(["0123456789"], "a.txt", { type: "text/plain" })]);
     expect(session.shown().map((e) => [e.name, e.local])).toEqual([["a.txt", true]]);
-    await settle();
-    expect(session.shown().map((e) => e.state)).toEqual(["ready"]);
+    await vi.waitFor(() => expect(session.shown().map((e) => e.state)).toEqual(["ready"]));
     session.dispose();
   });
 
@@ -57,15 +56,15 @@ describe("FileSession", () => {
     Object.defineProperty(big, "size", { value: 104_857_601 });
     session.addFiles([big]);
     expect(session.shown()).toEqual([]);
-    expect(session.notice).toMatch(/huge\.bin.*100 MiB/);
+    expect(session.notice()).toMatch(/huge\.bin.*100 MiB/);
     session.dispose();
   });
 
   it("replaces the entry when the widget takes one file", async () => {
-    const { session } = setup({ multiple: false });
-    session.addFiles([new File(["one"], "1.txt")]);
+    const { session, place } = setup({ multiple: false });
+    session.addFiles([new File(["one"], "1.txt")], place);
     await settle();
-    session.addFiles([new File(["two"], "2.txt")]);
+    session.addFiles([new File(["two"], "2.txt")], place);
     await settle();
     expect(session.shown().map((e) => e.name)).toEqual(["2.txt"]);
     session.dispose();
@@ -92,6 +91,40 @@ describe("FileSession", () => {
     const [entry] = session.shown();
     expect(entry.state).toBe("error");
     expect(entry.error).toMatch(/^lost: pick again/);
+    session.dispose();
+  });
+
+  it("keeps each group's entries apart, with ids the kernel files under the group", async () => {
+    const { session } = setup();
+    await settle();
+    session.addFiles([new File(["a"], "a.png")], { group: "image", multiple: false });
+    session.addFiles([new File(["m"], "m.png")], { group: "mask", multiple: false });
+    await settle();
+    expect(session.shown("image").map((e) => e.name)).toEqual(["a.png"]);
+    expect(session.shown("mask").map((e) => e.name)).toEqual(["m.png"]);
+    expect(session.shown("image")[0].id).toMatch(/^image:/);
+    session.addFiles([new File(["b"], "b.png")], { group: "image", multiple: false });
+    await settle();
+    expect(session.shown("image").map((e) => e.name)).toEqual(["b.png"]); // replaced in its group only
+    expect(session.shown("mask").map((e) => e.name)).toEqual(["m.png"]);
+    session.dispose();
+  });
+
+  it("takes the chunk size the kernel gives in its hello reply", async () => {
+    const { session } = setup();
+    await settle();
+    expect(session.tuning).toEqual({ chunkSize: 4, window: 2 });
+    session.dispose();
+  });
+
+  it("stops with 'reload the page' when the kernel speaks another protocol version", async () => {
+    const { session } = setup({ version: PROTOCOL_VERSION + 1 });
+    await settle();
+    expect(session.fatal).toMatch(/reload the page/);
+    session.addFiles([new File(["abc"], "a.txt")]);
+    expect(session.shown()).toEqual([]); // nothing is sent to a kernel that can't understand it
+    expect(session.notice()).toMatch(/reload the page/);
+    await expect(session.request({ kind: KIND.RUN })).rejects.toThrow(/reload the page/);
     session.dispose();
   });
 });

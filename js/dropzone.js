@@ -1,0 +1,280 @@
+// The front end of a drop zone, one per widget model whatever the number of views (FileInput, and the
+// Playground with one entry group per file field): the request channel and its hello (protocol version,
+// chunk size), the files picked here and their transfers (one at a time, each with a credit window), and how
+// they combine with the entries the kernel publishes. Knows the model only through the Wire and getters.
+import { Channel } from "./rpc.js";
+import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION, STATE } from "./protocol.js";
+import { refuseReason, sendFile } from "./transfer.js";
+
+/** @typedef {import("./protocol.js").Entry} Entry */
+/** @typedef {import("./protocol.js").Request} Request */
+/**
+ * @typedef {{
+ *   id: string, group: string, name: string, size: number, type: string, file: File | null, url: string,
+ *   phase: "queued" | "sending" | "sent" | "failed", acked: number, error: string, preview: string,
+ *   abort: AbortController, seen: boolean
+ * }} LocalEntry
+ * @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry
+ * @typedef {{entries: () => Entry[], chunkSize?: () => number, window?: () => number, maxBytes?: () => number}} Config
+ *   `entries`: every entry the kernel publishes; chunkSize/window: what to use until hello says; maxBytes:
+ *   the widget's cap (100 MiB, more when it has a bucket for big files)
+ * @typedef {{group?: string, multiple?: boolean}} Place  which group an entry joins; whether it takes several
+ */
+
+const LOST_HINT = "lost: pick again";
+
+export class DropZone {
+  /** @param {import("./rpc.js").Wire} wire @param {Config} config */
+  constructor(wire, config) {
+    this.channel = new Channel(wire);
+    this.config = config;
+    this.tuning = { chunkSize: config.chunkSize?.() || LIMITS.JUPYTER_CHUNK_BYTES, window: config.window?.() || 3 };
+    /** Set when the kernel and this page speak different protocol versions: nothing can work but a reload. */
+    this.fatal = "";
+    /** @type {Map<string, LocalEntry>} */
+    this.local = new Map();
+    /** @type {Set<string>} ids removed here whose removal the kernel hasn't published yet */
+    this.removed = new Set();
+    /** @type {Map<string, string>} a sentence for the user, by group */
+    this.notices = new Map();
+    /** @type {Set<() => void>} */
+    this.listeners = new Set();
+    this.queue = Promise.resolve();
+    this.counter = 0;
+    this.channel.waitListeners.add(() => this.changed());
+    this.timer = setInterval(() => this.channel.tick(), 1000);
+    this.channel.request({ kind: KIND.HELLO, version: PROTOCOL_VERSION }).then(
+      (reply) => {
+        if (reply.version !== PROTOCOL_VERSION) {
+          this.stop(`The kernel's replicate-widget speaks protocol version ${reply.version} and this page's widget ${PROTOCOL_VERSION}: reload the page.`);
+          return;
+        }
+        this.tuning = { chunkSize: reply.chunk_size || this.tuning.chunkSize, window: reply.window || this.tuning.window };
+      },
+      (err) => {
+        if (err.code === ERROR_CODE.VERSION_MISMATCH) this.stop(err.message);
+      },
+    );
+  }
+
+  changed() {
+    for (const cb of this.listeners) cb();
+  }
+
+  /** @param {string} message */
+  stop(message) {
+    this.fatal = message;
+    console.warn(`replicate-widget: ${message}`);
+    this.changed();
+  }
+
+  /** @param {string} [group] */
+  notice(group = "") {
+    return this.fatal || this.notices.get(group) || "";
+  }
+
+  /** @param {string} message @param {string} [group] */
+  setNotice(message, group = "") {
+    this.notices.set(group, message);
+    this.changed();
+  }
+
+  /**
+   * A request of the widget's own (the Playground's run, cancel, secret): one reply, like the transfer's.
+   * @param {Request} content
+   */
+  request(content) {
+    if (this.fatal) return Promise.reject(new Error(this.fatal));
+    return this.channel.request(content);
+  }
+
+  /** @param {string} group */
+  newId(group) {
+    const token = `${this.channel.session}-${++this.counter}`;
+    return group ? `${group}:${token}` : token;
+  }
+
+  /** Make room for one entry in a group that takes one. @param {Place} place */
+  makeRoom({ group = "", multiple = true }) {
+    if (!multiple) for (const e of this.shown(group)) this.remove(e.id);
+  }
+
+  /** @param {File[]} files @param {Place} [place] */
+  addFiles(files, place = {}) {
+    const group = place.group ?? "";
+    if (this.fatal) return this.changed();
+    const refused = [];
+    for (const file of files) {
+      const reason = refuseReason(file, this.config.maxBytes?.());
+      if (reason) {
+        refused.push(reason);
+        continue;
+      }
+      this.makeRoom(place);
+      const id = this.newId(group);
+      const type = file.type || "application/octet-stream";
+      const preview = /^(image|audio|video)\//.test(type) ? URL.createObjectURL(file) : "";
+      /** @type {LocalEntry} */
+      const entry = { id, group, name: file.name, size: file.size, type, file, url: "", phase: "queued", acked: 0, error: "", preview, abort: new AbortController(), seen: false };
+      this.local.set(id, entry);
+      this.queue = this.queue.then(() => this.send(entry));
+    }
+    if (refused.length) this.setNotice(refused.join(" "), group);
+    else this.changed();
+  }
+
+  /** @param {LocalEntry} entry */
+  async send(entry) {
+    if (!this.local.has(entry.id) || !entry.file) return;
+    entry.phase = "sending";
+    this.changed();
+    try {
+      await sendFile(this.channel, entry.file, entry.id, {
+        chunkSize: this.tuning.chunkSize,
+        window: this.tuning.window,
+        signal: entry.abort.signal,
+        onProgress: (acked) => {
+          entry.acked = acked;
+          this.changed();
+        },
+      });
+      entry.phase = "sent";
+    } catch (err) {
+      if (!this.local.has(entry.id)) return; // removed while sending
+      entry.phase = "failed";
+      const code = /** @type {{code?: string}} */ (err).code;
+      const message = err instanceof Error ? err.message : String(err);
+      entry.error = code === ERROR_CODE.UNKNOWN_ENTRY ? `${LOST_HINT} (the kernel no longer has this file)`
+        : code === ERROR_CODE.CUT_OFF ? `${LOST_HINT} (${message.replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, "")})`
+        : message;
+    }
+    this.changed();
+  }
+
+  /** @param {string} url @param {Place} [place] */
+  addUrl(url, place = {}) {
+    const group = place.group ?? "";
+    if (this.fatal) return this.changed();
+    this.makeRoom(place);
+    const id = this.newId(group);
+    const name = decodeURIComponent(new URL(url).pathname.split("/").pop() || url);
+    /** @type {LocalEntry} */
+    const entry = { id, group, name, size: 0, type: "url", file: null, url, phase: "sending", acked: 0, error: "", preview: "", abort: new AbortController(), seen: false };
+    this.local.set(id, entry);
+    this.changed();
+    this.channel.request({ kind: KIND.URL, id, url }).then(
+      () => { entry.phase = "sent"; this.changed(); },
+      (err) => { entry.phase = "failed"; entry.error = String(err.message ?? err); this.changed(); },
+    );
+  }
+
+  /** @param {string} id */
+  remove(id) {
+    this.forget(id);
+    this.removed.add(id);
+    this.changed();
+    this.channel.request({ kind: KIND.REMOVE, id }).catch(() => {}).finally(() => {
+      this.removed.delete(id);
+      this.changed();
+    });
+  }
+
+  /** Stop and drop a local entry. @param {string} id */
+  forget(id) {
+    const entry = this.local.get(id);
+    if (!entry) return;
+    entry.abort.abort();
+    if (entry.preview) URL.revokeObjectURL(entry.preview);
+    this.local.delete(id);
+  }
+
+  /** The kernel published its entries: forget local ones it had and dropped (Python called remove/clear). */
+  syncEntries() {
+    const published = new Set(this.config.entries().map((e) => e.id));
+    for (const entry of [...this.local.values()]) {
+      if (published.has(entry.id)) entry.seen = true;
+      else if (entry.seen) this.forget(entry.id);
+    }
+    this.changed();
+  }
+
+  /** The kernel may have restarted: a fresh kernel never answers, so transfers in flight are lost. */
+  checkKernel() {
+    let answered = false;
+    this.channel.request({ kind: KIND.PING }).then(() => { answered = true; }, () => {});
+    setTimeout(() => {
+      if (!answered) this.channel.failAll("the kernel restarted or went away");
+    }, 5000);
+  }
+
+  /**
+   * Kernel entries in their order, then files still on their way, as a view shows them.
+   * @param {string} [group]  only this group's entries (ids "<group>:..."); all when not given
+   * @returns {ShownEntry[]}
+   */
+  shown(group) {
+    const inGroup = (/** @type {string} */ id) => group === undefined || (group ? id.startsWith(`${group}:`) : !id.includes(":"));
+    const waiting = this.channel.waiting;
+    /** @type {ShownEntry[]} */
+    const out = [];
+    const seen = new Set();
+    for (const k of this.config.entries()) {
+      if (this.removed.has(k.id) || !inGroup(k.id)) continue;
+      seen.add(k.id);
+      const l = this.local.get(k.id);
+      const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l) };
+      if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
+      else if (l && k.state === STATE.RECEIVING) {
+        e.progress = Math.max(k.progress, l.size ? l.acked / l.size : 0);
+        e.waiting = waiting;
+      }
+      out.push(e);
+    }
+    for (const l of this.local.values()) {
+      if (seen.has(l.id) || this.removed.has(l.id) || !inGroup(l.id)) continue;
+      const failed = l.phase === "failed";
+      out.push({
+        id: l.id, name: l.name, size: l.size, type: l.type, url: l.url, sha256: "", preview: l.preview, local: true,
+        state: failed ? STATE.ERROR : l.phase === "sent" ? STATE.READY : l.phase === "sending" ? STATE.RECEIVING : STATE.WAITING,
+        progress: l.size ? l.acked / l.size : 0, error: l.error, waiting: !failed && (waiting || l.phase === "queued"),
+      });
+    }
+    return out;
+  }
+
+  dispose() {
+    clearInterval(this.timer);
+    for (const id of [...this.local.keys()]) this.forget(id);
+    this.channel.dispose();
+  }
+}
+
+/**
+ * One DropZone per widget model: anywidget's `initialize` and each `render` get different proxies of the same
+ * model, so zones are kept by a uid the kernel gives the model (its `_uid` trait).
+ * @template Z
+ */
+export class PerModel {
+  /** @param {(model: any) => Z} make */
+  constructor(make) {
+    this.make = make;
+    /** @type {Map<string, Z>} */
+    this.byUid = new Map();
+  }
+
+  /** @param {{get(name: "_uid"): string}} model @returns {Z} */
+  get(model) {
+    const uid = model.get("_uid");
+    let zone = this.byUid.get(uid);
+    if (zone === undefined) {
+      zone = this.make(model);
+      this.byUid.set(uid, zone);
+    }
+    return zone;
+  }
+
+  /** @param {{get(name: "_uid"): string}} model */
+  drop(model) {
+    this.byUid.delete(model.get("_uid"));
+  }
+}
