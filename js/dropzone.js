@@ -3,7 +3,8 @@
 // chunk size), the files picked here and their transfers (one at a time, each with a credit window), and how
 // they combine with the entries the kernel publishes. Knows the model only through the Wire and getters.
 import { Channel } from "./rpc.js";
-import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION, STATE } from "./protocol.js";
+import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION } from "./protocol.js";
+import { mergeEntries } from "./entries.js";
 import { refuseReason, sendFile } from "./transfer.js";
 
 /** @typedef {import("./protocol.js").Entry} Entry */
@@ -14,7 +15,7 @@ import { refuseReason, sendFile } from "./transfer.js";
  *   phase: "queued" | "sending" | "sent" | "failed", acked: number, error: string, preview: string,
  *   abort: AbortController, seen: boolean
  * }} LocalEntry
- * @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry
+ * @typedef {import("./entries.js").ShownEntry} ShownEntry
  * @typedef {{entries: () => Entry[], chunkSize?: () => number, window?: () => number, maxBytes?: () => number}} Config
  *   `entries`: every entry the kernel publishes; chunkSize/window: what to use until hello says; maxBytes:
  *   the widget's cap (100 MiB, more when it has a bucket for big files)
@@ -210,71 +211,14 @@ export class DropZone {
   /**
    * Kernel entries in their order, then files still on their way, as a view shows them.
    * @param {string} [group]  only this group's entries (ids "<group>:..."); all when not given
-   * @returns {ShownEntry[]}
    */
   shown(group) {
-    const inGroup = (/** @type {string} */ id) => group === undefined || (group ? id.startsWith(`${group}:`) : !id.includes(":"));
-    const waiting = this.channel.waiting;
-    /** @type {ShownEntry[]} */
-    const out = [];
-    const seen = new Set();
-    for (const k of this.config.entries()) {
-      if (this.removed.has(k.id) || !inGroup(k.id)) continue;
-      seen.add(k.id);
-      const l = this.local.get(k.id);
-      const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l) };
-      if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
-      else if (l && k.state === STATE.RECEIVING) {
-        e.progress = Math.max(k.progress, l.size ? l.acked / l.size : 0);
-        e.waiting = waiting;
-      }
-      out.push(e);
-    }
-    for (const l of this.local.values()) {
-      if (seen.has(l.id) || this.removed.has(l.id) || !inGroup(l.id)) continue;
-      const failed = l.phase === "failed";
-      out.push({
-        id: l.id, name: l.name, size: l.size, type: l.type, url: l.url, sha256: "", preview: l.preview, local: true,
-        state: failed ? STATE.ERROR : l.phase === "sent" ? STATE.READY : l.phase === "sending" ? STATE.RECEIVING : STATE.WAITING,
-        progress: l.size ? l.acked / l.size : 0, error: l.error, waiting: !failed && (waiting || l.phase === "queued"),
-      });
-    }
-    return out;
+    return mergeEntries(this.config.entries(), this.local, this.removed, this.channel.waiting, group);
   }
 
   dispose() {
     clearInterval(this.timer);
     for (const id of [...this.local.keys()]) this.forget(id);
     this.channel.dispose();
-  }
-}
-
-/**
- * One DropZone per widget model: anywidget's `initialize` and each `render` get different proxies of the same
- * model, so zones are kept by a uid the kernel gives the model (its `_uid` trait).
- * @template Z
- */
-export class PerModel {
-  /** @param {(model: any) => Z} make */
-  constructor(make) {
-    this.make = make;
-    /** @type {Map<string, Z>} */
-    this.byUid = new Map();
-  }
-
-  /** @param {{get(name: "_uid"): string}} model @returns {Z} */
-  get(model) {
-    const uid = model.get("_uid");
-    let zone = this.byUid.get(uid);
-    if (zone === undefined) {
-      zone = this.make(model);
-      this.byUid.set(uid, zone);
-    }
-    return zone;
-  }
-
-  /** @param {{get(name: "_uid"): string}} model */
-  drop(model) {
-    this.byUid.delete(model.get("_uid"));
   }
 }

@@ -4,7 +4,8 @@
 // view of it, so the same Playground shown in several cells works in each.
 
 import { h } from "./dom.js";
-import { DropZone, PerModel } from "./dropzone.js";
+import { DropZone } from "./dropzone.js";
+import { PerModel } from "./per-model.js";
 import { buildForm } from "./playground/form.js";
 import { createFileField } from "./playground/files.js";
 import { renderOutputs, renderStream } from "./playground/outputs.js";

@@ -2,7 +2,8 @@
 // (channel + transfers); `render` builds one view of it. Every view of one widget shares the zone.
 import css from "./styles.css";
 import { h } from "./dom.js";
-import { DropZone, PerModel } from "./dropzone.js";
+import { DropZone } from "./dropzone.js";
+import { PerModel } from "./per-model.js";
 import { attachPicker } from "./picker.js";
 import { LIMITS } from "./protocol.js";
 import { hintText, renderEntries, renderRun } from "./view.js";

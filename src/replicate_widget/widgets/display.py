@@ -7,7 +7,7 @@ import html
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..wire.dropzone import Entry
+    from ..wire.entries import Entry
     from .playground.form import FieldSpec
 
 LOG_LINES = 30

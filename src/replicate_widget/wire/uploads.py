@@ -23,7 +23,7 @@ from .protocol import State
 if TYPE_CHECKING:
     from ..core.client import Client
     from ..core.files import LocalFile
-    from .dropzone import Entry
+    from .entries import Entry
 
 log = logging.getLogger(__name__)
 

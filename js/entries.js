@@ -1,0 +1,45 @@
+// What a drop zone's views list: the kernel's entries in their order, each with what this page knows better
+// (its preview, its progress while the kernel is busy, a failure it saw first), then the files still on
+// their way. Pure, so it is tested without a DOM or a kernel.
+import { STATE } from "./protocol.js";
+
+/** @typedef {import("./protocol.js").Entry} Entry */
+/** @typedef {import("./dropzone.js").LocalEntry} LocalEntry */
+/** @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry */
+
+/**
+ * @param {Entry[]} kernel       the entries the kernel publishes
+ * @param {Map<string, LocalEntry>} local   the files and URLs given on this page
+ * @param {Set<string>} removed  ids removed here whose removal the kernel hasn't published yet
+ * @param {boolean} waiting      whether the kernel is busy (a cell runs): transfers wait
+ * @param {string} [group]       only this group's entries (ids "<group>:..."); all when not given
+ * @returns {ShownEntry[]}
+ */
+export function mergeEntries(kernel, local, removed, waiting, group) {
+  const inGroup = (/** @type {string} */ id) => group === undefined || (group ? id.startsWith(`${group}:`) : !id.includes(":"));
+  /** @type {ShownEntry[]} */
+  const out = [];
+  const seen = new Set();
+  for (const k of kernel) {
+    if (removed.has(k.id) || !inGroup(k.id)) continue;
+    seen.add(k.id);
+    const l = local.get(k.id);
+    const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l) };
+    if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
+    else if (l && k.state === STATE.RECEIVING) {
+      e.progress = Math.max(k.progress, l.size ? l.acked / l.size : 0);
+      e.waiting = waiting;
+    }
+    out.push(e);
+  }
+  for (const l of local.values()) {
+    if (seen.has(l.id) || removed.has(l.id) || !inGroup(l.id)) continue;
+    const failed = l.phase === "failed";
+    out.push({
+      id: l.id, name: l.name, size: l.size, type: l.type, url: l.url, sha256: "", preview: l.preview, local: true,
+      state: failed ? STATE.ERROR : l.phase === "sent" ? STATE.READY : l.phase === "sending" ? STATE.RECEIVING : STATE.WAITING,
+      progress: l.size ? l.acked / l.size : 0, error: l.error, waiting: !failed && (waiting || l.phase === "queued"),
+    });
+  }
+  return out;
+}
