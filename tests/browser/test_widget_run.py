@@ -89,6 +89,13 @@ def test_run_while_a_file_is_still_arriving_raises_transfer_error(notebook, tmp_
     nb.run_cell(0)
     pick(nb, str(big))
     nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='receiving']", timeout=30_000)
+    # The row shows "receiving" from the moment the page starts sending; wait for the kernel's first chunk,
+    # so the run below meets a file part-way (under load the cell could otherwise come before any chunk).
+    nb.page.wait_for_function(
+        f"() => Array.from(document.querySelectorAll(`{nb.scope} .rw-entry .rw-fill`))"
+        ".some((f) => parseFloat(f.style.width) > 0)",
+        timeout=30_000,
+    )
     nb.run_cell(1)
     out = nb.cell_output(1)
     progress = float(out.split()[1])
