@@ -53,7 +53,7 @@ NOISE = re.compile(
     r"undefined \(reading 'schema'\)|Connection lost|WebSocket|websocket|translations|listings",
 )
 # What marks an error as the widget's own: our bundle runs from a blob: URL loaded by anywidget.
-WIDGET_ERROR = re.compile(r"blob:|anywidget|rw-|replicate|FileSession|Channel", re.I)
+WIDGET_ERROR = re.compile(r"blob:|anywidget|rw-|replicate|DropZone|Channel", re.I)
 
 
 def _free_port() -> int:

@@ -119,18 +119,20 @@ def test_a_pasted_url_passes_through_untouched(server, client, front):
     w.close()
 
 
-def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, client):
+def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, client, front):
     w = rw.FileInput(client=client, upload="on-run")
     texts = []
     w.observe(lambda change: texts.append(change["new"]), names="status_text")
     for i, data in enumerate([b"first file", b"second file"]):
-        feed(w, f"e{i}", f"{i}.txt", data, "text/plain")
+        feed(front, w, f"e{i}", f"{i}.txt", data, "text/plain")
     w.run_batch("demo/file-info")
     assert (w.status, w.status_text, w.log_tail) == ("succeeded", "demo/file-info: 2/2 done", "")
     assert "demo/file-info: 1/2 done" in texts, texts  # it counted up while running
     assert not [t for t in texts if "bytes" in t], texts  # no model log line stood in for the status
 
-    feed(w, "e2", "broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png")  # file-info reads any file...
+    feed(
+        front, w, "e2", "broken.png", b"\x89PNG\r\n\x1a\nnot really", "image/png"
+    )  # file-info reads any file...
     outs = w.run_batch("demo/grayscale")  # ...grayscale can't open these: each item is its exception
     assert all(isinstance(o, rw.ModelError) for o in outs)
     assert w.status == "failed"

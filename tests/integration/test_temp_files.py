@@ -75,9 +75,9 @@ _KERNEL_CODE = """
 import replicate_widget as rw
 w = rw.FileInput(upload="on-run")
 w.send = lambda content, buffers=None: None
-w._on_msg(w, {"kind": "begin", "rid": 1, "session": "s", "id": "a", "name": "a.bin", "size": 100,
+w._handle_custom_msg({"kind": "begin", "rid": 1, "session": "s", "id": "a", "name": "a.bin", "size": 100,
               "type": "application/octet-stream"}, None)
-w._on_msg(w, {"kind": "chunk", "rid": 2, "session": "s", "id": "a", "offset": 0},
+w._handle_custom_msg({"kind": "chunk", "rid": 2, "session": "s", "id": "a", "offset": 0},
           [memoryview(b"x" * 40)])
 kept = rw.LocalFile.from_bytes(b"abc", name="kept.txt")
 """

@@ -21,7 +21,7 @@ import replicate_widget as rw
 w = rw.FileInput(upload="on-run")
 w.send = lambda content, buffers=None: None
 def request(kind, buffers=None, **fields):
-    w._on_msg(w, {"kind": kind, "rid": 1, "session": "s", **fields}, buffers)
+    w._handle_custom_msg({"kind": kind, "rid": 1, "session": "s", **fields}, buffers)
 request("begin", id="whole", name="whole.bin", size=10, type="application/octet-stream")
 request("chunk", [memoryview(b"0123456789")], id="whole", offset=0)
 request("begin", id="cut", name="cut.bin", size=3_000_000, type="application/octet-stream")
