@@ -28,8 +28,19 @@ from typing import Any
 PREFIX = "replicate-widget-"
 _SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-_lock = threading.Lock()
-_folders: set[str] = set()
+
+class _Registry:
+    """The folders this process made, and the lock that guards them."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.lock = threading.Lock()
+        self.folders: set[str] = set()
+
+
+_registry = _Registry()
 _hooked: set[int] = set()
 
 
@@ -37,26 +48,37 @@ def make_folder(prefix: str = PREFIX) -> Path:
     """A new private folder (mode 0700) under the temporary directory, removed at the latest on exit."""
     install_signal_handlers()
     folder = tempfile.mkdtemp(prefix=prefix)
-    with _lock:
-        _folders.add(folder)
+    with _registry.lock:
+        _registry.folders.add(folder)
     return Path(folder)
 
 
 def remove_folder(folder: str | os.PathLike[str]) -> None:
-    """Remove a folder made by `make_folder` (what is already gone is fine)."""
+    """Remove a folder made by `make_folder` in this process (what is already gone is fine).
+
+    A forked child (a multiprocessing worker, say) inherits the parent's objects and their finalizers, but
+    not its folders: there this does nothing, so a child ending never takes its parent's files with it.
+    """
     path = os.fspath(folder)
+    with _registry.lock:
+        if path not in _registry.folders:
+            return
+        _registry.folders.discard(path)
     shutil.rmtree(path, ignore_errors=True)
-    with _lock:
-        _folders.discard(path)
 
 
 def remove_all() -> None:
     """Remove every folder still registered: at exit, and on SIGTERM or SIGHUP."""
-    with _lock:
-        folders = list(_folders)
-        _folders.clear()
+    with _registry.lock:
+        folders = list(_registry.folders)
+        _registry.folders.clear()
     for folder in folders:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _forget_after_fork() -> None:
+    """In a forked child: the folders are the parent's (and a lock held at the fork would never be freed)."""
+    _registry.reset()
 
 
 def install_signal_handlers() -> None:
@@ -86,6 +108,8 @@ def _handler(previous: Any) -> Any:
 
 
 atexit.register(remove_all)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
 # Also now, from the importing (usually main) thread: the first folder may well be made from a worker thread
 # (a batch, the Playground's runs), where Python cannot install a handler.
 install_signal_handlers()

@@ -99,3 +99,26 @@ def test_handlers_already_there_are_kept(tmp_path):
     assert child.wait_for("handled") == f"handled [{int(signal.SIGTERM)}] 0"
     assert child.finish() == 0
     assert child.left_behind() == []
+
+
+_FORKED = """
+import os, pathlib, signal, time
+import replicate_widget as rw
+mine = rw.LocalFile.from_bytes(b"the parent's", name="parent.txt")
+child = os.fork()
+if child == 0:  # a worker process (multiprocessing forks too): inherits the LocalFile and the handlers
+    del mine  # its finalizer runs here, in the child
+    time.sleep(60)
+    os._exit(0)
+time.sleep(0.5)
+os.kill(child, signal.SIGTERM)  # as multiprocessing's Pool.terminate() does
+_, status = os.waitpid(child, 0)
+print("child", os.waitstatus_to_exitcode(status), mine.path.exists(), flush=True)
+"""
+
+
+def test_a_forked_child_never_removes_its_parents_files(tmp_path):
+    child = Child(_FORKED, tmp_path)
+    assert child.wait_for("child") == f"child {-signal.SIGTERM} True"
+    assert child.finish() == 0, child.stderr()
+    assert child.left_behind() == []  # and the parent's own exit still removes them
