@@ -91,7 +91,7 @@ def _eager_upload_503(ctx: Any) -> None:
     ctx.server.faults.fail("POST /v1/files", status=503)
     front = ctx.widget(upload="eager")
     front.send("e1", "big.bin", os.urandom(1_000_000))
-    front.w._pool.shutdown(wait=True)
+    front.w._zone.wait_uploads()
     assert "upload failed, run will retry" in front.entry()["error"]
     assert front.w.run("demo/file-info")["size"] == 1_000_000
     assert [e["status"] for e in ctx.requests("POST", "/v1/files")] == [503, 201]
@@ -101,7 +101,7 @@ def _eager_upload_429(ctx: Any) -> None:
     ctx.server.faults.rate_limit("POST /v1/files", times=2, retry_after=0.2)
     front = ctx.widget(upload="eager")
     front.send("e1", "big.bin", os.urandom(1_000_000))
-    front.w._pool.shutdown(wait=True)
+    front.w._zone.wait_uploads()
     assert front.entry()["state"] == "uploaded", front.entry()
     assert [e["status"] for e in ctx.requests("POST", "/v1/files")] == [429, 429, 201]
 
@@ -126,7 +126,7 @@ def _path_tricks(ctx: Any) -> None:
     front = ctx.widget()
     front.send("e1", "../../escape.txt", b"inside")
     [f] = front.w.files
-    assert f.path.parent.parent == front.w._receiver.folder, f.path
+    assert f.path.parent.parent == front.w._zone.folder, f.path
     assert f.read() == b"inside"
 
 
@@ -136,7 +136,7 @@ def _fail(message: str) -> None:
 
 def _raw(ctx: Any, content: Any) -> dict[str, Any]:
     front = ctx.widget()
-    front.w._on_msg(front.w, content, None)
+    front.w._handle_custom_msg(content, None)
     reply: dict[str, Any] = front.replies[-1]
     return reply
 

@@ -177,7 +177,7 @@ class Front:
 
     def request(self, kind: str, buffers: list[Any] | None = None, **fields: Any) -> dict[str, Any]:
         self.rid += 1
-        self.w._on_msg(self.w, {"kind": kind, "rid": self.rid, "session": self.session, **fields}, buffers)
+        self.w._handle_custom_msg({"kind": kind, "rid": self.rid, "session": self.session, **fields}, buffers)
         reply = self.replies[-1]
         assert reply["rid"] == self.rid, reply
         return reply

@@ -33,9 +33,9 @@ from replicate_widget.widgets.playground.widget import Playground
 schema = json.loads(pathlib.Path(sys.argv[2]).read_text())["openapi_schema"]
 pg = Playground._from_schema(schema, model="stability-ai/sdxl")
 pg.send = lambda content, buffers=None: None
-pg._on_message(pg, {"kind": "begin", "rid": 1, "session": "s", "id": "image:1", "name": "dropped.png",
+pg._handle_custom_msg({"kind": "begin", "rid": 1, "session": "s", "id": "image:1", "name": "dropped.png",
                     "size": 100, "type": "image/png"}, [])
-pg._on_message(pg, {"kind": "chunk", "rid": 2, "session": "s", "id": "image:1", "offset": 0},
+pg._handle_custom_msg({"kind": "chunk", "rid": 2, "session": "s", "id": "image:1", "offset": 0},
                [memoryview(b"p" * 50)])
 spooled = sorted(p.name for p in pathlib.Path(os.environ["TMPDIR"]).rglob("*") if p.is_file())
 print("spooled", spooled, flush=True)
