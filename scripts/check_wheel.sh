@@ -16,12 +16,13 @@ from importlib.resources import files
 import replicate_widget as rw
 root = files("replicate_widget")
 needed = ["static/widget.js", "static/playground.js", "_notebooks/quickstart.ipynb", "_notebooks/every-file-kind.ipynb",
-          "_notebooks/batch.ipynb", "_notebooks/on-replicate.ipynb", "_notebooks/samples"]
+          "_notebooks/batch.ipynb", "_notebooks/on-replicate.ipynb", "_notebooks/explore.ipynb",
+          "_notebooks/samples"]
 missing = [n for n in needed if not root.joinpath(n).is_file() and not root.joinpath(n).is_dir()]
 assert not missing, f"missing from the wheel: {missing}"
 samples = [p.name for p in root.joinpath("_notebooks/samples").iterdir()]
 assert samples, "no sample files in the wheel"
-print("wheel holds: static front end, 4 notebooks,", len(samples), "samples")
+print("wheel holds: static front end, 5 notebooks,", len(samples), "samples")
 PYCHECK
 "$work/venv/bin/replicate-widget" --help >/dev/null
 echo "packaging: ok"

@@ -1,7 +1,6 @@
 """Run Replicate models on files from a notebook. The public API, and nothing else."""
 
-from .core.api import async_predict, async_run, predict, run, run_batch, stream
-from .core.client import Client
+from .core.api import async_predict, async_run, async_stream, predict, run, run_batch, stream
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -17,6 +16,10 @@ from .core.files import LocalFile
 from .core.login import login
 from .core.outputs import FileOutput
 from .core.prediction import Prediction
+from .core.run import RunEvent
+from .explore.client import Client
+from .explore.handle import deployment, model
+from .explore.search import collection, collections, search
 from .widgets.file_input import FileInput
 from .widgets.playground.widget import Playground
 
@@ -34,13 +37,20 @@ __all__ = [
     "PredictionAborted",
     "PredictionCanceled",
     "ReplicateWidgetError",
+    "RunEvent",
     "StorageError",
     "TransferError",
     "async_predict",
     "async_run",
+    "async_stream",
+    "collection",
+    "collections",
+    "deployment",
     "login",
+    "model",
     "predict",
     "run",
     "run_batch",
+    "search",
     "stream",
 ]

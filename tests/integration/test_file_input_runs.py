@@ -139,3 +139,17 @@ def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, cl
     assert w.status_text == "demo/grayscale: 0/3 done, 3 failed"
     assert w.log_tail.startswith("Prediction "), w.log_tail  # the first failure's reason
     w.close()
+
+
+def test_run_and_run_batch_take_handles(server, client):
+    w = rw.FileInput(client=client, multiple=True)
+    feed(w, "e1", "red.png", png((200, 10, 10)), "image/png")
+    feed(w, "e2", "blue.png", png((10, 10, 200)), "image/png")
+    out = w.run_batch(client.deployment("demo/grayscale-prod"), field="image")
+    assert [o.read()[:4] for o in out] == [b"\x89PNG"] * 2
+    assert {e["path"] for e in creates(server)} == {"/v1/deployments/demo/grayscale-prod/predictions"}
+    assert w.status_text.endswith("2/2 done")
+    server.log.clear()
+    info = w.run(client.model("demo/contact-sheet", progress=False), field="images")
+    assert info.read()[:4] == b"\x89PNG"
+    assert [e["path"] for e in creates(server)] == ["/v1/models/demo/contact-sheet/predictions"]

@@ -17,8 +17,14 @@ def _creates_prediction(entry: dict) -> bool:
     return entry["method"] == "POST" and entry["path"].endswith("/predictions")
 
 
-def test_the_four_demo_notebooks_are_there():
-    assert set(NAMES) >= {"quickstart.ipynb", "every-file-kind.ipynb", "batch.ipynb", "on-replicate.ipynb"}
+def test_the_demo_notebooks_are_there():
+    assert set(NAMES) >= {
+        "quickstart.ipynb",
+        "every-file-kind.ipynb",
+        "batch.ipynb",
+        "on-replicate.ipynb",
+        "explore.ipynb",
+    }
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -61,3 +67,48 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
         inputs = [i for e in server.log.entries for i in e.get("inputs", {}).values() if isinstance(i, dict)]
         kinds = {i["kind"] for i in inputs}
         assert kinds >= {"data-uri", "file", "url"}, kinds
+
+    if name == "explore.ipynb":
+        _check_explore(nb, server)
+
+
+def _texts(nb, index):
+    """Everything cell ``index`` printed or displayed, as text (updated displays as they ended)."""
+    parts = []
+    for out in nb.cells[index].get("outputs", []):
+        parts.append(out.get("text", ""))
+        data = out.get("data", {})
+        parts.append(data.get("text/plain", ""))
+        parts.append(data.get("text/html", ""))
+    return "\n".join(parts)
+
+
+def _cell(nb, fragment):
+    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and fragment in c.source)
+
+
+def _check_explore(nb, server):
+    """Search, a card, Tab completion, a handle call with progress, a deployment, a Playground, as shown."""
+    paths = [(e["method"], e["path"]) for e in server.log.entries]
+    assert ("GET", "/v1/search") in paths
+    assert ("POST", "/v1/deployments/demo/grayscale-prod/predictions") in paths
+    assert ("GET", "/v1/collections/text-generation") in paths
+    assert _texts(nb, _cell(nb, 'rw.search("image")')).count('class="rw-card"') == 3
+    card = _texts(nb, _cell(nb, 'gray = rw.model("demo/grayscale")'))
+    assert ">output_format</td>" in card
+    assert "rw.model(&#x27;demo/grayscale&#x27;)<wbr>.playground()" in card
+    assert "['output_format=']" in _texts(nb, _cell(nb, "provisionalcompleter"))
+    # the automatic progress display ended as one line, updated in place (not one output per update)
+    progress = [
+        out for out in nb.cells[_cell(nb, "watch the progress")].outputs
+        if "rw-progress" in out.get("data", {}).get("text/html", "")
+    ]  # fmt: skip
+    assert len(progress) == 1
+    assert progress[0]["data"]["text/plain"].startswith("✓ demo/slow-echo succeeded in")
+    assert "\n" not in progress[0]["data"]["text/plain"]
+    assert "runs demo/grayscale · release 1 · cpu" in _texts(nb, _cell(nb, "prod = rw.deployment"))
+    widgets = [
+        out for out in nb.cells[_cell(nb, "found[0].playground()")].outputs
+        if "application/vnd.jupyter.widget-view+json" in out.get("data", {})
+    ]  # fmt: skip
+    assert len(widgets) == 1

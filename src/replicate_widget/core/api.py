@@ -1,60 +1,66 @@
-"""Module-level functions of the public API: each is the same method on the environment's default client."""
+"""Module-level functions of the public API: each is the same method on the environment's default client.
+
+``model`` is 'owner/name', 'owner/name:version', a 64-hex version id, 'deployments/owner/name', or a handle
+from rw.model / rw.deployment (its bound options apply, overridden by this call's; so does its client).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
 from .client import Client, default_client
 from .errors import short_traceback
+from .handles import ModelArg, client_of
 from .prediction import Prediction
 
 
-def _client(client: Client | None) -> Client:
-    return client if client is not None else default_client()
+def _client(model: ModelArg, client: Client | None) -> Client:
+    chosen = client_of(model, client)
+    return chosen if chosen is not None else default_client()
 
 
 @short_traceback
 def run(
-    model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Any:
     """Run ``model`` on ``input`` and return its output as Python objects (files as FileOutput).
 
     Options: strategy ("auto" | "data-uri" | "upload" | "storage"), wait (True | seconds 1-60 | False),
-    cancel_after (seconds or "5m"), progress (callable receiving RunEvent), delete_uploads (bool), storage
-    ("s3://bucket/prefix", gs://, az://: where files over 100 MiB go; else REPLICATE_WIDGET_STORAGE) and
-    storage_expiry (seconds a signed URL stays valid, default 3600).
+    cancel_after (seconds or "5m"), progress (None: automatic; False: off; a callable receiving RunEvent),
+    delete_uploads (bool), storage ("s3://bucket/prefix", gs://, az://: where files over 100 MiB go; else
+    REPLICATE_WIDGET_STORAGE) and storage_expiry (seconds a signed URL stays valid, default 3600).
     """
-    return _client(client).run(model, input, **options)
+    return _client(model, client).run(model, input, **options)
 
 
 @short_traceback
 def predict(
-    model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Prediction:
     """Like run, but returns the final Prediction (status, output, logs, error, metrics) without raising."""
-    result: Prediction = _client(client).predict(model, input, **options)
+    result: Prediction = _client(model, client).predict(model, input, **options)
     return result
 
 
 @short_traceback
 async def async_run(
-    model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Any:
-    return await _client(client).async_run(model, input, **options)
+    return await _client(model, client).async_run(model, input, **options)
 
 
 @short_traceback
 async def async_predict(
-    model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Prediction:
-    result: Prediction = await _client(client).async_predict(model, input, **options)
+    result: Prediction = await _client(model, client).async_predict(model, input, **options)
     return result
 
 
 @short_traceback
 def run_batch(
-    model: str,
+    model: ModelArg,
     inputs: list[dict[str, Any]],
     *,
     concurrency: int = 8,
@@ -62,12 +68,22 @@ def run_batch(
     **options: Any,
 ) -> list[Any]:
     """The model once per input, ``concurrency`` at a time; in order; a failed item is its exception."""
-    return _client(client).run_batch(model, inputs, concurrency=concurrency, **options)
+    return _client(model, client).run_batch(model, inputs, concurrency=concurrency, **options)
 
 
 @short_traceback
 def stream(
-    model: str, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
 ) -> Iterator[Any]:
     """Text chunks as a streaming model produces them. Stopping early cancels the prediction."""
-    return _client(client).stream(model, input, **options)
+    return _client(model, client).stream(model, input, **options)
+
+
+def async_stream(
+    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+) -> AsyncGenerator[Any, None]:
+    """The async form of stream: ``async for chunk in rw.async_stream(...)``.
+
+    To leave early, iterate inside ``async with contextlib.aclosing(rw.async_stream(...)) as chunks:``; the
+    prediction is then cancelled as the block ends (an async generator is only closed when asked to)."""
+    return _client(model, client).async_stream(model, input, **options)

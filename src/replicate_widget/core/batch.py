@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from .run import Uploaded
     from .transport import Transport
 
+ItemDone = Callable[[BaseException | None], None]
+
 
 def run_batch(
     transport: Transport,
@@ -27,10 +29,12 @@ def run_batch(
     *,
     concurrency: int = 8,
     delete_uploads: bool = False,
+    on_item_done: ItemDone | None = None,
     **options: Any,
 ) -> list[Any]:
     """Results in input order. Ctrl-C stops new items, cancels the running predictions, then re-raises.
-    ``delete_uploads`` deletes after the whole batch: items may share a file."""
+    ``delete_uploads`` deletes after the whole batch: items may share a file. ``on_item_done`` hears of
+    each item as it ends (None, or its exception): the "n/N done" line."""
     abort = threading.Event()
     workers = max(1, concurrency)
     uploads: list[Uploaded] = []
@@ -39,7 +43,15 @@ def run_batch(
         if abort.is_set():
             raise KeyboardInterrupt
         flow = run_flow(context, model, item, uploads_log=uploads, **options)
-        return drive(transport, flow, abort, waiters)
+        try:
+            result = drive(transport, flow, abort, waiters)
+        except Exception as exc:
+            if on_item_done:
+                on_item_done(exc)
+            raise
+        if on_item_done:
+            on_item_done(None)
+        return result
 
     # Each item's thread waits for its answers on a thread of `waiters`, so that an abort reaches it.
     with (
@@ -74,6 +86,7 @@ async def async_run_batch(
     *,
     concurrency: int = 8,
     delete_uploads: bool = False,
+    on_item_done: ItemDone | None = None,
     **options: Any,
 ) -> list[Any]:
     gate = asyncio.Semaphore(max(1, concurrency))
@@ -81,7 +94,15 @@ async def async_run_batch(
 
     async def one(item: dict[str, Any]) -> Any:
         async with gate:
-            return await adrive(run_flow(context, model, item, uploads_log=uploads, **options))
+            try:
+                result = await adrive(run_flow(context, model, item, uploads_log=uploads, **options))
+            except Exception as exc:
+                if on_item_done:
+                    on_item_done(exc)
+                raise
+            if on_item_done:
+                on_item_done(None)
+            return result
 
     try:
         results = await asyncio.gather(*(one(item) for item in inputs), return_exceptions=True)

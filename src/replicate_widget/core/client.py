@@ -9,9 +9,10 @@ releases them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
@@ -19,11 +20,13 @@ from .batch import async_run_batch, run_batch
 from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback
+from .handles import ModelArg, unpack
 from .http import Flow
+from .progress import batch_reporting, check_progress, reporting
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
 from .storage import StorageLocation, Stores
-from .stream import stream
+from .stream import async_stream, stream
 from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
 from .upload import UploadedFile, upload_flow
 
@@ -31,6 +34,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from .files import LocalFile
+    from .run import ProgressCallback
     from .schema import ModelSchema
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
@@ -143,14 +147,24 @@ class Client:
         await self.adrive(self._context.uploads.forget_flow(self.base_url, file))
 
     # ---- models and predictions (flows in run.py, stream.py, batch.py) -------------------------------------
+    # ``model`` is a reference string or a handle (rw.model, rw.deployment): see handles.py. ``progress``
+    # None (the default) is automatic progress, False none, a callable gets the events: see progress.py.
     @short_traceback
-    def schema(self, model: str) -> ModelSchema:
-        return self.drive(resolve_flow(self.base_url, self._context.records, model)).schema  # type: ignore[no-any-return]
+    def schema(self, model: ModelArg) -> ModelSchema:
+        ref, _ = unpack(model, {})
+        return self.drive(resolve_flow(self.base_url, self._context.records, ref)).schema  # type: ignore[no-any-return]
 
     @short_traceback
-    async def async_schema(self, model: str) -> ModelSchema:
-        target = await self.adrive(resolve_flow(self.base_url, self._context.records, model))
+    async def async_schema(self, model: ModelArg) -> ModelSchema:
+        ref, _ = unpack(model, {})
+        target = await self.adrive(resolve_flow(self.base_url, self._context.records, ref))
         return target.schema  # type: ignore[no-any-return]
+
+    @short_traceback
+    def record(self, path: str) -> dict[str, Any]:
+        """The record at ``/v1/{path}`` (a model, version or deployment), fetched once per client and shared
+        with the lookups runs make: a card and a run of the same model ask once."""
+        return self.drive(self._context.records.fetch_flow(f"{self.base_url}/v1/{path}"))  # type: ignore[no-any-return]
 
     @short_traceback
     def cancel(self, prediction_id: str) -> Any:
@@ -159,7 +173,7 @@ class Client:
     @short_traceback
     def run(
         self,
-        model: str,
+        model: ModelArg,
         input: dict[str, Any] | None = None,
         *,
         abort: threading.Event | None = None,
@@ -167,50 +181,123 @@ class Client:
     ) -> Any:
         """Run and return the output. ``abort`` (set from another thread, e.g. a Stop button) cancels the
         remote prediction and raises KeyboardInterrupt here, as Ctrl-C does."""
-        return self.drive(run_flow(self._context, model, input, **options), abort)
+        ref, options = unpack(model, options)
+        with reporting(ref, options.pop("progress", None)) as progress:
+            return self.drive(run_flow(self._context, ref, input, progress=progress, **options), abort)
 
     @short_traceback
     def predict(
         self,
-        model: str,
+        model: ModelArg,
         input: dict[str, Any] | None = None,
         *,
         abort: threading.Event | None = None,
         **options: Any,
     ) -> Any:
-        return self.drive(predict_flow(self._context, model, input, **options), abort)
+        ref, options = unpack(model, options)
+        with reporting(ref, options.pop("progress", None)) as progress:
+            return self.drive(predict_flow(self._context, ref, input, progress=progress, **options), abort)
 
     @short_traceback
-    async def async_run(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
-        return await self.adrive(run_flow(self._context, model, input, **options))
+    async def async_run(self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any) -> Any:
+        ref, options = unpack(model, options)
+        with reporting(ref, options.pop("progress", None)) as progress:
+            return await self.adrive(run_flow(self._context, ref, input, progress=progress, **options))
 
     @short_traceback
-    async def async_predict(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Any:
-        return await self.adrive(predict_flow(self._context, model, input, **options))
+    async def async_predict(
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any
+    ) -> Any:
+        ref, options = unpack(model, options)
+        with reporting(ref, options.pop("progress", None)) as progress:
+            return await self.adrive(predict_flow(self._context, ref, input, progress=progress, **options))
 
     @short_traceback
     def run_batch(
-        self, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+        self, model: ModelArg, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
     ) -> list[Any]:
-        return run_batch(self._transport, self._context, model, inputs, concurrency=concurrency, **options)
+        ref, options = unpack(model, options)
+        with batch_reporting(ref, len(inputs), options.pop("progress", None)) as (progress, done):
+            return run_batch(
+                self._transport,
+                self._context,
+                ref,
+                inputs,
+                concurrency=concurrency,
+                on_item_done=done,
+                progress=progress,
+                **options,
+            )
 
     @short_traceback
     async def async_run_batch(
-        self, model: str, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+        self, model: ModelArg, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
     ) -> list[Any]:
-        return await async_run_batch(
-            self.adrive, self._context, model, inputs, concurrency=concurrency, **options
-        )
+        ref, options = unpack(model, options)
+        with batch_reporting(ref, len(inputs), options.pop("progress", None)) as (progress, done):
+            return await async_run_batch(
+                self.adrive,
+                self._context,
+                ref,
+                inputs,
+                concurrency=concurrency,
+                on_item_done=done,
+                progress=progress,
+                **options,
+            )
 
     @short_traceback
-    def stream(self, model: str, input: dict[str, Any] | None = None, **options: Any) -> Iterator[Any]:
+    def stream(self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any) -> Iterator[Any]:
         """Text chunks as the model produces them; leaving early cancels the prediction."""
-        if "wait" in options:
-            raise TypeError(
-                "stream() takes no wait=: a stream starts at once and ends with the prediction. "
-                "Use run() or predict() to wait for a result."
-            )
-        return stream(self.drive, self._context, model, input, **options)
+        ref, options = unpack(model, options)
+        progress = _stream_progress(options)
+        return _reported(
+            ref,
+            progress,
+            lambda call: stream(self.drive, self._context, ref, input, progress=call, **options),
+        )
+
+    def async_stream(
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any
+    ) -> AsyncGenerator[Any, None]:
+        """The async form of stream: ``async for chunk in client.async_stream(...)``."""
+        ref, options = unpack(model, options)
+        progress = _stream_progress(options)
+        return _areported(
+            ref,
+            progress,
+            lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **options),
+        )
+
+
+def _stream_progress(options: dict[str, Any]) -> Any:
+    """Checked now, not at the first next(): a stream's mistakes show where it was asked for."""
+    if "wait" in options:
+        raise TypeError(
+            "stream() takes no wait=: a stream starts at once and ends with the prediction. "
+            "Use run() or predict() to wait for a result."
+        )
+    progress = options.pop("progress", None)
+    check_progress(progress)
+    return progress
+
+
+def _reported(
+    ref: str, progress: Any, start: Callable[[ProgressCallback | None], Iterator[Any]]
+) -> Iterator[Any]:
+    with reporting(ref, progress) as callback:
+        yield from start(callback)
+
+
+async def _areported(
+    ref: str, progress: Any, start: Callable[[ProgressCallback | None], AsyncGenerator[Any, None]]
+) -> AsyncGenerator[Any, None]:
+    # aclosing at every level: leaving an `async for` does not close the generator it iterates, and the
+    # event loop's own clean-up at exit closes them all at once, which nested generators cannot take.
+    with reporting(ref, progress) as callback:
+        async with contextlib.aclosing(start(callback)) as chunks:
+            async for chunk in chunks:
+                yield chunk
 
 
 _defaults: dict[tuple[str | None, str | None, str | None], Client] = {}

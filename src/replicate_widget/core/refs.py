@@ -1,4 +1,5 @@
-"""Model references and where their predictions go: parse "owner/name[:version]", look the model up once.
+"""Model references and where their predictions go: parse "owner/name[:version]" (or
+"deployments/owner/name"), look the model up once.
 
 For `owner/name` the model record decides: an official model takes predictions at its own endpoint, any
 other runs its latest version. Records and schemas are kept per client in a `ModelRecords`, which flows use
@@ -18,6 +19,7 @@ from .schema import ModelSchema
 
 _VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
 _NAME = re.compile(r"^[\w.-]+$")
+DEPLOYMENT_PREFIX = "deployments/"
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,8 @@ class ModelRef:
     owner: str | None
     name: str | None
     version: str | None
+    # "deployments/owner/name": the deployment's own endpoint, never the model of the same name
+    deployment: bool = False
 
     @classmethod
     def parse(cls, ref: str) -> ModelRef:
@@ -36,14 +40,19 @@ class ModelRef:
         ref = ref.strip()
         if _VERSION_ID.match(ref):
             return cls(None, None, ref)
-        path, _, version = ref.partition(":")
+        deployment = ref.startswith(DEPLOYMENT_PREFIX)
+        path, _, version = ref.removeprefix(DEPLOYMENT_PREFIX).partition(":")
         owner, _, name = path.partition("/")
-        if not (_NAME.match(owner) and _NAME.match(name)) or (version and not _VERSION_ID.match(version)):
+        if (
+            not (_NAME.match(owner) and _NAME.match(name))
+            or (version and not _VERSION_ID.match(version))
+            or (deployment and version)
+        ):
             raise InputError(
-                f"Model reference {ref!r} not understood: use 'owner/name', 'owner/name:<64-hex version>' "
-                "or a bare 64-hex version id."
+                f"Model reference {ref!r} not understood: use 'owner/name', 'owner/name:<64-hex version>', "
+                "a bare 64-hex version id, or 'deployments/owner/name' for a deployment."
             )
-        return cls(owner, name, version or None)
+        return cls(owner, name, version or None, deployment)
 
     @property
     def slug(self) -> str:
@@ -90,6 +99,8 @@ def resolve_flow(base_url: str, records: ModelRecords, ref_text: str) -> Flow:
     ref = ModelRef.parse(ref_text)
     if ref.owner is None:  # a bare version id: no way to ask for its schema
         return Target(f"{base_url}/v1/predictions", ref.version, ModelSchema(None))
+    if ref.deployment:
+        return (yield from _deployment_target(base_url, records, ref))
     if ref.version is not None:
         url = f"{base_url}/v1/models/{ref.slug}/versions/{ref.version}"
         version = yield from records.fetch_flow(url)
@@ -103,3 +114,15 @@ def resolve_flow(base_url: str, records: ModelRecords, ref_text: str) -> Flow:
     if not latest.get("id"):
         raise InputError(f"{ref.slug} has no published version to run; give one as '{ref.slug}:<version>'.")
     return Target(f"{base_url}/v1/predictions", str(latest["id"]), schema)
+
+
+def _deployment_target(base_url: str, records: ModelRecords, ref: ModelRef) -> Flow:
+    """A deployment runs its current release; the schema is that release's version's."""
+    record = yield from records.fetch_flow(f"{base_url}/v1/deployments/{ref.slug}")
+    release = record.get("current_release") or {}
+    model, version = release.get("model"), release.get("version")
+    schema = ModelSchema(None)
+    if model and version:
+        url = f"{base_url}/v1/models/{model}/versions/{version}"
+        schema = records.schema(url, (yield from records.fetch_flow(url)))
+    return Target(f"{base_url}/v1/deployments/{ref.slug}/predictions", None, schema)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Awaitable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from httpx_sse import connect_sse
+from httpx_sse import aconnect_sse, connect_sse
 
 from .cancel import cancel_flow
 from .http import Call, Flow, Sleep, send
@@ -152,3 +153,98 @@ def _poll_increments(drive: Callable[[Flow], Any], base_url: str, prediction: Pr
                 yield output
             return
         time.sleep(0.2)
+
+
+# ---- the async form: the same steps, driven on the event loop ---------------------------------------------
+async def async_stream(
+    adrive: Callable[[Flow], Awaitable[Any]],
+    context: ApiContext,
+    model: str,
+    input: dict[str, Any] | None = None,
+    *,
+    strategy: Any = "auto",
+    cancel_after: Any = None,
+    progress: ProgressCallback | None = None,
+    delete_uploads: bool = False,
+    storage: Any = None,
+    storage_expiry: int = DEFAULT_EXPIRY,
+) -> AsyncGenerator[Any, None]:
+    """``stream`` for ``async for``: leaving early (or cancelling the task) cancels the prediction."""
+    uploaded: list[Uploaded] = []
+    try:
+        target, prediction = await adrive(
+            _start_flow(
+                context,
+                model,
+                input,
+                strategy=strategy,
+                cancel_after=cancel_after,
+                progress=progress,
+                uploaded=uploaded,
+                storage=storage,
+                storage_expiry=storage_expiry,
+            )
+        )
+        async with contextlib.aclosing(
+            _afollow(adrive, context.base_url, target.schema, prediction)
+        ) as chunks:
+            async for chunk in chunks:
+                yield chunk
+    finally:
+        if delete_uploads and uploaded:
+            with contextlib.suppress(Exception):
+                await adrive(delete_uploads_flow(context, uploaded))
+
+
+async def _afollow(
+    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, schema: Any, prediction: Prediction
+) -> AsyncGenerator[Any, None]:
+    finished = False
+    try:
+        url = prediction.urls.get("stream")
+        source = _aevents(url, schema) if url else _apoll_increments(adrive, base_url, prediction)
+        async with contextlib.aclosing(source) as chunks:
+            async for chunk in chunks:
+                yield chunk
+        final = await adrive(_final_flow(base_url, prediction))
+        finished = True
+        raise_for_prediction(final)
+    finally:
+        if not finished:
+            with contextlib.suppress(Exception):
+                await adrive(cancel_flow(base_url, prediction.id, prediction.urls.get("cancel")))
+
+
+async def _aevents(url: str, schema: Any) -> AsyncGenerator[Any, None]:
+    files = schema.output_kind in ("file", "files") or (schema.output is None)
+    async with (
+        httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0)) as http,
+        aconnect_sse(
+            http, "GET", url, headers={"accept": "text/event-stream", "cache-control": "no-store"}
+        ) as source,
+    ):
+        async for event in source.aiter_sse():
+            if event.event == "output":
+                data = event.data
+                is_file = files and data.startswith(("https:", "data:", "http:"))
+                yield make_file_output(data) if is_file else data
+            elif event.event in ("error", "done"):
+                return
+
+
+async def _apoll_increments(
+    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, prediction: Prediction
+) -> AsyncGenerator[Any, None]:
+    given = 0
+    while True:
+        current = await adrive(_get_flow(base_url, prediction))
+        output = current.output
+        if isinstance(output, list):
+            for item in output[given:]:
+                yield item
+            given = len(output)
+        if current.done:
+            if not isinstance(output, list) and output is not None:
+                yield output
+            return
+        await asyncio.sleep(0.2)

@@ -26,6 +26,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="OWNER/NAME=PATH/predict.py:Predictor",
         help="also serve this Cog predictor (repeatable); its schema is read from .cog/openapi_schema.json",
     )
+    parser.add_argument(
+        "--deployment",
+        action="append",
+        default=[],
+        metavar="OWNER/NAME=MODEL-OWNER/MODEL-NAME",
+        help="also serve a deployment of one of the models (repeatable), at /v1/deployments/OWNER/NAME",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -42,10 +49,19 @@ def main(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop_on_signal)
     try:
-        with serve(models=models, port=args.port, token=args.token) as srv:
+        server = serve(models=models, port=args.port, token=args.token, deployments=args.deployment)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    except _Stop:  # before the server was up; its folder goes at exit (core/tempfiles.py)
+        return 0
+    try:
+        with server as srv:
             print("Local Replicate-compatible server on", srv.base_url, "with models:")
             for spec in srv.models:
                 print(f"  {spec.ref}  ({spec.description})")
+            for ref, model in srv.deployments.items():
+                print(f"  deployments/{ref}  (a deployment of {model})")
             print("\nIn a notebook's terminal, or before starting Jupyter:\n")
             print(f"export REPLICATE_BASE_URL={srv.base_url}")
             print(f"export REPLICATE_API_TOKEN={srv.token}")
@@ -57,6 +73,6 @@ def main(args: argparse.Namespace) -> int:
                     signal.signal(signum, signal.SIG_IGN)
                 reason = f" ({stop})" if isinstance(stop, _Stop) else ""
                 print(f"\nStopping the server and its model workers{reason}…", flush=True)
-    except _Stop:  # before the server was up; its folder goes at exit (core/tempfiles.py)
+    except _Stop:  # while stopping; the folder goes at exit (core/tempfiles.py)
         pass
     return 0

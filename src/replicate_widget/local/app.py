@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import routes_files, routes_internal, routes_predictions
+from . import routes_explore, routes_files, routes_internal, routes_predictions
 from .bodies import ClientDisconnected
 from .gate import Gate
 from .problems import Problem, problem_response
@@ -55,7 +55,12 @@ def build_app(state: ServerState) -> Gate:
             await state.workers.stop()
 
     app = Starlette(
-        routes=[*routes_predictions.routes, *routes_files.routes, *routes_internal.routes],
+        routes=[
+            *routes_predictions.routes,
+            *routes_explore.routes,
+            *routes_files.routes,
+            *routes_internal.routes,
+        ],
         exception_handlers={
             Problem: _problem,
             HTTPException: _http_error,

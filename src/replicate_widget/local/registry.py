@@ -96,7 +96,7 @@ class ModelSpec:
 
     def model_json(self, base_url: str, run_count: int = 0) -> dict[str, Any]:
         return {
-            "url": f"{base_url}/_local/models/{self.ref}",
+            "url": f"{base_url}/models/{self.ref}",  # a page served without the token (routes_explore)
             "owner": self.owner,
             "name": self.name,
             "description": self.description,
@@ -105,7 +105,7 @@ class ModelSpec:
             "paper_url": None,
             "license_url": None,
             "run_count": run_count,
-            "cover_image_url": None,
+            "cover_image_url": f"{base_url}/_covers/{self.ref}.svg",
             "default_example": None,
             "is_official": True,
             "latest_version": self.version_json(),

@@ -15,9 +15,10 @@ import uvicorn
 
 from ..core import tempfiles
 from .app import build_app
+from .catalog import build_deployments
 from .faults import Faults
 from .log import RequestLog
-from .registry import ModelSpec, demo_models, parse_model_arg
+from .registry import ModelSpec, Registry, demo_models, parse_model_arg
 from .state import ServerState
 
 _START_TIMEOUT = 30.0
@@ -50,6 +51,11 @@ class LocalServer:
     @property
     def models(self) -> list[ModelSpec]:
         return list(self._state.models)
+
+    @property
+    def deployments(self) -> dict[str, str]:
+        """Deployment ref -> the model it runs."""
+        return {ref: d.model.ref for ref, d in self._state.deployments.items()}
 
     def workers(self) -> list[dict[str, Any]]:
         """Each started model worker: model, pid of its Cog server, running and queued predictions."""
@@ -87,14 +93,20 @@ def _as_specs(models: Iterable[ModelSpec | str] | None) -> list[ModelSpec]:
 
 
 def serve(
-    models: Iterable[ModelSpec | str] | None = None, port: int = 0, token: str | None = None
+    models: Iterable[ModelSpec | str] | None = None,
+    port: int = 0,
+    token: str | None = None,
+    deployments: Iterable[str] = (),
 ) -> LocalServer:
     """Start a Replicate-compatible server on 127.0.0.1 (`port=0`: any free port) and return its handle.
 
     `models` adds predictors to the demo models, as `owner/name=path/predict.py:Predictor` strings or specs.
+    `deployments` adds deployments to the demo one, as `owner/name=model-owner/model-name` strings.
     Cog workers start when a model is first needed. Use it in `with`, or call `.stop()`.
     """
     specs = _as_specs(models)
+    deployments = list(deployments)
+    build_deployments(Registry(specs), deployments)  # a bad --deployment is refused before anything starts
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit this. Without it, on a socket handed to uvicorn, every keep-alive
@@ -108,12 +120,15 @@ def serve(
         # Removed by stop(), and by core/tempfiles.py at exit, on SIGTERM and SIGHUP if stop() never ran.
         root=tempfiles.make_folder(prefix="replicate-widget-local-"),
         models=specs,
+        extra_deployments=list(deployments),
     )
     config = uvicorn.Config(
         build_app(state),
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # h11 takes any method token; httptools (uvicorn's choice when installed) refuses QUERY /v1/models.
+        http="h11",
         timeout_graceful_shutdown=2,
         # Worker callbacks and long waits share this loop; keep-alive is generous for polling clients.
         timeout_keep_alive=30,

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .catalog import build_deployments
 from .faults import Faults
 from .files import FileStore
 from .inputs import InputResolver
@@ -21,6 +22,7 @@ class ServerState:
     token: str
     root: Path  # a private temporary directory: uploads, outputs, worker directories
     models: list[ModelSpec]
+    extra_deployments: list[str] = field(default_factory=list)  # `owner/name=model` from --deployment
     log: RequestLog = field(default_factory=RequestLog)
     faults: Faults = field(default_factory=Faults)
     # Signs the capability URLs (downloads, outputs, streams, Cog's callbacks); new on every start.
@@ -28,6 +30,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.registry = Registry(self.models)
+        self.deployments = build_deployments(self.registry, self.extra_deployments)
         self.files = FileStore(self.root / "files", self.secret)
         self.outputs = self.root / "outputs"
         self.outputs.mkdir(parents=True, exist_ok=True)

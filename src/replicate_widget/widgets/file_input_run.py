@@ -12,6 +12,7 @@ from .display import log_tail
 if TYPE_CHECKING:
     from ..core.client import Client
     from ..core.files import LocalFile
+    from ..core.handles import ModelArg
     from ..core.run import RunEvent
     from ..core.schema import InputField
     from ..wire.dropzone import DropZone
@@ -37,7 +38,12 @@ class WidgetRunMixin:
         raise NotImplementedError
 
     def run(
-        self, model: str, input: dict[str, Any] | None = None, *, field: str | None = None, **options: Any
+        self,
+        model: ModelArg,
+        input: dict[str, Any] | None = None,
+        *,
+        field: str | None = None,
+        **options: Any,
     ) -> Any:
         """Run ``model`` on the widget's entries and return its output.
 
@@ -53,7 +59,12 @@ class WidgetRunMixin:
         )
 
     def run_batch(
-        self, model: str, input: dict[str, Any] | None = None, *, field: str | None = None, **options: Any
+        self,
+        model: ModelArg,
+        input: dict[str, Any] | None = None,
+        *,
+        field: str | None = None,
+        **options: Any,
     ) -> list[Any]:
         """Run ``model`` once per entry: outputs in entry order; an item that failed is its exception."""
         inputs = self._input_for(model, input, field, batch=True)
@@ -66,7 +77,9 @@ class WidgetRunMixin:
         )
 
     # ---- mapping
-    def _input_for(self, model: str, given: dict[str, Any] | None, field: str | None, *, batch: bool) -> Any:
+    def _input_for(
+        self, model: ModelArg, given: dict[str, Any] | None, field: str | None, *, batch: bool
+    ) -> Any:
         values = self.inputs  # raises TransferError for an entry still on its way
         base = dict(given or {})
         schema = self.client.schema(model)
@@ -104,7 +117,7 @@ class WidgetRunMixin:
         return {**base, target.name: _one(target, values)}
 
     # ---- status while running
-    def _with_status(self, model: str, call: Any, batch_of: int | None = None) -> Any:
+    def _with_status(self, model: ModelArg, call: Any, batch_of: int | None = None) -> Any:
         """Runs ``call(progress)`` with the widget's status traits following it. A batch of ``batch_of``
         predictions is summed up ("3/5 done") rather than shown as whichever prediction spoke last."""
         self.status, self.status_text, self.log_tail = "starting", f"running {model}", ""
@@ -148,7 +161,7 @@ class WidgetRunMixin:
         self._zone.mark_uploaded(self.client)
         return output
 
-    def _sum_up_batch(self, model: str, outputs: list[Any]) -> None:
+    def _sum_up_batch(self, model: ModelArg, outputs: list[Any]) -> None:
         failed = [o for o in outputs if isinstance(o, BaseException)]
         done = f"{model}: {len(outputs) - len(failed)}/{len(outputs)} done"
         if not failed:

@@ -18,6 +18,7 @@ import traitlets
 
 from ...core.client import Client
 from ...core.errors import TransferError
+from ...core.handles import ModelArg, client_of, unpack
 from ...core.limits import FILES_API_LIMIT, FINAL_STATUSES, WIDGET_STORAGE_MAX_BYTES
 from ...core.run import RunEvent
 from ...core.schema import ModelSchema
@@ -59,7 +60,7 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
 
     def __init__(
         self,
-        model: str,
+        model: ModelArg,
         *,
         client: Client | None = None,
         upload: Literal["eager", "on-run"] | None = None,
@@ -67,9 +68,13 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         _schema: ModelSchema | None = None,
         **kwargs: Any,
     ) -> None:
+        """``model``: a reference string or a handle (rw.model, rw.deployment), whose client it then uses."""
         if upload not in (None, "eager", "on-run"):
             raise ValueError(f'upload must be "eager" or "on-run", not {upload!r}.')
-        self._client = client or Client()
+        self._client = client_of(model, client) or Client()
+        model, bound = unpack(model, {})
+        if storage is None:  # a handle made with storage= keeps it here too
+            storage = bound.get("storage")
         self._schema = _schema if _schema is not None else self._client.schema(model)
         # files over 100 MiB go there (else to the Client's, else to REPLICATE_WIDGET_STORAGE's)
         self.storage = storage

@@ -1,0 +1,47 @@
+"""What the run functions take as a model: a reference string, or a handle (rw.model, rw.deployment) that
+knows its reference, the run options bound when it was made, and the client it was made with.
+
+Core cannot import the handles (they live in explore/, above it), so it sees them through this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .client import Client
+
+
+@runtime_checkable
+class ModelHandleLike(Protocol):
+    @property
+    def ref(self) -> str: ...
+
+    @property
+    def run_options(self) -> Mapping[str, Any]: ...
+
+    @property
+    def bound_client(self) -> Client | None: ...
+
+
+ModelArg = str | ModelHandleLike
+
+
+def unpack(model: ModelArg, options: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The reference to run and the options: the handle's bound ones, overridden by those of this call."""
+    if isinstance(model, str):
+        return model, dict(options)
+    if isinstance(model, ModelHandleLike):
+        return model.ref, {**model.run_options, **options}
+    raise TypeError(
+        f"model must be 'owner/name' (or 'owner/name:version', 'deployments/owner/name') or a handle from "
+        f"rw.model / rw.deployment, not {type(model).__name__}."
+    )
+
+
+def client_of(model: ModelArg, client: Client | None) -> Client | None:
+    """The client given to this call, else the one the handle was made with (None: the default client)."""
+    if client is not None or isinstance(model, str):
+        return client
+    return model.bound_client if isinstance(model, ModelHandleLike) else None

@@ -1,0 +1,32 @@
+"""rw.Client: core's Client plus the exploring methods (model, deployment, search, collection, collections).
+
+It lives here because core sits below explore and cannot know the handles; every core function takes either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import client as _core
+from .handle import Deployment, Model, deployment, model
+from .search import CollectionList, ModelList, collection, collections, search
+
+
+class Client(_core.Client):
+    """Talks to Replicate (or the local server): runs models, and finds them."""
+
+    def model(self, ref: str, **options: Any) -> Model:
+        """A handle on ``ref`` bound to this client; see rw.model."""
+        return model(ref, client=self, **options)
+
+    def deployment(self, name: str, **options: Any) -> Deployment:
+        return deployment(name, client=self, **options)
+
+    def search(self, query: str, limit: int = 20) -> ModelList:
+        return search(query, limit, client=self)
+
+    def collection(self, slug: str) -> ModelList:
+        return collection(slug, client=self)
+
+    def collections(self) -> CollectionList:
+        return collections(client=self)
