@@ -141,10 +141,10 @@ def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, cl
     w.close()
 
 
-def test_run_and_run_batch_take_handles(server, client):
+def test_run_and_run_batch_take_handles(server, client, front):
     w = rw.FileInput(client=client, multiple=True)
-    feed(w, "e1", "red.png", png((200, 10, 10)), "image/png")
-    feed(w, "e2", "blue.png", png((10, 10, 200)), "image/png")
+    feed(front, w, "e1", "red.png", png((200, 10, 10)), "image/png")
+    feed(front, w, "e2", "blue.png", png((10, 10, 200)), "image/png")
     out = w.run_batch(client.deployment("demo/grayscale-prod"), field="image")
     assert [o.read()[:4] for o in out] == [b"\x89PNG"] * 2
     assert {e["path"] for e in creates(server)} == {"/v1/deployments/demo/grayscale-prod/predictions"}
