@@ -325,3 +325,47 @@ async def test_async_run_goes_through_the_bucket_too(server2, client, s3_bucket,
     )
     assert (out["big"]["sha256"], out["small"]["sha256"]) == (a_sha, b_sha)
     assert objects(s3, bucket) == []
+
+
+_CTRL_C_CHILD = r"""
+import sys
+import replicate_widget as rw
+
+big, small, storage = sys.argv[1:4]
+told = False
+
+def progress(event):
+    global told
+    if event.kind == "upload" and event.sent > 8 * 1024 * 1024 and not told:
+        told = True
+        print("uploading", flush=True)
+
+rw.Client().run("test/two-files", {"big": big, "small": small}, storage=storage, strategy="storage",
+                progress=progress)
+"""
+
+
+def test_ctrl_c_mid_upload_aborts_it_and_leaves_nothing(server2, s3_bucket, tmp_path):
+    import signal
+
+    bucket, s3 = s3_bucket
+    big, _ = write(tmp_path, "big.bin", 64 * 1024 * 1024)
+    small, _ = write(tmp_path, "s.bin", 10)
+    env = {**os.environ, "REPLICATE_API_TOKEN": server2.token, "REPLICATE_BASE_URL": server2.base_url}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CTRL_C_CHILD, str(big), str(small), f"s3://{bucket}/c"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "uploading"
+        child.send_signal(signal.SIGINT)
+        _, stderr = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert "KeyboardInterrupt" in stderr
+    assert objects(s3, bucket) == []
+    assert "Uploads" not in s3.list_multipart_uploads(Bucket=bucket)
+    assert creates(server2) == []
