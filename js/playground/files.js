@@ -4,7 +4,8 @@
 import { h } from "../dom.js";
 import { attachPicker } from "../picker.js";
 import { formatBytes } from "../transfer.js";
-import { stateText } from "../view.js";
+import { LIMITS } from "../protocol.js";
+import { hintText, stateText } from "../view.js";
 import { fieldRow } from "./fields.js";
 import { checkFileCount, checkFileUrl } from "./validate.js";
 
@@ -33,7 +34,9 @@ export function createFileField(spec, zone) {
   input.multiple = many;
   if (spec.accept) input.accept = spec.accept;
   input.hidden = true;
-  dropZone.append(prompt, input);
+  // The same hint as FileInput's: what the field takes and up to what size.
+  const hint = h("span", "rwp-drop-hint", hintText(spec.accept, many, zone.config.maxBytes?.() || LIMITS.MAX_FILE_BYTES));
+  dropZone.append(prompt, hint, input);
   const urlBox = h("input", "rwp-url");
   urlBox.type = "url";
   urlBox.placeholder = "…or paste a file URL and press Enter";

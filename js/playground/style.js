@@ -81,7 +81,12 @@ export const STYLE = `
 .rwp-thumb { width: 32px; height: 32px; object-fit: cover; border-radius: 4px; }
 .rwp-entry-name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 50%; }
 .rwp-entry-meta, .rwp-entry-state { color: var(--rwp-muted); font-size: 0.9em; }
-.rwp-entry[data-state=ready] .rwp-entry-state { color: var(--rwp-ok); }
+.rwp-entry[data-state=ready] .rwp-entry-state, .rwp-entry[data-state=uploaded] .rwp-entry-state { color: var(--rwp-ok); }
+.rwp-entry[data-state=ready] .rwp-entry-state::before, .rwp-entry[data-state=uploaded] .rwp-entry-state::before {
+  content: "✓ "; }
+.rwp-entry[data-state=waiting] .rwp-entry-state { color: var(--rwp-warn); }
+.rwp-drop-hint { display: block; font-size: 0.85em; margin-top: 2px; }
+.rwp-drop-filled .rwp-drop-hint { display: none; }
 .rwp-entry[data-state=error] .rwp-entry-state { color: var(--rwp-error); }
 .rwp-entry-progress { flex: 1 0 100%; height: 4px; }
 .rwp-remove { margin-left: auto; border: none; background: transparent; color: var(--rwp-muted); font-size: 1.2em;
@@ -123,7 +128,8 @@ export const STYLE = `
   border-radius: var(--rwp-radius); background: var(--rwp-panel); }
 .rwp-out-video { max-width: 100%; max-height: 480px; }
 .rwp-out-audio { width: 100%; }
-.rwp-download { align-self: flex-start; color: var(--rwp-accent); font-size: 0.92em; }
+/* Specific enough to beat the notebook's own link colour (it drew these black). */
+.rwp .rwp-out a.rwp-download { align-self: flex-start; color: var(--rwp-accent); font-size: 0.92em; text-decoration: underline; }
 .rwp-history summary { cursor: pointer; color: var(--rwp-muted); font-weight: 600; }
 .rwp-history-list { margin: 6px 0 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 2px; }
 .rwp-run { display: grid; grid-template-columns: 2.5em 6.5em 4.5em minmax(0, 1fr); gap: 6px; font-size: 0.92em;

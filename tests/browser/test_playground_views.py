@@ -69,6 +69,7 @@ def test_one_playground_in_two_cells_runs_from_each(notebook, server, tmp_path: 
     assert runs == [["succeeded", sha(big.read_bytes())], ["succeeded", sha(small)]]
     assert first.locator(".rwp-run").count() == 2
     assert second.locator(".rwp-run").count() == 2
+    nb.screenshot("playground-second-view-after-two-runs-light", second)
 
 
 def test_the_drop_zone_gets_a_reply_when_the_kernels_handler_raises(notebook):
