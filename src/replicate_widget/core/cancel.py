@@ -1,13 +1,24 @@
-"""Cancelling predictions: by id, and the one a create still in flight has made (before its id is known)."""
+"""Cancelling predictions: by id, and the one a create still in flight has made (before its id is known).
+
+An interrupt must cancel only a prediction this process created. Once the create has answered, its id says
+which; before that, only an unambiguous match in the list of predictions will do: not final, the same model,
+the same input (data URIs included), created after our request was sent, and the only such one in two looks
+half a second apart (a twin request from elsewhere, sent just before ours, could otherwise be taken for ours
+in the moment before ours arrives). Anything less and the caller waits for the create's answer instead.
+"""
 
 from __future__ import annotations
 
-import contextlib
+import email.utils
+import time
 from typing import Any
 
-from .errors import APIError
-from .http import Call, Flow, parse_iso_time, send
+import httpx
+
+from .http import Call, Flow, Sleep, parse_iso_time, send
 from .prediction import Prediction
+
+_SECOND_LOOK = 0.5  # seconds between the two looks at the list
 
 
 def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:
@@ -17,31 +28,64 @@ def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Fl
 
 
 def cancel_matching_flow(base_url: str, create: Call, sent_at: float) -> Flow:
-    """Cancel the prediction a create still in flight has made, before the create answers.
+    """Cancel the prediction ``create`` (sent at Unix time ``sent_at``) has made, if it can be told apart.
 
-    With `Prefer: wait` the answer (and the id) may come a minute later. The newest predictions are listed and
-    those of the same model, not final, created since the request and with the same input are cancelled.
+    The answer is the canceled Prediction, or None when no prediction matches unambiguously (the caller then
+    waits for the create's answer and cancels by id).
     """
+    first = yield from _matches(base_url, create, sent_at)
+    if len(first) != 1:
+        return None
+    yield Sleep(_SECOND_LOOK)
+    second = yield from _matches(base_url, create, sent_at)
+    if [p.id for p in second] != [first[0].id]:
+        return None
+    canceled: Prediction = yield from cancel_flow(base_url, first[0].id, first[0].urls.get("cancel"))
+    return canceled
+
+
+def _matches(base_url: str, create: Call, sent_at: float) -> Flow:
+    """Predictions in the newest page that may be the one ``create`` made."""
+    asked = time.time()
+    response: httpx.Response = yield from send(Call("GET", f"{base_url}/v1/predictions", timeout=10.0))
+    since = sent_at + _clock_offset(response, asked, time.time())
     body = create.json or {}
-    listed = (yield from send(Call("GET", f"{base_url}/v1/predictions", timeout=10.0))).json()
-    cancelled = []
-    for item in listed.get("results") or []:
+    sent_input = body.get("input") or {}
+    found = []
+    for item in response.json().get("results") or []:
         candidate = Prediction.from_json(item)
         created = parse_iso_time(candidate.created_at)
-        if candidate.done or (created is not None and created < sent_at - 60):  # 60 s of clock skew allowed
+        if candidate.done or created is None or created < since:
             continue
         if "version" in body:
             if candidate.version != body["version"]:
                 continue
         elif not create.url.endswith(f"/models/{candidate.model}/predictions"):
             continue
-        if "input" in item and not _same_input(item["input"] or {}, body.get("input") or {}):
+        if not _same(item.get("input"), sent_input):
             continue
-        with contextlib.suppress(APIError):
-            cancelled.append((yield from cancel_flow(base_url, candidate.id, candidate.urls.get("cancel"))))
-    return cancelled
+        found.append(candidate)
+    return found
 
 
-def _same_input(stored: dict[str, Any], sent: dict[str, Any]) -> bool:
-    # Replicate does not keep data URIs, so values holding one cannot be compared.
-    return all(stored.get(k) == v for k, v in sent.items() if "data:" not in repr(v))
+def _same(stored: Any, sent: dict[str, Any]) -> bool:
+    # Every value, data URIs too: a server that does not keep them gives no match, and we wait for the answer.
+    return isinstance(stored, dict) and stored == sent
+
+
+def _clock_offset(response: httpx.Response, asked: float, answered: float) -> float:
+    """How far the server's clock is ahead of ours, when its Date header shows it plainly.
+
+    The server wrote the header between ``asked`` and ``answered`` (our clock), in whole seconds: only a
+    Date outside that span by more than a second says the clocks differ.
+    """
+    header = response.headers.get("date")
+    if not header:
+        return 0.0
+    try:
+        date = email.utils.parsedate_to_datetime(header).timestamp()
+    except (TypeError, ValueError):
+        return 0.0
+    if asked - 2 <= date <= answered + 1:
+        return 0.0
+    return date - (asked + answered) / 2

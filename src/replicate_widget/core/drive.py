@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import math
 import sys
 import threading
 import time
@@ -91,16 +92,26 @@ def _perform(
     interruptible = abort is not None or threading.current_thread() is threading.main_thread()
     if not (interruptible and (effect.interrupt_safe or abort is not None)):
         return transport.send(effect), None
+    sent = time.monotonic()
     future = waiters.submit(transport.send, effect) if waiters is not None else transport.start(effect)
     try:
         return _wait(future, abort), None
     except KeyboardInterrupt as interrupt:
         if not effect.interrupt_safe:
             raise
-        print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
+        canceled = None
         if effect.on_interrupt is not None:
             with contextlib.suppress(APIError):
-                drive(transport, effect.on_interrupt())
+                canceled = drive(transport, effect.on_interrupt())
+        if canceled is not None:
+            print(f"Interrupted: canceled prediction {canceled.id}.", file=sys.stderr)
+        else:  # the id comes with the answer; the flow cancels by id once it has it
+            left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
+            print(
+                f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
+                "Ctrl-C again leaves it running.",
+                file=sys.stderr,
+            )
         try:
             return _wait(future, None), interrupt
         except httpx.TransportError:

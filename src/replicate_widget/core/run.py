@@ -172,10 +172,12 @@ def create_call(
         body["stream"] = True
     headers: dict[str, str] = {}
     timeout = 30.0
+    answer_within = None
     if wait is not False and not stream:
         seconds = 60 if wait is True else max(1, min(60, int(wait)))
         headers["prefer"] = "wait" if wait is True else f"wait={seconds}"
         timeout = seconds + 15.0
+        answer_within = float(seconds)
     if cancel_after is not None:
         headers["cancel-after"] = (
             f"{cancel_after}s" if isinstance(cancel_after, (int, float)) else str(cancel_after)
@@ -189,6 +191,7 @@ def create_call(
         retry="create",
         timeout=timeout,
         interrupt_safe=True,
+        answer_within=answer_within,
     )
 
 

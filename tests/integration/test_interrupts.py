@@ -1,0 +1,147 @@
+"""Ctrl-C cancels only what this process created, also when another process runs the very same input."""
+
+import base64
+import concurrent.futures
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+import replicate_widget as rw
+
+WORKER = Path(__file__).with_name("interrupt_worker.py")
+SLOTS = 4  # pairs of processes side by side (demo/slow-echo runs 8 predictions at once)
+TRIES = 20
+
+
+def api(server):
+    return httpx.Client(
+        base_url=server.base_url, headers={"authorization": f"Bearer {server.token}"}, trust_env=False
+    )
+
+
+def predictions_with(http, text):
+    """The server's predictions of this input, oldest first."""
+    found = [p for p in http.get("/v1/predictions").json()["results"] if p["input"].get("text") == text]
+    return sorted(found, key=lambda p: p["created_at"])
+
+
+def wait_until(check, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not (result := check()):
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+    return result
+
+
+class Worker:
+    def __init__(self, server, seconds):
+        env = {**os.environ, "REPLICATE_API_TOKEN": server.token, "REPLICATE_BASE_URL": server.base_url}
+        self.process = subprocess.Popen(
+            [sys.executable, str(WORKER), str(seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        assert self.answer() == "ready"
+
+    def run(self, text):
+        self.process.stdin.write(text + "\n")
+        self.process.stdin.flush()
+
+    def answer(self):
+        return self.process.stdout.readline().strip()
+
+    def interrupt(self):
+        self.process.send_signal(signal.SIGINT)
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+
+
+def twin_tries(server, slot, tries):
+    """In each try A runs an input; B runs the same input a moment later and is interrupted."""
+    http = api(server)
+    a, b = Worker(server, seconds=3), Worker(server, seconds=3)
+    outcomes = []
+    try:
+        for i in range(tries):
+            # Text that looks like a data URI: the old matcher skipped such values and so matched anything.
+            text = "data:text/plain;base64," + base64.b64encode(f"twin {slot}-{i}".encode()).decode()
+            a.run(text)
+            wait_until(lambda t=text: len(predictions_with(http, t)) == 1)
+            b.run(text)
+            wait_until(lambda t=text: len(predictions_with(http, t)) == 2)
+            time.sleep(0.2)  # B's create is in flight, held open by `Prefer: wait`
+            b.interrupt()
+            said = (a.answer(), b.answer())
+            first, second = predictions_with(http, text)
+            statuses = [
+                wait_until(
+                    lambda p=p: (
+                        (s := http.get(f"/v1/predictions/{p['id']}").json()["status"])
+                        in ("succeeded", "failed", "canceled")
+                        and s
+                    )
+                )
+                for p in (first, second)
+            ]
+            outcomes.append((said, statuses))
+    finally:
+        a.close()
+        b.close()
+        http.close()
+    return outcomes
+
+
+def test_an_interrupt_cancels_only_its_own_prediction_among_identical_twins(server):
+    per_slot = TRIES // SLOTS
+    with concurrent.futures.ThreadPoolExecutor(SLOTS) as pool:
+        slots = list(pool.map(lambda s: twin_tries(server, s, per_slot), range(SLOTS)))
+    outcomes = [o for slot in slots for o in slot]
+    assert len(outcomes) == TRIES
+    expected = (("ok", "interrupted"), ["succeeded", "canceled"])
+    wrong = [o for o in outcomes if (o[0][0].split(" ")[0], o[0][1]) != expected[0] or o[1] != expected[1]]
+    assert wrong == [], f"{len(wrong)} of {TRIES} tries went wrong: {wrong[:3]}"
+
+
+def test_when_the_match_is_ambiguous_it_waits_for_the_answer_and_cancels_by_id(server, capfd):
+    # B's create goes out first, then an identical one from "elsewhere": both are newer than B's request,
+    # so the list cannot say which is B's. B waits for its create's answer (wait=3) and cancels by id.
+    b_client = rw.Client(api_token=server.token, base_url=server.base_url)
+    other = rw.Client(api_token=server.token, base_url=server.base_url)
+    http = api(server)
+    text = "the same input twice"
+    abort = threading.Event()
+    outcome = {}
+
+    def b_run():
+        try:
+            b_client.run("demo/slow-echo", {"text": text, "seconds": 6, "steps": 4}, wait=3, abort=abort)
+        except KeyboardInterrupt:
+            outcome["b"] = "interrupted"
+
+    b = threading.Thread(target=b_run)
+    b.start()
+    wait_until(lambda: len(predictions_with(http, text)) == 1)
+    a = concurrent.futures.ThreadPoolExecutor(1).submit(
+        other.run, "demo/slow-echo", {"text": text, "seconds": 6, "steps": 4}
+    )
+    wait_until(lambda: len(predictions_with(http, text)) == 2)
+    started = time.monotonic()
+    abort.set()
+    b.join(timeout=30)
+    assert outcome == {"b": "interrupted"}
+    assert time.monotonic() - started < 10
+    assert a.result(timeout=30) == text
+    first, second = predictions_with(http, text)
+    assert http.get(f"/v1/predictions/{first['id']}").json()["status"] == "canceled"
+    assert http.get(f"/v1/predictions/{second['id']}").json()["status"] == "succeeded"
+    assert "waiting up to 3 s to cancel; Ctrl-C again leaves it running" in capfd.readouterr().err
