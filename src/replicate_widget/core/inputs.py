@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 import os
 import re
 from collections.abc import Callable
@@ -28,9 +29,13 @@ _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base
 def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | None = None) -> Any:
     """``value`` with every local file as a LocalFile and every earlier output as its URL; data URIs checked.
 
-    A plain string becomes a local file only when ``schema`` says its field is a file (or a list of files).
+    ``schema`` None means not known yet: then only what needs no schema is done. A plain string becomes a
+    local file, and a ``data:`` string is checked as a data URI, only where the schema says the field is a
+    file (or a list of files), or where the model publishes no schema (``data:`` strings only).
     No I/O beyond stat, except that bytes and file objects are spooled to a temporary file.
     """
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"'{field}' is {value}: JSON carries only finite numbers; give a finite one.")
     if isinstance(value, dict):
         return {k: normalize_input(v, schema, k if field is None else field) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -81,11 +86,14 @@ def _from_file_object(value: Any, field: str | None) -> LocalFile:
 def _normalize_string(value: str, schema: ModelSchema | None, field: str | None) -> Any:
     if value.startswith(("http://", "https://")):
         return value
-    if value.startswith("data:"):
-        check_data_uri(value, field)
-        return value
     spec = schema.field(field) if schema is not None and field is not None else None
-    if spec is None or not (spec.is_file or spec.is_file_array):
+    takes_file = spec is not None and (spec.is_file or spec.is_file_array)
+    if value.startswith("data:"):
+        # Text may well start with "data:" ("data: quarterly numbers"): a data URI only where a file goes.
+        if schema is not None and (takes_file or not schema.available):
+            check_data_uri(value, field)
+        return value
+    if not takes_file:
         return value
     if os.path.isfile(value):
         return LocalFile(value)

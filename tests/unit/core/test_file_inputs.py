@@ -122,12 +122,45 @@ def test_strings_are_files_only_where_the_schema_says_so(tmp_path):
         normalize_input({"image": tmp_path / "missing.png"})
 
 
-def test_data_uris_are_checked():
-    assert normalize_input({"a": "data:text/plain;base64,aGk="})["a"] == "data:text/plain;base64,aGk="
+FILE_AND_TEXT = ModelSchema(
+    {
+        "components": {
+            "schemas": {
+                "Input": {
+                    "properties": {
+                        "file": {"type": "string", "format": "uri"},
+                        "text": {"type": "string"},
+                    }
+                }
+            }
+        }
+    }
+)
+
+
+@pytest.mark.parametrize("schema", [FILE_AND_TEXT, ModelSchema(None)], ids=["file-field", "no-schema"])
+def test_data_uris_are_checked_where_a_file_goes(schema):
+    field = "file" if schema.available else "anything"
+    good = "data:text/plain;base64,aGk="
+    assert normalize_input({field: good}, schema)[field] == good
     with pytest.raises(InputError, match="does not decode"):
-        normalize_input({"a": "data:text/plain;base64,@@@"})
+        normalize_input({field: "data:text/plain;base64,@@@"}, schema)
     with pytest.raises(InputError, match="broken data URI"):
-        normalize_input({"a": "data:nonsense"})
+        normalize_input({field: "data:nonsense"}, schema)
+
+
+def test_text_that_starts_with_data_is_text():
+    text = "data: quarterly numbers"
+    assert normalize_input({"text": text}, FILE_AND_TEXT) == {"text": text}
+    assert normalize_input({"text": text}) == {"text": text}  # before the schema is known: left alone
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_are_input_errors(value):
+    with pytest.raises(InputError, match=r"'seconds' is .*finite"):
+        normalize_input({"seconds": value})
+    with pytest.raises(InputError, match="'xs'"):
+        normalize_input({"xs": [1.0, value]})
 
 
 @pytest.mark.parametrize("size", [1_280_000, 6_000_001])  # one read; chunked past the inline budget
