@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...core.errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
+from ...core.prediction import Prediction
 from .history import PlaygroundRun
 
 if TYPE_CHECKING:
@@ -175,13 +176,10 @@ class Runner:
                 close()  # leaving the stream early cancels the remote prediction
         self._display.show_text(run, "".join(text))
         if self._cancel.is_set():
-            raise _Canceled
+            # A whole PredictionCanceled, as everywhere: its .prediction says which one ended so.
+            ended = Prediction(id=run.prediction_id, status="canceled", model=run.model, logs=run.logs)
+            raise PredictionCanceled(ended)
         return "".join(text)
-
-
-class _Canceled(PredictionCanceled):
-    def __init__(self) -> None:
-        ReplicateWidgetError.__init__(self, "Canceled.")
 
 
 def _ending(status: str, error: str | None) -> str:
