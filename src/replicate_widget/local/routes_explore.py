@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from .bodies import read_body
 from .catalog import COLLECTIONS, Collection, Deployment, collection_matches, score, search_metadata
 from .covers import cover_svg, model_page
 from .problems import Problem, not_found
@@ -62,7 +63,7 @@ async def search(request: Request) -> Response:
 async def query_models(request: Request) -> Response:
     """QUERY /v1/models with the query as a text/plain body: the older search, a page of model objects."""
     state = _state(request)
-    query = (await request.body()).decode("utf-8", "replace").strip()
+    query = (await read_body(request)).decode("utf-8", "replace").strip()  # capped like every body
     if not query:
         raise Problem(400, "Bad Request", "The request body must hold the search query as text/plain.")
     results = [_model(state, spec) for spec in _matches(state, query)]
