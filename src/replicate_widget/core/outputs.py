@@ -1,11 +1,13 @@
-"""FileOutput: a model's output file, readable, savable, and displayed inline in Jupyter (also once saved)."""
+"""FileOutput: a model's output file, readable, savable, and displayed inline in Jupyter (also once saved).
+
+How it displays is in output_display.py; this module fetches (whole, or at most so many bytes, or a HEAD).
+"""
 
 from __future__ import annotations
 
 import base64
 import contextlib
 import html
-import io
 import mimetypes
 import threading
 import urllib.parse
@@ -15,11 +17,9 @@ from typing import Any
 
 import httpx
 
-from .files import guess_content_type, sanitize_filename, sniff_content_type
+from .files import OCTET_STREAM, guess_content_type, sanitize_filename, sniff_content_type
 from .limits import EMBED_LIMIT
 
-THUMBNAIL_EDGE = 512
-TEXT_PREVIEW = 10_000  # characters
 _downloads: httpx.Client | None = None
 _downloads_lock = threading.Lock()
 
@@ -40,6 +40,8 @@ class FileOutput:
         self.url = url
         self._data: bytes | None = None
         self._content_type: str | None = None
+        self._size: int | None = None
+        self._probed = False  # whether a HEAD asked for the size and type
         if url.startswith("data:"):
             header, _, payload = url.partition(",")
             self._content_type = header[5:].split(";")[0] or "text/plain"
@@ -56,12 +58,19 @@ class FileOutput:
 
     @property
     def content_type(self) -> str:
+        """From the name's extension, else the server's Content-Type (HEAD), else the first bytes."""
         if self._content_type is None:
             guessed, _ = mimetypes.guess_type(self.filename, strict=False)
-            self._content_type = (
-                guessed or sniff_content_type(self.read()[:512]) or "application/octet-stream"
-            )
+            if guessed is None:
+                self.size_hint()  # a HEAD notes the server's type
+            if self._content_type is None:
+                self._content_type = guessed or self._sniff() or OCTET_STREAM
         return self._content_type
+
+    def _sniff(self) -> str | None:
+        with contextlib.suppress(httpx.HTTPError):
+            return sniff_content_type(self.first_bytes(512))
+        return None
 
     def __iter__(self) -> Iterator[bytes]:
         if self._data is not None:
@@ -92,9 +101,9 @@ class FileOutput:
 
     def _note_type(self, response: httpx.Response) -> None:
         header = response.headers.get("content-type", "").split(";")[0].strip()
-        if header and header != "application/octet-stream":
+        if header and header != OCTET_STREAM:
             self._content_type = header
-        elif self._content_type is None and response.is_stream_consumed:
+        elif self._content_type is None and response.is_stream_consumed and response.request.method == "GET":
             self._content_type = guess_content_type(self.filename, response.content[:512])
 
     def __str__(self) -> str:
@@ -110,67 +119,70 @@ class FileOutput:
     def __hash__(self) -> int:
         return hash(self.url)
 
-    # ---- display -------------------------------------------------------------------------------------------
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        bundle: dict[str, Any] = {"text/plain": repr(self), "text/html": self._html()}
-        kind = self.content_type
-        if kind in ("image/png", "image/jpeg", "image/gif") and self._small():
-            bundle[kind] = base64.b64encode(self.read()).decode()
-        elif kind.startswith("text/") or kind == "application/json":
+    # ---- looking without downloading ---------------------------------------------------------------------
+    def size_hint(self) -> int | None:
+        """The size in bytes, from memory or a HEAD request (once); None when the server does not say."""
+        if self._data is not None:
+            return len(self._data)
+        if self._size is not None:  # a read that stopped at a limit learnt at least this much
+            return self._size
+        if not self._probed:
+            self._probed = True
             with contextlib.suppress(httpx.HTTPError):
-                bundle["text/plain"] = self.read()[:TEXT_PREVIEW].decode("utf-8", "replace")
-        return bundle
+                response = _download_client().head(self.url)
+                if response.is_success:
+                    self._note_type(response)
+                    length = response.headers.get("content-length", "")
+                    self._size = int(length) if length.isdigit() else None
+        return self._size
 
-    def _small(self) -> bool:
-        try:
-            return len(self.read()) <= EMBED_LIMIT if self._data is None else len(self._data) <= EMBED_LIMIT
-        except httpx.HTTPError:
-            return False
+    def read_at_most(self, limit: int) -> bytes | None:
+        """The whole file if it has at most ``limit`` bytes, else None; never reads more than ``limit`` + one
+        chunk. Small files (up to the embed limit) are kept, like read() keeps them."""
+        if self._data is not None:
+            return self._data if len(self._data) <= limit else None
+        parts: list[bytes] = []
+        total = 0
+        with _download_client().stream("GET", self.url) as response:
+            response.raise_for_status()
+            self._note_type(response)
+            for chunk in response.iter_bytes(256 * 1024):
+                total += len(chunk)
+                if total > limit:
+                    self._size = max(self._size or 0, total)
+                    return None  # leaving the block closes the connection: the rest is never sent
+                parts.append(chunk)
+        data = b"".join(parts)
+        self._size = len(data)
+        if len(data) <= EMBED_LIMIT:
+            self._data = data
+        return data
 
-    def _src(self) -> str:
-        """Embed small files so a saved notebook shows them after the URL expires; link large ones."""
-        if self.url.startswith("data:") or not self._small():
-            return self.url
-        return f"data:{self.content_type};base64,{base64.b64encode(self.read()).decode()}"
+    def first_bytes(self, limit: int) -> bytes:
+        """The first ``limit`` bytes (all of a shorter file), from a stream closed once it has them."""
+        if self._data is not None:
+            return self._data[:limit]
+        parts: list[bytes] = []
+        total = 0
+        with _download_client().stream("GET", self.url) as response:
+            response.raise_for_status()
+            for chunk in response.iter_bytes(min(limit, 256 * 1024)):
+                parts.append(chunk)
+                total += len(chunk)
+                if total >= limit:
+                    break
+        return b"".join(parts)[:limit]
+
+    # ---- display (output_display.py) -----------------------------------------------------------------------
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from .output_display import mimebundle
+
+        return mimebundle(self)
 
     def _html(self, image_height: int = 512) -> str:
-        name = html.escape(self.filename)
-        link = "" if self.url.startswith("data:") else html.escape(self.url, quote=True)
-        caption = f'<a href="{link}" target="_blank">{name}</a>' if link else name
-        kind = self.content_type
-        try:
-            if kind.startswith("image/"):
-                src = self._src() if self._small() else (self._thumbnail() or self.url)
-                style = f"max-width:100%;max-height:{image_height}px"
-                body = f'<img src="{html.escape(src, quote=True)}" alt="{name}" style="{style}">'
-            elif kind.startswith("audio/"):
-                body = f'<audio controls src="{html.escape(self._src(), quote=True)}"></audio>'
-            elif kind.startswith("video/"):
-                src = html.escape(self._src(), quote=True)
-                body = f'<video controls style="max-width:100%" src="{src}"></video>'
-            elif kind.startswith("text/") or kind == "application/json":
-                text = self.read()[:TEXT_PREVIEW].decode("utf-8", "replace")
-                body = f'<pre style="max-height:20em;overflow:auto">{html.escape(text)}</pre>'
-            else:
-                body = ""
-        except httpx.HTTPError as exc:
-            body = f"<em>could not fetch: {html.escape(str(exc))}</em>"
-        figure = '<figure style="margin:4px;display:inline-block">'
-        return f"{figure}{body}<figcaption>{caption}</figcaption></figure>"
+        from .output_display import figure
 
-    def _thumbnail(self) -> str | None:
-        try:
-            from PIL import Image
-        except ImportError:
-            return None
-        try:
-            with Image.open(io.BytesIO(self.read())) as image:
-                image.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-                buffer = io.BytesIO()
-                image.convert("RGB").save(buffer, "JPEG", quality=80)
-        except (OSError, ValueError, httpx.HTTPError):
-            return None
-        return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+        return figure(self, image_height)
 
 
 class FileOutputList(list):  # type: ignore[type-arg]
