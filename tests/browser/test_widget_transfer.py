@@ -168,9 +168,10 @@ def test_removing_an_uploaded_file_deletes_its_upload(notebook, tmp_path, server
 def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files):
     nb = notebook("busy.ipynb", [SETUP])
     nb.widget()
-    # Start a long cell without waiting for it, as a user running something else would.
+    # Start a long cell without waiting for it, as a user running something else would. It lasts long enough
+    # for the front end to notice (a reply late by 4 s) even when picking 30 MiB is slow on a loaded machine.
     kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(10)'}}); }}")
+    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(20)'}}); }}")
     # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
     nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
     pick(nb, str(files["30"]))
