@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from .errors import InputError
+from .limits import FINAL_STATUSES
 from .run import ProgressCallback, RunEvent
 
 MIN_INTERVAL = 0.25  # seconds between two renders: at most 4 a second
-_FINAL = {"succeeded", "failed", "canceled", "aborted"}
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}
 
 
@@ -174,7 +174,7 @@ class RunView:
         if error is not None and not self._out.shown and self.status == "sending":
             return
         status = self.status
-        if error is not None and status not in _FINAL:
+        if error is not None and status not in FINAL_STATUSES:
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
         mark = _MARK.get(status, "·")
         self._out.render(lambda: [f"{mark} {self.title} {status} in {self._out.elapsed()}"], final=True)
