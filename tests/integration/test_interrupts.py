@@ -148,3 +148,29 @@ def test_when_the_match_is_ambiguous_it_waits_for_the_answer_and_cancels_by_id(s
     # the wait left of the create's 3 s, in whole seconds
     printed = capfd.readouterr().err
     assert re.search(r"waiting up to [123] s to cancel; Ctrl-C again leaves it running", printed)
+
+
+def test_ctrl_c_twice_leaves_the_prediction_running(server):
+    http = api(server)
+    worker = Worker(server, seconds=2)
+    try:
+        text = "interrupted twice"
+        worker.run(text)
+        wait_until(lambda: len(predictions_with(http, text)) == 1)
+        worker.interrupt()
+        time.sleep(0.1)  # the first interrupt is still looking for the prediction to cancel
+        worker.interrupt()
+        assert worker.answer() == "interrupted"
+        (prediction,) = predictions_with(http, text)
+        final = wait_until(
+            lambda: (
+                (s := http.get(f"/v1/predictions/{prediction['id']}").json()["status"])
+                in ("succeeded", "failed", "canceled")
+                and s
+            )
+        )
+        assert final == "succeeded"
+        assert not server.log.find("POST", f"/v1/predictions/{prediction['id']}/cancel")
+    finally:
+        worker.close()
+        http.close()
