@@ -38,6 +38,9 @@ def test_search_cards_and_a_playground_from_one(notebook, server):
     assert "Echo text after a while" in first.inner_text()
     nb.screenshot("explore-search-grid-light", grid)
     nb.screenshot("explore-card-light", nb.widget(".rw-card", index=len(refs)))
+    nb.set_theme(dark=True)  # the cards take JupyterLab's theme variables
+    nb.screenshot("explore-card-dark", nb.widget(".rw-card", index=len(refs)))
+    nb.set_theme(dark=False)
     # listing and drawing the cards fetched no schema of theirs (the last cell's full card fetched its own)
     fetched = {e["path"] for e in server.log.entries if e["method"] == "GET"}
     assert fetched & {f"/v1/models/{ref}" for ref in refs} == set()

@@ -223,7 +223,7 @@ CASES = [
     Case("srv-file-404", S, "DELETE /v1/files/nope", "HTTP 404", "File nope not found",
          lambda c: c.api().delete("/v1/files/nope")),
     Case("srv-unknown-deployment", S, "POST /v1/deployments/acme/nope/predictions", "HTTP 404",
-         'is not an endpoint of this local server',
+         "Deployment acme/nope does not exist on this local server (it serves: demo/grayscale-prod",
          lambda c: _post(c, "/v1/deployments/acme/nope/predictions", json=ECHO)),
     Case("srv-web-page-no-token", S, "GET /p/{id} (a prediction's web page) without the token", "HTTP 200",
          "shows a prediction only to whoever holds its API token", _web_page),

@@ -9,10 +9,9 @@ releases them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import threading
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
@@ -22,7 +21,13 @@ from .context import ApiContext
 from .errors import short_traceback
 from .handles import ModelArg, unpack
 from .http import Flow
-from .progress import batch_reporting, check_progress, reporting
+from .progress import (
+    batch_reporting,
+    check_progress,
+    reported_async_iterator,
+    reported_iterator,
+    reporting,
+)
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
 from .storage import StorageLocation, Stores
@@ -34,7 +39,6 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from .files import LocalFile
-    from .run import ProgressCallback
     from .schema import ModelSchema
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
@@ -251,7 +255,7 @@ class Client:
         """Text chunks as the model produces them; leaving early cancels the prediction."""
         ref, options = unpack(model, options)
         progress = _stream_progress(options)
-        return _reported(
+        return reported_iterator(
             ref,
             progress,
             lambda call: stream(self.drive, self._context, ref, input, progress=call, **options),
@@ -263,7 +267,7 @@ class Client:
         """The async form of stream: ``async for chunk in client.async_stream(...)``."""
         ref, options = unpack(model, options)
         progress = _stream_progress(options)
-        return _areported(
+        return reported_async_iterator(
             ref,
             progress,
             lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **options),
@@ -280,24 +284,6 @@ def _stream_progress(options: dict[str, Any]) -> Any:
     progress = options.pop("progress", None)
     check_progress(progress)
     return progress
-
-
-def _reported(
-    ref: str, progress: Any, start: Callable[[ProgressCallback | None], Iterator[Any]]
-) -> Iterator[Any]:
-    with reporting(ref, progress) as callback:
-        yield from start(callback)
-
-
-async def _areported(
-    ref: str, progress: Any, start: Callable[[ProgressCallback | None], AsyncGenerator[Any, None]]
-) -> AsyncGenerator[Any, None]:
-    # aclosing at every level: leaving an `async for` does not close the generator it iterates, and the
-    # event loop's own clean-up at exit closes them all at once, which nested generators cannot take.
-    with reporting(ref, progress) as callback:
-        async with contextlib.aclosing(start(callback)) as chunks:
-            async for chunk in chunks:
-                yield chunk
 
 
 _defaults: dict[tuple[str | None, str | None, str | None], Client] = {}

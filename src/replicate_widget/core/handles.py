@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from .errors import InputError
+
 if TYPE_CHECKING:
     from .client import Client
 
@@ -34,9 +36,9 @@ def unpack(model: ModelArg, options: Mapping[str, Any]) -> tuple[str, dict[str, 
         return model, dict(options)
     if isinstance(model, ModelHandleLike):
         return model.ref, {**model.run_options, **options}
-    raise TypeError(
-        f"model must be 'owner/name' (or 'owner/name:version', 'deployments/owner/name') or a handle from "
-        f"rw.model / rw.deployment, not {type(model).__name__}."
+    raise InputError(
+        f"Model reference {model!r} not understood: use 'owner/name', 'owner/name:<64-hex version>', "
+        "'deployments/owner/name', or a handle from rw.model / rw.deployment."
     )
 
 

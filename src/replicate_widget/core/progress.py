@@ -13,7 +13,7 @@ import html
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, Protocol
 
 from .errors import InputError
@@ -254,3 +254,22 @@ def batch_reporting(
         view.finish(exc)
         raise
     view.finish()
+
+
+def reported_iterator(
+    title: str, progress: Any, start: Callable[[ProgressCallback | None], Iterator[Any]]
+) -> Iterator[Any]:
+    """A stream's chunks, with its progress reported (and finished) around them."""
+    with reporting(title, progress) as callback:
+        yield from start(callback)
+
+
+async def reported_async_iterator(
+    title: str, progress: Any, start: Callable[[ProgressCallback | None], AsyncGenerator[Any, None]]
+) -> AsyncGenerator[Any, None]:
+    # aclosing at every level: leaving an `async for` does not close the generator it iterates, and the
+    # event loop's own clean-up at exit closes them all at once, which nested generators cannot take.
+    with reporting(title, progress) as callback:
+        async with contextlib.aclosing(start(callback)) as chunks:
+            async for chunk in chunks:
+                yield chunk
