@@ -42,19 +42,27 @@ def test_one_playground_in_two_cells_runs_from_each(notebook, server, tmp_path: 
     nb.run_cell(0)
     nb.run_cell(1)
     first, second = nb.widget(".rwp", 0), nb.widget(".rwp", 1)
-    # A large file starts arriving through the first view...
+    # A slow link, simulated in the kernel: each 4 MiB chunk takes 1.5 s to land, so the file below is
+    # still arriving when a third view opens.
+    nb.execute(
+        "import time\nfrom replicate_widget.wire.transfer import Receiver\n_chunk = Receiver.chunk\n"
+        "def _slow(self, *args):\n    time.sleep(1.5)\n    return _chunk(self, *args)\n"
+        "Receiver.chunk = _slow"
+    )
     big = tmp_path / "big.bin"
-    big.write_bytes(os.urandom(48 * 1024 * 1024))
+    big.write_bytes(os.urandom(32 * 1024 * 1024))
     first.locator("[data-field=file] .rwp-file-input").set_input_files(str(big))
-    first.locator(".rwp-entry[data-state=receiving]").wait_for(timeout=30_000)
-    # ...and a third view opens meanwhile: it must not cut the first one's transfer off.
+    first.locator(".rwp-entry[data-state=receiving] .rwp-entry-progress").wait_for(timeout=30_000)
+    # ...and a third view opens meanwhile (under the old design it said hello and cut the transfer off).
     nb.run_cell(2)
     nb.widget(".rwp", 2)
+    assert nb.execute_json("pg.files['file'][0]['state']") == "receiving"  # it did open mid-transfer
     for root in (first, second):  # every view lists the file, and it arrives whole
         root.locator(".rwp-entry[data-state=ready], .rwp-entry[data-state=uploaded]").wait_for(
             timeout=120_000
         )
     assert nb.execute_json("pg.input['file'].sha256") == sha(big.read_bytes())
+    nb.execute("Receiver.chunk = _chunk")
     run_and_wait(first, 1, timeout=120)
     second.locator(".rwp-status[data-status=succeeded]").wait_for(timeout=10_000)  # both views show it
     # Now a small file through the second view, replacing the first (the field takes one), run from there.
