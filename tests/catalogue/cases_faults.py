@@ -155,6 +155,8 @@ CREATE = "POST /v1/models/demo/slow-echo/predictions"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
+# fmt: off
 CASES = [
     # ---- tokens
     Case("py-no-token", P, "no REPLICATE_API_TOKEN, no rw.login()", "AuthenticationError",
@@ -227,6 +229,8 @@ CASES = [
          "", _someone_elses_prediction,
          xfail="core: an interrupt cancels only predictions this process made"),
 ]
+# fmt: on
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on

@@ -92,6 +92,15 @@ def _upload_of(ctx: Any, size: int) -> httpx.Response:
     return response
 
 
+def _body_of(ctx: Any, size: int) -> httpx.Response:
+    """A prediction body of exactly ``size`` bytes, padded by an unknown field (so it is refused with 422 once
+    it gets past the size check: what this case looks at is which check answers)."""
+    head, tail = '{"input": {"text": "hi"}, "pad": "', '"}'
+    body = (head + "x" * (size - len(head) - len(tail)) + tail).encode()
+    assert len(body) == size
+    return _post(ctx, content=body, headers={"content-type": "application/json"})
+
+
 def _many_fields(ctx: Any) -> httpx.Response:
     fields = {f"f{i}": "x" * 10 for i in range(4000)}
     return _post(ctx, "/v1/files", files={"content": ("a.txt", b"x", "text/plain")}, data=fields)
@@ -161,6 +170,8 @@ S = "local server"
 # fmt: off
 # fmt: off
 # fmt: off
+# fmt: off
+# fmt: off
 CASES = [
     Case("srv-no-token", S, "GET /v1/account without Authorization", "HTTP 401",
          "You did not pass a valid authentication token", lambda c: c.api(token=None).get("/v1/account")),
@@ -203,6 +214,11 @@ CASES = [
          "Cancel-After 'soon' is not a duration like 30s, 5m or 1h30m", lambda c: _cancel_after(c, "soon")),
     Case("srv-json-over-8mib", S, "a 9 MiB JSON prediction body", "HTTP 413",
          'The request body is larger than 8 MiB (8,388,608 bytes)', _huge_json),
+    Case("srv-json-8mib", S, "a JSON body of exactly 8,388,608 bytes (8 MiB)", "HTTP 422",
+         "Additional property pad is not allowed", lambda c: _body_of(c, 8 * 1024 * 1024)),
+    Case("srv-json-8mib-plus-1", S, "a JSON body of 8,388,609 bytes", "HTTP 413",
+         "The request body is larger than 8 MiB (8,388,608 bytes)",
+         lambda c: _body_of(c, 8 * 1024 * 1024 + 1)),
     Case("srv-4000-fields", S, "an upload with 4,000 extra form fields", "HTTP 413",
          'The form has more than 16 fields besides `content`', _many_fields),
     Case("srv-upload-declared-too-large", S, "POST /v1/files declaring Content-Length 200 MiB", "HTTP 413",
@@ -232,6 +248,8 @@ CASES = [
     Case("srv-upload-name-escape", S, "an upload named '../../x.txt', used as an input", "HTTP 201",
          "succeeded", _escaped_name),
 ]
+# fmt: on
+# fmt: on
 # fmt: on
 # fmt: on
 # fmt: on
