@@ -10,9 +10,9 @@ here to cut sockets), one notebook holding ``w = rw.FileInput(upload="eager")``.
   429 / 503 the local server refuses the eager upload (429 is retried; 503 leaves the file ready with a
             clear "upload failed, run will retry")
   none      no fault
-After each round whose file arrived, it is run through demo/file-info (which reports the sha256 the model received) with
-a fault during the run: 429 on the create, 503 on a poll, 500 on the create (a clear APIError, nothing
-created), a socket cut, or a page reload.
+After each round whose file arrived, it is run through demo/file-info (which reports the sha256 the model
+received) with a fault during the run: 429 on the create, 503 on a poll, 500 on the create (a clear APIError,
+nothing created), a socket cut, or a page reload.
 
 Counted: files that reported ready (each checked: the sha256 the kernel reports, and the spool file hashed
 again in the kernel, against the file on disk), transfers that ended in a clear lost/error state, bytes
@@ -28,6 +28,7 @@ import argparse
 import hashlib
 import os
 import random
+import signal
 import sys
 import tempfile
 import time
@@ -83,6 +84,13 @@ class Tally:
     notes: list[str] = field(default_factory=list)
 
 
+T0 = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - T0:6.0f} s] {message}", flush=True)
+
+
 def make_pool(folder: Path, rng: random.Random, count: int) -> list[tuple[Path, str]]:
     pool = []
     for i in range(count):
@@ -104,6 +112,9 @@ class Soak:
     def __init__(self, srv: Any, lab: Lab, rng: random.Random, tally: Tally) -> None:
         self.srv, self.lab, self.rng, self.t = srv, lab, rng, tally
         self._decks: dict[str, list[str]] = {}
+        self.forced_order: list[
+            str
+        ] = []  # --faults: the transfer faults to use, in this order, over and over
         self.nb: Notebook = lab.notebook("soak.ipynb", [SETUP])
         self.nb.widget()
         self.nb.execute(KERNEL_HELPERS)
@@ -113,7 +124,8 @@ class Soak:
         """The next fault: each kind once per len(kinds) draws, in a random order (a shuffled deck)."""
         deck = self._decks.setdefault(kinds[0], [])
         if not deck:
-            deck.extend(self.rng.sample(kinds, len(kinds)))
+            forced = self.forced_order if kinds is TRANSFER_FAULTS else []
+            deck.extend(reversed(forced) if forced else self.rng.sample(kinds, len(kinds)))
         return deck.pop()
 
     # ---- the page
@@ -145,7 +157,7 @@ class Soak:
         """An eager upload may still start after 'ready': settled once it is done or has said it failed."""
         return bool(
             self.nb.execute_json(
-                "all(e.upload is None or e.upload.done() for e in w._entries.values())", timeout=60
+                "all(e.upload is None or e.upload.done() for e in w._zone.entries())", timeout=60
             )
         )
 
@@ -165,8 +177,10 @@ class Soak:
         assert self.lab.link is not None
         self.lab.link.cut()  # bytes the old page had queued die with it, as when a page unloads
         self.nb.page.reload()
+        log("    page reloaded")
         self.nb.wait_idle(timeout=120)
         self.rescope()
+        log("    widget shown again")
 
     def restart(self) -> None:
         self.nb.page.evaluate(
@@ -209,11 +223,15 @@ class Soak:
         if fault in ("cut", "reload", "restart"):
             landed = self.wait_uplink(start, int(size * self.rng.uniform(0.1, 0.9)))
         self.t.faults[f"transfer:{fault}" if landed else f"transfer:{fault} (file arrived first)"] += 1
+        log(f"  transfer of {size / MiB:.0f} MiB: {fault}{'' if landed else ' (file arrived first)'}")
         if landed and fault == "cut":
             self.lab.link.cut()
         elif landed and fault == "reload":
             self.reload()
-            if self.clear_loss() == "lost":
+            outcome = self.clear_loss(timeout=30)
+            if outcome == "unclear":  # a stuck row: the user removes it, as they would
+                self.nb.execute("w.clear()", timeout=60)
+            if outcome != "arrived":
                 self.pick(path)  # the same file again: resumes from what the kernel holds
         elif landed and fault == "restart":
             self.restart()
@@ -221,6 +239,7 @@ class Soak:
             self.remake_widget()
             return False  # whatever had arrived went with the kernel
         row = self.settle()
+        log(f"  settled: {row}")
         self.srv.faults.clear()
         if row.get("state") in ("ready", "uploaded"):
             errors = self.nb.execute_json("[e['error'] for e in w.entries]")
@@ -231,16 +250,17 @@ class Soak:
         self.count_loss(row)
         return False
 
-    def clear_loss(self) -> str:
+    def clear_loss(self, timeout: float = 120) -> str:
         """After a reload or restart mid-transfer: "lost" when the entry ended in an error saying to pick
         again, "arrived" when the file had got there before the fault landed, else "unclear"."""
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         row: dict[str, str] = {}
         while time.monotonic() < deadline:
             row = self.newest()
             if row.get("state") in ("error", "ready", "uploaded"):
                 break
             time.sleep(0.1)
+        log(f"    after the fault: {row}")
         if row.get("state") in ("ready", "uploaded"):
             return "arrived"
         return "lost" if self.count_loss(row) else "unclear"
@@ -257,6 +277,7 @@ class Soak:
     def run(self, expected: str) -> None:
         fault = self.draw(RUN_FAULTS)
         self.t.faults[f"run:{fault}"] += 1
+        log(f"  run: {fault}")
         if fault == "429-create":
             self.srv.faults.rate_limit(CREATE, times=2, retry_after=0.5)
         elif fault == "503-poll":
@@ -281,6 +302,7 @@ class Soak:
             self.reload()
         result = self.nb.execute_json("result", timeout=300)  # queued behind the run on the kernel
         self.srv.faults.clear()
+        log(f"  run ended: {result}")
         if result and result.get("sha256") == expected:
             self.t.runs_ok += 1
         elif result and "error" in result and fault == "500-create" and "HTTP 500" in result["error"]:
@@ -328,7 +350,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=9)
     parser.add_argument("--pool", type=int, default=6, help="distinct files (picked again and again)")
     parser.add_argument("--max-minutes", type=float, default=40)
+    parser.add_argument("--faults", default="", help="transfer faults in this order, e.g. reload,restart")
     args = parser.parse_args()
+    # SIGTERM ends the run like Ctrl-C: JupyterLab, Chromium and the temporary files are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     rng = random.Random(args.seed)
     tally = Tally()
     t0 = time.monotonic()
@@ -338,13 +363,15 @@ def main() -> None:
         start_lab(srv.base_url, srv.token, throttled=True) as lab,
     ):
         pool = make_pool(Path(folder), rng, args.pool)
+        log(f"{len(pool)} files ready to pick; JupyterLab at {lab.base_url}")
         soak = Soak(srv, lab, rng, tally)
+        soak.forced_order = [f for f in args.faults.split(",") if f]
+        log("notebook open")
         while tally.bytes_ready < args.gib * 1024**3 and time.monotonic() - t0 < args.max_minutes * 60:
             tally.rounds += 1
             path, expected = rng.choice(pool)
             ready = soak.transfer(path, expected)
-            print(f"round {tally.rounds}: {path.stat().st_size / MiB:.0f} MiB, ready={ready}, "
-                  f"{tally.bytes_ready / MiB:.0f} MiB so far", flush=True)  # fmt: skip
+            log(f"round {tally.rounds}: ready={ready}, {tally.bytes_ready / MiB:.0f} MiB so far")
             if ready:
                 soak.run(expected)
         canceled, statuses = predictions_canceled(srv)
