@@ -60,12 +60,6 @@ def _png() -> bytes:
 
 C = "CLI"
 # fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
 CASES = [
     Case("cli-no-equals", C, "run demo/slow-echo -i nonsense", "exit 1",
          "error: -i 'nonsense': expected NAME=VALUE.", lambda c: _run(c, "demo/slow-echo", "-i", "nonsense")),
@@ -90,10 +84,4 @@ CASES = [
     Case("cli-ctrl-c-twice", C, "Ctrl-C twice in quick succession", "exit 130",
          "Ctrl-C again leaves it running", _sigint_twice, limit=40),
 ]
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
 # fmt: on

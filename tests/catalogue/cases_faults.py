@@ -151,12 +151,6 @@ def _upload_413(ctx: Any) -> None:
 P = "Python call"
 CREATE = "POST /v1/models/demo/slow-echo/predictions"
 # fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
 CASES = [
     # ---- tokens
     Case("py-no-token", P, "no REPLICATE_API_TOKEN, no rw.login()", "AuthenticationError",
@@ -229,10 +223,4 @@ CASES = [
          "", _someone_elses_prediction,
          xfail="core: an interrupt cancels only predictions this process made"),
 ]
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
 # fmt: on

@@ -124,12 +124,6 @@ def _server_422(ctx: Any) -> None:
 
 P = "Python call"
 # fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
 CASES = [
     # ---- sizes at and around the limits
     Case("py-999999-inline", P, "a file of 999,999 bytes (strategy auto)", "ok",
@@ -247,10 +241,4 @@ CASES = [
     Case("py-server-422", P, "{'text': 5} to a bare version id (checked by the server)", "APIError 422",
          "input.text: text must be of type string, got int", _server_422),
 ]
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
 # fmt: on

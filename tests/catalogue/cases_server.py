@@ -166,12 +166,6 @@ def _declared_too_large(ctx: Any) -> httpx.Response:
 
 S = "local server"
 # fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
 CASES = [
     Case("srv-no-token", S, "GET /v1/account without Authorization", "HTTP 401",
          "You did not pass a valid authentication token", lambda c: c.api(token=None).get("/v1/account")),
@@ -248,10 +242,4 @@ CASES = [
     Case("srv-upload-name-escape", S, "an upload named '../../x.txt', used as an input", "HTTP 201",
          "succeeded", _escaped_name),
 ]
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
 # fmt: on

@@ -149,12 +149,6 @@ def _same_id(ctx: Any) -> dict[str, Any]:
 
 W = "widget"
 # fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
-# fmt: off
 CASES = [
     Case("w-100mib-plus-1", W, "a picked file of 104,857,601 bytes", "reply too-large",
          'is 104,857,601 bytes; this widget takes files up to 104,857,600 bytes. For bigger files',
@@ -215,10 +209,4 @@ CASES = [
          _eager_upload_429),
     Case("w-model-fails", W, "w.run of an image model on a text file", "ModelError", "failed:", _model_fails),
 ]
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
-# fmt: on
 # fmt: on
