@@ -17,25 +17,30 @@ def _run(ctx: Any, *args: str, token: str | None = "") -> tuple[int, str]:
 
 def _sigint(ctx: Any) -> tuple[int, str]:
     """SIGINT into a running `replicate-widget run` process (Ctrl-C in a terminal signals the process)."""
-    proc = ctx.cli_process("run", "demo/slow-echo", "-i", "text=stop", "-i", "seconds=3")
-    _wait_for(ctx, lambda: ctx.requests("POST", "/predictions"))
-    time.sleep(0.3)  # the create is in flight, held by Prefer: wait
+    proc = ctx.cli_process("run", "demo/slow-echo", "-i", "text=stop", "-i", "seconds=5")
+    _wait_for(ctx, ctx.created)  # the server has made the prediction; the create waits on Prefer: wait
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
-    [create] = ctx.requests("POST", "/predictions")
-    assert ctx.final(create["prediction_id"]) == "canceled"
+    assert ctx.final(ctx.created()) == "canceled", out
     return proc.returncode, out
 
 
 def _sigint_twice(ctx: Any) -> tuple[int, str]:
-    """Ctrl-C, and again while the first is still finding the prediction (in this process: the timers raise
-    KeyboardInterrupt in the main thread as SIGINT's handler does, at moments a subprocess can't pin down)."""
-    ctx.server.faults.delay("GET /v1/predictions", seconds=2)
-    ctx.interrupt_after(0.8, 1.3)
-    code, out = _run(ctx, "demo/slow-echo", "-i", "text=leave me", "-i", "seconds=2")
-    [create] = ctx.requests("POST", "/predictions")
+    """Ctrl-C while the match is ambiguous (another process made the same prediction meanwhile), and again
+    while it waits to cancel by id. In this process: the watcher raises KeyboardInterrupt in the main thread
+    as SIGINT's handler does, at moments tied to the server's log (a subprocess can't be pinned down so)."""
+    body = {"input": {"text": "leave me", "seconds": 3}}
+    twin: dict[str, Any] = {}
+
+    def create_twin() -> None:
+        twin.update(ctx.api().post("/v1/models/demo/slow-echo/predictions", json=body).json())
+
+    ctx.interrupt_when(ctx.created, 0.2, 0.8, then=create_twin)
+    code, out = _run(ctx, "demo/slow-echo", "-i", "text=leave me", "-i", "seconds=3")
+    ours = ctx.requests("POST", "/predictions")[0]["prediction_id"]
     assert ctx.requests("POST", "/cancel") == []
-    assert ctx.final(create["prediction_id"]) == "succeeded"
+    assert ctx.final(ours) == "succeeded"
+    assert ctx.final(twin["id"]) == "succeeded"
     return code, out
 
 
@@ -79,9 +84,9 @@ CASES = [
          "error: the output folder", _output_is_a_file),
     Case("cli-unknown-command", C, "replicate-widget fly", "exit 2", "invalid choice: 'fly'",
          lambda c: c.cli("fly")),
-    Case("cli-ctrl-c", C, "Ctrl-C (SIGINT) while the model runs", "exit 130",
-         "Interrupted: cancelling the prediction", _sigint, limit=40),
-    Case("cli-ctrl-c-twice", C, "Ctrl-C twice in quick succession", "exit 130",
-         "Ctrl-C again leaves it running", _sigint_twice, limit=40),
+    Case("cli-ctrl-c", C, 'Ctrl-C (SIGINT) while the create waits on a 5 s run', "exit 130",
+         "Interrupted: canceled prediction", _sigint, limit=40),
+    Case("cli-ctrl-c-twice", C, 'Ctrl-C while the match is ambiguous (a twin prediction), then Ctrl-C again',
+         "exit 130", "Ctrl-C again leaves it running", _sigint_twice, limit=40),
 ]
 # fmt: on

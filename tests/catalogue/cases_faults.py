@@ -14,34 +14,47 @@ from .support import ShortTimeouts, closed_port
 
 
 def _interrupted_run(ctx: Any) -> None:
-    ctx.interrupt_after(1.0)
+    ctx.interrupt_when(ctx.created, 0.3)
     try:
         ctx.client.run("demo/slow-echo", {"text": "stop me", "seconds": 30})
     finally:
-        [create] = ctx.requests("POST", "/predictions")
-        assert ctx.final(create["prediction_id"]) == "canceled"
+        assert ctx.final(ctx.created()) == "canceled"
+
+
+def _twin(ctx: Any, body: dict[str, Any]) -> Any:
+    """Another process creating the same prediction: then no list entry can say which one is ours."""
+    twin: dict[str, Any] = {}
+
+    def create() -> None:
+        twin.update(ctx.api().post("/v1/models/demo/slow-echo/predictions", json=body).json())
+
+    return twin, create
 
 
 def _interrupted_twice(ctx: Any) -> None:
-    """The second Ctrl-C lands while the first is still finding the prediction: it is left running."""
-    ctx.server.faults.delay("GET /v1/predictions", seconds=2)
-    ctx.interrupt_after(0.8, 1.3)
+    """Ctrl-C while the create is still waiting and its match is ambiguous (another process made the same
+    prediction meanwhile): it waits for the answer to cancel by id; Ctrl-C again leaves it running."""
+    body = {"input": {"text": "leave me", "seconds": 3}}
+    twin, create = _twin(ctx, body)
+    ctx.interrupt_when(ctx.created, 0.2, 0.8, then=create)
     try:
-        ctx.client.run("demo/slow-echo", {"text": "leave me", "seconds": 2})
+        ctx.client.run("demo/slow-echo", body["input"])
     finally:
-        [create] = ctx.requests("POST", "/predictions")
+        ours = ctx.requests("POST", "/predictions")[0]["prediction_id"]
         assert ctx.requests("POST", "/cancel") == []
-        assert ctx.final(create["prediction_id"]) == "succeeded"
+        assert ctx.final(ours) == "succeeded"
+        assert ctx.final(twin["id"]) == "succeeded"
 
 
 def _someone_elses_prediction(ctx: Any) -> None:
     """Another process runs the same input; this one is interrupted: only this one's prediction ends."""
     body = {"input": {"text": "same", "seconds": 4}}
     other = ctx.api().post("/v1/models/demo/slow-echo/predictions", json=body).json()
-    ctx.interrupt_after(1.0)
+    ctx.interrupt_when(lambda: ctx.created() not in (None, other["id"]), 0.3)
     try:
         ctx.client.run("demo/slow-echo", body["input"])
     finally:
+        assert ctx.final(ctx.created()) == "canceled"
         assert ctx.final(other["id"]) == "succeeded"
 
 
@@ -215,12 +228,11 @@ CASES = [
     Case("py-cancel-after-words", P, "cancel_after='soon'", "APIError 422",
          "Cancel-After 'soon' is not a duration like 30s, 5m or 1h30m",
          lambda c: c.client.run("demo/slow-echo", ECHO, cancel_after="soon")),
-    Case("py-ctrl-c", P, "Ctrl-C one second into a 30 s run", "KeyboardInterrupt", "", _interrupted_run,
-         limit=20),
-    Case("py-ctrl-c-twice", P, "Ctrl-C, then Ctrl-C again before the cancel went out", "KeyboardInterrupt",
-         "", _interrupted_twice, limit=20),
+    Case("py-ctrl-c", P, "Ctrl-C while a 30 s run's create waits (Prefer: wait)", "KeyboardInterrupt", "",
+         _interrupted_run, limit=20),
+    Case("py-ctrl-c-twice", P, "Ctrl-C while the match is ambiguous (a twin prediction), then Ctrl-C again",
+         "KeyboardInterrupt", "", _interrupted_twice, limit=30),
     Case("py-ctrl-c-other-process", P, "Ctrl-C while another client runs the same input", "KeyboardInterrupt",
-         "", _someone_elses_prediction,
-         xfail="core: an interrupt cancels only predictions this process made"),
+         "", _someone_elses_prediction, limit=30),
 ]
 # fmt: on

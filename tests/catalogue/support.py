@@ -70,6 +70,29 @@ class Ctx:
                 return status
             time.sleep(0.05)
 
+    def created(self) -> str | None:
+        """The id of the prediction the newest create made, once the server has made it."""
+        ids = [e.get("prediction_id") for e in self.requests("POST", "/predictions")]
+        return ids[-1] if ids and ids[-1] else None
+
+    def interrupt_when(self, condition: Any, *delays: float, then: Any = None) -> None:
+        """Once ``condition()`` holds, run ``then()`` (if given), and Ctrl-C after each of ``delays`` (from
+        that moment, one after the other): tied to what happened, not to a clock a loaded machine outruns."""
+
+        def watch() -> None:
+            deadline = time.monotonic() + 30
+            while not condition():
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+            if then is not None:
+                then()
+            for delay in delays:
+                time.sleep(delay)
+                _thread.interrupt_main()
+
+        threading.Thread(target=watch, daemon=True).start()
+
     def interrupt_after(self, *seconds: float) -> None:
         """Ctrl-C in this (the main) thread after each delay, as a person at the keyboard would."""
         for delay in seconds:
