@@ -99,13 +99,12 @@ def _perform(
     except KeyboardInterrupt as interrupt:
         if not effect.interrupt_safe:
             raise
+        print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
         canceled = None
         if effect.on_interrupt is not None:
             with contextlib.suppress(APIError):
                 canceled = drive(transport, effect.on_interrupt())
-        if canceled is not None:
-            print(f"Interrupted: canceled prediction {canceled.id}.", file=sys.stderr)
-        else:  # the id comes with the answer; the flow cancels by id once it has it
+        if canceled is None:  # not told apart from others yet: its id comes with the answer, then the cancel
             left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
             print(
                 f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
