@@ -104,7 +104,9 @@ def _perform(
         if effect.on_interrupt is not None:
             with contextlib.suppress(APIError):
                 canceled = drive(transport, effect.on_interrupt())
-        if canceled is None:  # not told apart from others yet: its id comes with the answer, then the cancel
+        if canceled is not None:
+            print(f"Interrupted: canceled prediction {canceled.id}.", file=sys.stderr)
+        else:  # not told apart from others yet: its id comes with the answer, then the cancel
             left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
             print(
                 f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
