@@ -70,7 +70,8 @@ class Worker:
 def twin_tries(server, slot, tries):
     """In each try A runs an input; B runs the same input a moment later and is interrupted."""
     http = api(server)
-    a, b = Worker(server, seconds=3), Worker(server, seconds=3)
+    # long enough that the cancel lands before the model ends on a machine under heavy load
+    a, b = Worker(server, seconds=6), Worker(server, seconds=6)
     outcomes = []
     try:
         for i in range(tries):

@@ -3,7 +3,7 @@
 An interrupt must cancel only a prediction this process created. Once the create has answered, its id says
 which; before that, only an unambiguous match in the list of predictions will do: not final, the same model,
 the same input (data URIs included), created after our request was sent, and the only such one in two looks
-half a second apart (a twin request from elsewhere, sent just before ours, could otherwise be taken for ours
+a moment apart (a twin request from elsewhere, sent just before ours, could otherwise be taken for ours
 in the moment before ours arrives). Anything less and the caller waits for the create's answer instead.
 """
 
@@ -18,7 +18,8 @@ import httpx
 from .http import Call, Flow, Sleep, parse_iso_time, send
 from .prediction import Prediction
 
-_SECOND_LOOK = 0.5  # seconds between the two looks at the list
+_SECOND_LOOK = 0.3  # seconds between the two looks at the list
+_PLAIN_SKEW = 30.0  # seconds: a smaller gap between the server's clock and ours is not corrected
 
 
 def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:
@@ -76,8 +77,9 @@ def _same(stored: Any, sent: dict[str, Any]) -> bool:
 def _clock_offset(response: httpx.Response, asked: float, answered: float) -> float:
     """How far the server's clock is ahead of ours, when its Date header shows it plainly.
 
-    The server wrote the header between ``asked`` and ``answered`` (our clock), in whole seconds: only a
-    Date outside that span by more than a second says the clocks differ.
+    The server wrote the header between ``asked`` and ``answered`` (our clock). Only a gap of more than
+    half a minute counts: servers cache the header (uvicorn renews it once a second, later under load),
+    and a small gap only sends us to the safe path (wait for the answer) anyway.
     """
     header = response.headers.get("date")
     if not header:
@@ -86,6 +88,6 @@ def _clock_offset(response: httpx.Response, asked: float, answered: float) -> fl
         date = email.utils.parsedate_to_datetime(header).timestamp()
     except (TypeError, ValueError):
         return 0.0
-    if asked - 2 <= date <= answered + 1:
+    if asked - _PLAIN_SKEW <= date <= answered + _PLAIN_SKEW:
         return 0.0
     return date - (asked + answered) / 2
