@@ -1,10 +1,13 @@
 // The front end of a drop zone, one per widget model whatever the number of views (FileInput, and the
 // Playground with one entry group per file field): the request channel and its hello (protocol version,
-// chunk size), the files picked here and their transfers (one at a time, each with a credit window), and how
-// they combine with the entries the kernel publishes. Knows the model only through the Wire and getters.
+// chunk size), the files picked here and their transfers (one at a time, as much in flight as flow.js allows),
+// and how they combine with the entries the kernel publishes. Knows the model only through the Wire and
+// getters.
 import { Channel } from "./rpc.js";
-import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION } from "./protocol.js";
+import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION, STATE } from "./protocol.js";
 import { mergeEntries } from "./entries.js";
+import { Flow, speedText } from "./flow.js";
+import { headSha256 } from "./headhash.js";
 import { refuseReason, sendFile } from "./transfer.js";
 
 /** @typedef {import("./protocol.js").Entry} Entry */
@@ -13,11 +16,11 @@ import { refuseReason, sendFile } from "./transfer.js";
  * @typedef {{
  *   id: string, group: string, name: string, size: number, type: string, file: File | null, url: string,
  *   phase: "queued" | "sending" | "sent" | "failed", acked: number, error: string, preview: string,
- *   abort: AbortController, seen: boolean
+ *   abort: AbortController, seen: boolean, gone?: string
  * }} LocalEntry
  * @typedef {import("./entries.js").ShownEntry} ShownEntry
- * @typedef {{entries: () => Entry[], chunkSize?: () => number, window?: () => number, maxBytes?: () => number}} Config
- *   `entries`: every entry the kernel publishes; chunkSize/window: what to use until hello says; maxBytes:
+ * @typedef {{entries: () => Entry[], chunkSize?: () => number, maxBytes?: () => number}} Config
+ *   `entries`: every entry the kernel publishes; chunkSize: what to use until hello says; maxBytes:
  *   the widget's cap (100 MiB, more when it has a bucket for big files)
  * @typedef {{group?: string, multiple?: boolean}} Place  which group an entry joins; whether it takes several
  */
@@ -29,7 +32,11 @@ export class DropZone {
   constructor(wire, config) {
     this.channel = new Channel(wire);
     this.config = config;
-    this.tuning = { chunkSize: config.chunkSize?.() || LIMITS.JUPYTER_CHUNK_BYTES, window: config.window?.() || 3 };
+    this.tuning = { chunkSize: config.chunkSize?.() || LIMITS.JUPYTER_CHUNK_BYTES };
+    /** What the acks taught about the link, shared by this page's transfers. */
+    this.flow = new Flow({ maxChunk: this.tuning.chunkSize });
+    /** @type {import("./transfer.js").Link} whether the socket to the kernel is up */
+    this.link = { up: true, changes: new Set() };
     /** Set when the kernel and this page speak different protocol versions: nothing can work but a reload. */
     this.fatal = "";
     /** @type {Map<string, LocalEntry>} */
@@ -50,7 +57,8 @@ export class DropZone {
           this.stop(`The kernel's replicate-widget speaks protocol version ${reply.version} and this page's widget ${PROTOCOL_VERSION}: reload the page.`);
           return;
         }
-        this.tuning = { chunkSize: reply.chunk_size || this.tuning.chunkSize, window: reply.window || this.tuning.window };
+        this.tuning = { chunkSize: reply.chunk_size || this.tuning.chunkSize };
+        this.flow.maxChunk = this.tuning.chunkSize;
       },
       (err) => {
         if (err.code === ERROR_CODE.VERSION_MISMATCH) this.stop(err.message);
@@ -95,9 +103,23 @@ export class DropZone {
     return group ? `${group}:${token}` : token;
   }
 
-  /** Make room for one entry in a group that takes one. @param {Place} place */
-  makeRoom({ group = "", multiple = true }) {
-    if (!multiple) for (const e of this.shown(group)) this.remove(e.id);
+  /** The socket to the kernel went down (up=false) or is back. @param {boolean} up */
+  setLink(up) {
+    if (up === this.link.up) return;
+    this.link.up = up;
+    for (const cb of this.link.changes) cb();
+    this.changed();
+  }
+
+  /**
+   * Make room for one entry in a group that takes one; a paused entry the same file may resume stays.
+   * @param {Place} place @param {{name: string, size: number}} [file]
+   */
+  makeRoom({ group = "", multiple = true }, file) {
+    if (multiple) return;
+    for (const e of this.shown(group)) {
+      if (!(file && e.state === STATE.PAUSED && e.name === file.name && e.size === file.size)) this.remove(e.id);
+    }
   }
 
   /** @param {File[]} files @param {Place} [place] */
@@ -111,7 +133,7 @@ export class DropZone {
         refused.push(reason);
         continue;
       }
-      this.makeRoom(place);
+      this.makeRoom(place, file);
       const id = this.newId(group);
       const type = file.type || "application/octet-stream";
       const preview = /^(image|audio|video)\//.test(type) ? URL.createObjectURL(file) : "";
@@ -130,14 +152,19 @@ export class DropZone {
     entry.phase = "sending";
     this.changed();
     try {
-      await sendFile(this.channel, entry.file, entry.id, {
-        chunkSize: this.tuning.chunkSize,
-        window: this.tuning.window,
+      const file = entry.file;
+      await sendFile(this.channel, file, entry.id, {
+        flow: this.flow,
+        maxChunk: this.tuning.chunkSize,
+        head: await headSha256(file),
+        link: this.link,
         signal: entry.abort.signal,
         onProgress: (acked) => {
           entry.acked = acked;
           this.changed();
         },
+        // The kernel kept this file's bytes from before a page reload: the old entry goes on, in place.
+        onResumed: (id) => this.rekey(entry, id),
       });
       entry.phase = "sent";
     } catch (err) {
@@ -145,10 +172,19 @@ export class DropZone {
       entry.phase = "failed";
       const code = /** @type {{code?: string}} */ (err).code;
       const message = err instanceof Error ? err.message : String(err);
-      entry.error = code === ERROR_CODE.UNKNOWN_ENTRY ? `${LOST_HINT} (the kernel no longer has this file)`
+      entry.error = entry.gone ? `${LOST_HINT} (${entry.gone})`
+        : code === ERROR_CODE.UNKNOWN_ENTRY ? `${LOST_HINT} (the kernel no longer has this file)`
         : code === ERROR_CODE.CUT_OFF ? `${LOST_HINT} (${message.replace(/^./, (c) => c.toLowerCase()).replace(/\.$/, "")})`
         : message;
     }
+    this.changed();
+  }
+
+  /** @param {LocalEntry} entry @param {string} id */
+  rekey(entry, id) {
+    this.local.delete(entry.id);
+    entry.id = id;
+    this.local.set(id, entry);
     this.changed();
   }
 
@@ -204,7 +240,15 @@ export class DropZone {
     let answered = false;
     this.channel.request({ kind: KIND.PING }).then(() => { answered = true; }, () => {});
     setTimeout(() => {
-      if (!answered) this.channel.failAll("the kernel restarted or went away");
+      if (answered) return;
+      const reason = "the kernel restarted or went away";
+      this.channel.failAll(reason);
+      // A transfer waiting for the socket to come back would wait forever: stop it with the same words.
+      for (const e of this.local.values()) {
+        if (e.phase !== "sending") continue;
+        e.gone = reason;
+        e.abort.abort();
+      }
     }, 5000);
   }
 
@@ -213,7 +257,12 @@ export class DropZone {
    * @param {string} [group]  only this group's entries (ids "<group>:..."); all when not given
    */
   shown(group) {
-    return mergeEntries(this.config.entries(), this.local, this.removed, this.channel.waiting, group);
+    const moving = {
+      waiting: this.channel.waiting,
+      reconnecting: !this.link.up,
+      detail: (/** @type {LocalEntry} */ l) => speedText(this.flow.bytesPerSecond, l.size - l.acked),
+    };
+    return mergeEntries(this.config.entries(), this.local, this.removed, moving, group);
   }
 
   dispose() {

@@ -16,7 +16,7 @@ function setup({ multiple = true, version = PROTOCOL_VERSION } = {}) {
       setTimeout(() => {
         /** @type {any} */
         const reply = { kind: "reply", rid: m.rid, ok: true };
-        if (m.kind === KIND.HELLO) Object.assign(reply, { version, chunk_size: 4, window: 2 });
+        if (m.kind === KIND.HELLO) Object.assign(reply, { version, chunk_size: 4 });
         if (m.kind === KIND.BEGIN) {
           files.set(m.id, { size: m.size, got: 0 });
           entries = [...entries, { id: m.id, name: m.name, size: m.size, type: m.type, state: "receiving", progress: 0, error: "", url: "", sha256: "" }];
@@ -113,7 +113,8 @@ describe("DropZone", () => {
   it("takes the chunk size the kernel gives in its hello reply", async () => {
     const { session } = setup();
     await settle();
-    expect(session.tuning).toEqual({ chunkSize: 4, window: 2 });
+    expect(session.tuning).toEqual({ chunkSize: 4 });
+    expect(session.flow.maxChunk).toBe(4); // the flow never makes a chunk bigger than the host takes
     session.dispose();
   });
 

@@ -5,17 +5,29 @@ import { STATE } from "./protocol.js";
 
 /** @typedef {import("./protocol.js").Entry} Entry */
 /** @typedef {import("./dropzone.js").LocalEntry} LocalEntry */
-/** @typedef {Entry & {preview: string, waiting: boolean, local: boolean}} ShownEntry */
+/**
+ * @typedef {Entry & {preview: string, waiting: boolean, local: boolean, detail: string, reconnecting: boolean}} ShownEntry
+ *   detail: speed and time left on a slow link (""); reconnecting: the socket to the kernel is down
+ * @typedef {{waiting: boolean, reconnecting: boolean, detail: (l: LocalEntry) => string}} Moving
+ *   waiting: the kernel is busy (a cell runs), transfers wait; reconnecting: the socket is down
+ */
 
 /**
  * @param {Entry[]} kernel       the entries the kernel publishes
  * @param {Map<string, LocalEntry>} local   the files and URLs given on this page
  * @param {Set<string>} removed  ids removed here whose removal the kernel hasn't published yet
- * @param {boolean} waiting      whether the kernel is busy (a cell runs): transfers wait
+ * @param {Moving} moving       how transfers on their way look now
  * @param {string} [group]       only this group's entries (ids "<group>:..."); all when not given
  * @returns {ShownEntry[]}
  */
-export function mergeEntries(kernel, local, removed, waiting, group) {
+export function mergeEntries(kernel, local, removed, moving, group) {
+  /** A file on its way: held up, reconnecting, or moving (with speed and time left when slow). */
+  const onItsWay = (/** @type {LocalEntry} */ l) => ({
+    state: STATE.RECEIVING,
+    waiting: moving.waiting && !moving.reconnecting,
+    reconnecting: moving.reconnecting,
+    detail: moving.waiting || moving.reconnecting ? "" : moving.detail(l),
+  });
   const inGroup = (/** @type {string} */ id) => group === undefined || (group ? id.startsWith(`${group}:`) : !id.includes(":"));
   /** @type {ShownEntry[]} */
   const out = [];
@@ -24,11 +36,11 @@ export function mergeEntries(kernel, local, removed, waiting, group) {
     if (removed.has(k.id) || !inGroup(k.id)) continue;
     seen.add(k.id);
     const l = local.get(k.id);
-    const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l) };
+    /** @type {ShownEntry} */
+    const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l), detail: "", reconnecting: false };
     if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
-    else if (l && k.state === STATE.RECEIVING) {
-      e.progress = Math.max(k.progress, l.size ? l.acked / l.size : 0);
-      e.waiting = waiting;
+    else if (l && l.phase === "sending" && (k.state === STATE.RECEIVING || k.state === STATE.PAUSED)) {
+      Object.assign(e, onItsWay(l), { progress: Math.max(k.progress, l.size ? l.acked / l.size : 0) });
     }
     out.push(e);
   }
@@ -38,7 +50,9 @@ export function mergeEntries(kernel, local, removed, waiting, group) {
     out.push({
       id: l.id, name: l.name, size: l.size, type: l.type, url: l.url, sha256: "", preview: l.preview, local: true,
       state: failed ? STATE.ERROR : l.phase === "sent" ? STATE.READY : l.phase === "sending" ? STATE.RECEIVING : STATE.WAITING,
-      progress: l.size ? l.acked / l.size : 0, error: l.error, waiting: !failed && (waiting || l.phase === "queued"),
+      progress: l.size ? l.acked / l.size : 0, error: l.error, waiting: !failed && (moving.waiting || l.phase === "queued"),
+      detail: "", reconnecting: false,
+      ...(l.phase === "sending" && l.file ? onItsWay(l) : {}),
     });
   }
   return out;

@@ -5,6 +5,7 @@
 
 import { h } from "./dom.js";
 import { DropZone } from "./dropzone.js";
+import { watchKernelSocket } from "./kernelsocket.js";
 import { PerModel } from "./per-model.js";
 import { buildForm } from "./playground/form.js";
 import { createFileField } from "./playground/files.js";
@@ -30,7 +31,9 @@ function initialize({ model }) {
   /** @type {any} */ (model).on("comm_live_update", () => zone.checkKernel());
   const sync = () => zone.syncEntries();
   model.on("change:files", sync);
+  const unwatch = watchKernelSocket(model, (up) => zone.setLink(up));
   return () => {
+    unwatch();
     model.off("change:files", sync);
     zone.dispose();
     zones.drop(model);

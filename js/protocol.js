@@ -6,7 +6,7 @@
 // reply: {kind: "reply", rid, ok: true, ...} or {kind: "reply", rid, ok: false, error: {code, message}}.
 // The first request is `hello`: both sides compare PROTOCOL_VERSION and stop on a mismatch.
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export const KIND = /** @type {const} */ ({
   HELLO: "hello",
@@ -24,6 +24,7 @@ export const KIND = /** @type {const} */ ({
 export const STATE = /** @type {const} */ ({
   WAITING: "waiting",
   RECEIVING: "receiving",
+  PAUSED: "paused",
   READY: "ready",
   UPLOADING: "uploading",
   UPLOADED: "uploaded",
@@ -49,7 +50,9 @@ export const LIMITS = /** @type {const} */ ({
 // Requests as the caller builds them; the Channel adds `rid` and `session`.
 /**
  * @typedef {{kind: "hello", version: number}} HelloRequest
- * @typedef {{kind: "begin", id: string, name: string, size: number, type: string}} BeginRequest
+ * @typedef {{
+ *   kind: "begin", id: string, name: string, size: number, type: string, last_modified: number, head_sha256: string
+ * }} BeginRequest  last_modified and head_sha256 recognise the file after a page reload ("" when not computed)
  * @typedef {{kind: "chunk", id: string, offset: number}} ChunkRequest
  * @typedef {{kind: "url", id: string, url: string}} UrlRequest
  * @typedef {{kind: "remove", id: string}} RemoveRequest
@@ -64,7 +67,8 @@ export const LIMITS = /** @type {const} */ ({
  * @typedef {{code: string, message: string}} WireError
  * @typedef {{
  *   kind: "reply", rid: number, ok: boolean, error?: WireError,
- *   version?: number, chunk_size?: number, window?: number,
+ *   version?: number, chunk_size?: number,
+ *   id?: string, have?: number[][],
  *   complete?: boolean, received?: number, sha256?: string | null,
  *   started?: boolean
  * }} Reply  fields beyond `ok` and `error` depend on the request's kind (hello, begin/chunk, run)

@@ -17,8 +17,8 @@ describe("protocol", () => {
     expect(asHostedUrl("file:///etc/passwd")).toBeNull();
     expect(asHostedUrl("look at https://example.com")).toBeNull();
   });
-  it("has the six entry states", () => {
-    expect(Object.values(STATE).sort()).toEqual(["error", "ready", "receiving", "uploaded", "uploading", "waiting"]);
+  it("has the seven entry states", () => {
+    expect(Object.values(STATE).sort()).toEqual(["error", "paused", "ready", "receiving", "uploaded", "uploading", "waiting"]);
   });
 });
 

@@ -136,6 +136,20 @@ export class Channel {
     this.setWaiting(false);
   }
 
+  /**
+   * Give up requests whose content matches (their socket died): they reject with code "abandoned", are never
+   * resent, and a late reply to them is ignored.
+   * @param {(content: Record<string, unknown>) => boolean} matches
+   */
+  abandon(matches) {
+    for (const [rid, p] of this.pending) {
+      if (!matches(p.content)) continue;
+      this.pending.delete(rid);
+      p.reject(new ChannelError("abandoned", "given up after the connection was lost"));
+    }
+    this.setWaiting(this.oldestAge() > this.probeAfterMs);
+  }
+
   dispose() {
     this.wire.off("msg:custom", this.onMessage);
     this.failAll("the widget was closed");

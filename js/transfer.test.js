@@ -1,41 +1,64 @@
 import { describe, expect, it } from "vitest";
 import { Channel } from "./rpc.js";
-import { chunkRanges, formatBytes, refuseReason, sendFile } from "./transfer.js";
+import { formatBytes, refuseReason, sendFile } from "./transfer.js";
+import { coveredBytes, mergeRanges, nextPiece } from "./ranges.js";
+import { FLOW, Flow } from "./flow.js";
 import { KIND, LIMITS } from "./protocol.js";
 
 /**
- * A fake kernel behind a fake model: assembles chunks by offset, acks each one, and records how many chunks
- * were unacknowledged at once. `drop` loses the messages with those numbers; `busy` holds every reply until
- * release(), as a kernel running a cell does.
+ * A fake kernel behind a fake model: assembles chunks by offset, acks each one, answers `begin` with the ranges
+ * it holds, and records every chunk received (offset, length) and the most bytes unacknowledged at once.
+ * `drop` loses the messages with those numbers; `busy` holds every reply until release(), as a kernel running
+ * a cell does; `cutAfter` loses every message (and reply) after that many chunks, until reconnect().
  */
-function fakeKernel({ drop = new Set(), busy = false } = {}) {
+function fakeKernel({ drop = new Set(), busy = false, cutAfter = Infinity } = {}) {
   /** @type {((msg: any) => void) | null} */
   let listener = null;
+  /** @type {Map<string, {size: number, bytes: Uint8Array, got: Map<number, number>}>} */
   const files = new Map();
-  let inFlight = 0;
-  let maxInFlight = 0;
+  let inFlightBytes = 0;
+  let maxInFlightBytes = 0;
   let sent = 0;
+  let chunks = 0;
+  let down = false;
+  /** @type {[number, number][]} every chunk that reached the kernel */
+  const received = [];
   /** @type {(() => void)[]} */
   const queued = [];
+  const have = (/** @type {string} */ id) => {
+    const f = files.get(id);
+    return f ? [...f.got].map(([o, n]) => [o, o + n]) : [];
+  };
   const wire = {
     on: (/** @type {string} */ _n, /** @type {any} */ cb) => { listener = cb; },
     off: () => { listener = null; },
     send(/** @type {any} */ msg, /** @type {any} */ _cb, /** @type {ArrayBuffer[] | undefined} */ buffers) {
       const n = sent++;
-      if (msg.kind === KIND.CHUNK) maxInFlight = Math.max(maxInFlight, ++inFlight);
-      if (drop.has(n)) { if (msg.kind === KIND.CHUNK) inFlight--; return; }
+      const bytes = buffers?.[0]?.byteLength ?? 0;
+      if (msg.kind === KIND.CHUNK) {
+        inFlightBytes += bytes;
+        maxInFlightBytes = Math.max(maxInFlightBytes, inFlightBytes);
+        if (++chunks > cutAfter) down = true;
+      }
+      if (drop.has(n) || down) { inFlightBytes -= bytes; return; }
       const handle = () => {
         /** @type {any} */
         let reply = { kind: "reply", rid: msg.rid, ok: true };
-        if (msg.kind === KIND.BEGIN) files.set(msg.id, { size: msg.size, bytes: new Uint8Array(msg.size), got: new Map() });
+        if (msg.kind === KIND.BEGIN) {
+          if (!files.has(msg.id)) files.set(msg.id, { size: msg.size, bytes: new Uint8Array(msg.size), got: new Map() });
+          const f = /** @type {any} */ (files.get(msg.id));
+          const total = [...f.got.values()].reduce((a, b) => a + b, 0);
+          reply = { ...reply, chunk_size: 4 * 1024 * 1024, have: have(msg.id), complete: total === f.size };
+        }
         if (msg.kind === KIND.CHUNK) {
-          inFlight--;
-          const f = files.get(msg.id);
+          inFlightBytes -= bytes;
+          const f = /** @type {any} */ (files.get(msg.id));
           const data = new Uint8Array(/** @type {ArrayBuffer[]} */ (buffers)[0]);
+          received.push([msg.offset, data.length]);
           f.bytes.set(data, msg.offset);
           f.got.set(msg.offset, data.length); // a resent chunk counts once
-          const received = [...f.got.values()].reduce((a, b) => a + b, 0);
-          reply = { ...reply, complete: received === f.size };
+          const total = [...f.got.values()].reduce((a, b) => a + b, 0);
+          reply = { ...reply, complete: total === f.size };
         }
         queueMicrotask(() => listener?.(reply));
       };
@@ -43,28 +66,26 @@ function fakeKernel({ drop = new Set(), busy = false } = {}) {
       else setTimeout(handle, 0);
     },
   };
-  return { wire, files, stats: () => ({ maxInFlight, sent }), release: () => queued.splice(0).forEach((h) => h()) };
+  return {
+    wire, files, received,
+    stats: () => ({ maxInFlightBytes, sent }),
+    release: () => queued.splice(0).forEach((h) => h()),
+    reconnect: () => { down = false; cutAfter = Infinity; },
+  };
 }
+
+/** Byte-equal, fast (toEqual walks a megabyte element by element). @param {Uint8Array | undefined} a @param {Uint8Array} b */
+const same = (a, b) => {
+  if (!a || a.length !== b.length) return false;
+  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
 
 function fileOf(/** @type {number} */ size, name = "data.bin") {
   const bytes = new Uint8Array(size);
   for (let i = 0; i < size; i++) bytes[i] = (i * 31 + 7) % 251;
   return { file: new File([bytes], name, { type: "application/octet-stream" }), bytes };
 }
-
-describe("chunkRanges", () => {
-  it("covers the file exactly, last chunk short", () => {
-    expect(chunkRanges(10, 4)).toEqual([[0, 4], [4, 8], [8, 10]]);
-    expect(chunkRanges(8, 4)).toEqual([[0, 4], [4, 8]]);
-    expect(chunkRanges(0, 4)).toEqual([]);
-  });
-  it("keeps every Jupyter chunk under the 10 MiB message limit", () => {
-    const ranges = chunkRanges(LIMITS.MAX_FILE_BYTES, LIMITS.JUPYTER_CHUNK_BYTES);
-    expect(ranges.length).toBe(25);
-    expect(Math.max(...ranges.map(([a, b]) => b - a))).toBeLessThan(10 * 1024 * 1024);
-  });
-  it("refuses a zero chunk size", () => expect(() => chunkRanges(10, 0)).toThrow(RangeError));
-});
 
 describe("refuseReason", () => {
   it("says what to do instead: paste a link, or configure a bucket with storage=", () => {
@@ -92,22 +113,100 @@ describe("formatBytes", () => {
   });
 });
 
+/** A Flow on a fake clock that advances 10 ms per read, so rates are finite and repeatable. */
+function testFlow(maxChunk = 4 * 1024 * 1024) {
+  let t = 0;
+  return new Flow({ maxChunk, now: () => (t += 0.01) });
+}
+
 describe("sendFile", () => {
-  it("delivers every byte in chunks of the kernel's size", async () => {
+  it("delivers every byte, starting with small chunks", async () => {
     const k = fakeKernel();
     const ch = new Channel(k.wire);
-    const { file, bytes } = fileOf(10_000);
+    const { file, bytes } = fileOf(1_000_000);
     /** @type {number[]} */
     const progress = [];
-    await sendFile(ch, file, "e1", { chunkSize: 1000, window: 3, onProgress: (a) => progress.push(a) });
-    expect(k.files.get("e1").bytes).toEqual(bytes);
-    expect(progress.at(-1)).toBe(10_000);
+    const flow = testFlow();
+    await sendFile(ch, file, "e1", { flow, onProgress: (a) => progress.push(a) });
+    expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
+    expect(progress.at(-1)).toBe(1_000_000);
+    // A conservative start: the first chunks are a third of the starting window.
+    expect(k.received[0][1]).toBeLessThanOrEqual(FLOW.START_WINDOW / 3);
   });
 
-  it("never has more than `window` chunks unacknowledged", async () => {
+  it("keeps no more unacknowledged than the window before the first ack", async () => {
+    const k = fakeKernel({ busy: true });
+    const ch = new Channel(k.wire);
+    const flow = testFlow();
+    const done = sendFile(ch, fileOf(2_000_000).file, "e1", { flow });
+    await new Promise((r) => setTimeout(r, 20));
+    k.release(); // the begin
+    await new Promise((r) => setTimeout(r, 20));
+    expect(k.stats().maxInFlightBytes).toBeLessThanOrEqual(FLOW.START_WINDOW);
+    expect(k.stats().maxInFlightBytes).toBeGreaterThan(0);
+    const release = setInterval(() => k.release(), 1);
+    await done;
+    clearInterval(release);
+  });
+
+  it("sends only what the kernel does not hold yet (a file picked again after a reload)", async () => {
     const k = fakeKernel();
-    await sendFile(new Channel(k.wire), fileOf(20_000).file, "e1", { chunkSize: 1000, window: 3 });
-    expect(k.stats().maxInFlight).toBe(3);
+    const { file, bytes } = fileOf(300_000);
+    k.files.set("e1", { size: 300_000, bytes: new Uint8Array(300_000), got: new Map([[0, 100_000], [200_000, 50_000]]) });
+    const f = /** @type {any} */ (k.files.get("e1"));
+    f.bytes.set(bytes.subarray(0, 100_000), 0);
+    f.bytes.set(bytes.subarray(200_000, 250_000), 200_000);
+    await sendFile(new Channel(k.wire), file, "e1", { flow: testFlow() });
+    expect(same(f.bytes, bytes)).toBe(true);
+    const sentBytes = k.received.reduce((a, [, n]) => a + n, 0);
+    expect(sentBytes).toBe(150_000);
+    for (const [o, n] of k.received) expect(o >= 100_000 && o + n <= 200_000 || o >= 250_000).toBe(true);
+  });
+
+  it("takes over the older entry the kernel resumes", async () => {
+    const wire = {
+      /** @type {any} */ cb: null,
+      on: (/** @type {string} */ _n, /** @type {any} */ cb) => { wire.cb = cb; },
+      off() {},
+      /** @type {any[]} */ seen: [],
+      send(/** @type {any} */ m) {
+        wire.seen.push(m);
+        const reply = m.kind === KIND.BEGIN
+          ? { id: "old-entry", have: [[0, 6]], complete: false, chunk_size: 4 }
+          : { complete: m.offset + 4 >= 10 };
+        setTimeout(() => wire.cb({ kind: "reply", rid: m.rid, ok: true, ...reply }));
+      },
+    };
+    /** @type {string[]} */
+    const resumed = [];
+    const sent = await sendFile(new Channel(wire), fileOf(10).file, "new-entry", {
+      flow: testFlow(), head: "ab".repeat(32), onResumed: (id) => resumed.push(id),
+    });
+    expect(resumed).toEqual(["old-entry"]);
+    expect(sent.id).toBe("old-entry");
+    expect(wire.seen[0]).toMatchObject({ kind: "begin", head_sha256: "ab".repeat(32) });
+    expect(wire.seen.slice(1).map((m) => [m.id, m.offset])).toEqual([["old-entry", 6]]);
+  });
+
+  it("after a cut socket, resumes from what the kernel acknowledged and sends no acknowledged byte again", async () => {
+    const k = fakeKernel({ cutAfter: 5 });
+    const ch = new Channel(k.wire);
+    const { file, bytes } = fileOf(2_000_000);
+    /** @type {import("./transfer.js").Link} */
+    const link = { up: true, changes: new Set() };
+    const setLink = (/** @type {boolean} */ up) => { link.up = up; for (const cb of link.changes) cb(); };
+    const done = sendFile(ch, file, "e1", { flow: testFlow(), link });
+    await new Promise((r) => setTimeout(r, 30));
+    setLink(false); // the socket dropped: messages after the 5th chunk were lost
+    k.reconnect();
+    await new Promise((r) => setTimeout(r, 10));
+    setLink(true);
+    await done;
+    expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
+    // Every chunk reached the kernel once: none of its bytes was sent twice.
+    const offsets = k.received.map(([o]) => o);
+    expect(new Set(offsets).size).toBe(offsets.length);
+    expect(k.received.reduce((a, [, n]) => a + n, 0)).toBe(2_000_000);
   });
 
   it("rejects with the kernel's message when it refuses", async () => {
@@ -117,20 +216,42 @@ describe("sendFile", () => {
       /** @type {any} */ cb: null,
       send: (/** @type {any} */ m) => setTimeout(() => wire.cb({ kind: "reply", rid: m.rid, ok: false, error: { code: "too-large", message: "too big" } })),
     };
-    await expect(sendFile(new Channel(wire), fileOf(10).file, "e", { chunkSize: 4, window: 2 })).rejects.toThrow("too big");
+    await expect(sendFile(new Channel(wire), fileOf(10).file, "e", { flow: testFlow() })).rejects.toThrow("too big");
   });
 
   it("resends a chunk lost on the way once a probe shows the kernel is answering", async () => {
     let now = 0;
     const k = fakeKernel({ drop: new Set([2]) }); // message 2 = the second chunk
     const ch = new Channel(k.wire, { probeAfterMs: 100, now: () => now });
-    const { file, bytes } = fileOf(5000);
-    const done = sendFile(ch, file, "e1", { chunkSize: 1000, window: 2 });
+    const { file, bytes } = fileOf(300_000);
+    const done = sendFile(ch, file, "e1", { flow: testFlow() });
     await new Promise((r) => setTimeout(r, 20));
     now = 1000;
     ch.tick(); // probe: the ping comes back first, so the lost chunk is resent
     await done;
-    expect(k.files.get("e1").bytes).toEqual(bytes);
+    expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
+  });
+});
+
+describe("chunk sizes", () => {
+  it("never go over the host's limit, even when the link is fast", async () => {
+    const k = fakeKernel();
+    const flow = testFlow(512 * 1024); // Colab and marimo
+    await sendFile(new Channel(k.wire), fileOf(3_000_000).file, "e1", { flow });
+    expect(Math.max(...k.received.map(([, n]) => n))).toBeLessThanOrEqual(512 * 1024);
+  });
+});
+
+describe("ranges", () => {
+  it("merges touching and overlapping ranges", () => {
+    expect(mergeRanges([[5, 8], [0, 2], [2, 4], [7, 9]])).toEqual([[0, 4], [5, 9]]);
+    expect(coveredBytes(mergeRanges([[0, 4], [2, 6]]))).toBe(6);
+  });
+  it("picks the next piece in the first gap, never into covered ground", () => {
+    expect(nextPiece([[0, 4], [6, 10]], 12, 100)).toEqual([4, 6]);
+    expect(nextPiece([[0, 10]], 12, 100)).toEqual([10, 12]);
+    expect(nextPiece([[0, 12]], 12, 100)).toBeNull();
+    expect(nextPiece([], 12, 5)).toEqual([0, 5]);
   });
 });
 

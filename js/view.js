@@ -11,6 +11,7 @@ import { formatBytes } from "./transfer.js";
 const LABEL = {
   [STATE.WAITING]: "waiting for the kernel",
   [STATE.RECEIVING]: "receiving",
+  [STATE.PAUSED]: "paused",
   [STATE.READY]: "ready",
   [STATE.UPLOADING]: "uploading",
   [STATE.UPLOADED]: "uploaded",
@@ -20,9 +21,14 @@ const LABEL = {
 /** What the state cell says for an entry. @param {ShownEntry} e */
 export function stateText(e) {
   if (e.state === STATE.ERROR) return e.error || "error";
+  if (e.reconnecting) return `reconnecting… · ${pct(e.progress)} · continues by itself`;
+  // The page that was sending it went away; the kernel kept what arrived.
+  if (e.state === STATE.PAUSED) return `paused at ${pct(e.progress)} · pick ${e.name} again to send the rest`;
   // The kernel is busy running a cell: say so, and that nothing needs doing.
   if (e.waiting) return `${LABEL[STATE.WAITING]}${e.progress > 0 ? ` · ${pct(e.progress)}` : ""} · continues by itself`;
-  if (e.state === STATE.RECEIVING || e.state === STATE.UPLOADING) return `${LABEL[e.state]} ${pct(e.progress)}`;
+  if (e.state === STATE.RECEIVING || e.state === STATE.UPLOADING) {
+    return `${LABEL[e.state]} ${pct(e.progress)}${e.detail ? ` · ${e.detail}` : ""}`;
+  }
   const label = e.url ? "hosted file" : LABEL[e.state] ?? e.state;
   // A file that arrived but whose background upload failed is still usable: the run uploads it again.
   return e.error ? `${label} · ${e.error}` : label;
@@ -35,10 +41,17 @@ const pct = (f) => `${Math.floor(Math.max(0, Math.min(1, f)) * 100)}%`;
 function makePreview(e) {
   const box = h("div", "rw-preview");
   const kind = e.type.split("/")[0];
+  const asIcon = () => {
+    box.replaceChildren();
+    box.classList.add("rw-preview-icon");
+    box.textContent = e.url ? "URL" : (e.name.split(".").pop() || "file").slice(0, 4).toUpperCase();
+  };
   if (e.preview && kind === "image") {
     const img = h("img");
-    img.src = e.preview;
     img.alt = "";
+    // An image the browser can't draw (TIFF, HEIC in Chromium) gets the icon, not a broken-image sign.
+    img.addEventListener("error", asIcon, { once: true });
+    img.src = e.preview;
     box.append(img);
   } else if (e.preview && (kind === "audio" || kind === "video")) {
     const media = h(kind === "audio" ? "audio" : "video");
@@ -49,8 +62,7 @@ function makePreview(e) {
     box.classList.add(`rw-preview-${kind}`);
     box.append(media);
   } else {
-    box.classList.add("rw-preview-icon");
-    box.textContent = e.url ? "URL" : (e.name.split(".").pop() || "file").slice(0, 4).toUpperCase();
+    asIcon();
   }
   return box;
 }
@@ -83,12 +95,13 @@ function makeRow(e, onRemove) {
 /** @param {HTMLElement} row @param {ShownEntry} e */
 function updateRow(row, e) {
   const q = (/** @type {string} */ s) => /** @type {HTMLElement} */ (row.querySelector(s));
-  row.dataset.state = e.waiting ? "waiting" : e.state;
+  row.dataset.state = e.reconnecting ? "reconnecting" : e.waiting ? "waiting" : e.state;
   q(".rw-name").textContent = e.name;
   q(".rw-name").title = e.url || e.name;
   q(".rw-meta").textContent = e.url ? e.url : `${formatBytes(e.size)} · ${e.type}`;
   q(".rw-state").textContent = stateText(e);
-  const moving = e.state === STATE.RECEIVING || e.state === STATE.UPLOADING || (e.waiting && e.progress > 0);
+  const moving = e.state === STATE.RECEIVING || e.state === STATE.UPLOADING || e.state === STATE.PAUSED
+    || (e.waiting && e.progress > 0);
   q(".rw-bar").hidden = !moving;
   q(".rw-fill").style.width = pct(e.progress);
   q(".rw-remove").setAttribute("aria-label", `Remove ${e.name}`);

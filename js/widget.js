@@ -3,6 +3,7 @@
 import css from "./styles.css";
 import { h } from "./dom.js";
 import { DropZone } from "./dropzone.js";
+import { watchKernelSocket } from "./kernelsocket.js";
 import { PerModel } from "./per-model.js";
 import { attachPicker } from "./picker.js";
 import { LIMITS } from "./protocol.js";
@@ -11,7 +12,7 @@ import { hintText, renderEntries, renderRun } from "./view.js";
 /**
  * @typedef {{
  *   entries: import("./protocol.js").Entry[], multiple: boolean, accept: string, max_bytes: number,
- *   chunk_size: number, window: number, status: string, status_text: string, log_tail: string, _uid: string
+ *   chunk_size: number, status: string, status_text: string, log_tail: string, _uid: string
  * }} Model
  */
 
@@ -19,7 +20,6 @@ import { hintText, renderEntries, renderRun } from "./view.js";
 const zones = new PerModel((/** @type {import("@anywidget/types").AnyModel<Model>} */ model) =>
   new DropZone(/** @type {any} */ (model), {
     chunkSize: () => model.get("chunk_size"),
-    window: () => model.get("window"),
     maxBytes: () => model.get("max_bytes") || LIMITS.MAX_FILE_BYTES,
     entries: () => model.get("entries") ?? [],
   }),
@@ -34,7 +34,9 @@ function initialize({ model }) {
   // JupyterLab flags a model's comm as not live when the kernel restarts: transfers in flight are lost.
   /** @type {any} */ (model).on("comm_live_update", () => session.checkKernel());
   model.on("change:entries", () => session.syncEntries());
+  const unwatch = watchKernelSocket(model, (up) => session.setLink(up));
   return () => {
+    unwatch();
     session.dispose();
     zones.drop(model);
   };

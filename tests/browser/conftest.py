@@ -4,6 +4,9 @@ lab       (session)  the running JupyterLab + browser, whose kernels talk to the
                      ``lab.notebook(name, cells, run=True)`` opens a notebook page
 notebook  (function) the same factory, but pages are closed (kernels shut down) at teardown and any console
                      error from the widgets fails the test
+far_lab   (session)  another JupyterLab, reached only through a throttling proxy (``far_lab.link``: rate,
+                     round trip, cuts); started on first use
+far_notebook (function) ``notebook`` for far_lab; the link is reset to no limit at teardown
 """
 
 from __future__ import annotations
@@ -35,9 +38,7 @@ def lab(local_server: Any, browser: Browser) -> Iterator[Lab]:
         yield running
 
 
-@pytest.fixture
-def notebook(lab: Lab) -> Iterator[Any]:
-    """``notebook(name, cells, run=True)`` -> Notebook; closed at teardown, widget errors fail the test."""
+def _notebooks(lab: Lab) -> Iterator[Any]:
     opened: list[Notebook] = []
 
     def open_notebook(name: str, cells: list[str], *, run: bool = True) -> Notebook:
@@ -50,6 +51,28 @@ def notebook(lab: Lab) -> Iterator[Any]:
     for nb in opened:
         nb.close()
     assert not errors, "The widget logged errors to the console:\n" + "\n".join(errors)
+
+
+@pytest.fixture
+def notebook(lab: Lab) -> Iterator[Any]:
+    """``notebook(name, cells, run=True)`` -> Notebook; closed at teardown, widget errors fail the test."""
+    yield from _notebooks(lab)
+
+
+@pytest.fixture(scope="session")
+def far_lab(local_server: Any, browser: Browser) -> Iterator[Lab]:
+    with start_lab(local_server.base_url, local_server.token, browser=browser, throttled=True) as running:
+        yield running
+
+
+@pytest.fixture
+def far_notebook(far_lab: Lab) -> Iterator[Any]:
+    """``notebook`` for the lab behind the throttling proxy."""
+    assert far_lab.link is not None
+    try:
+        yield from _notebooks(far_lab)
+    finally:
+        far_lab.link.set(None, 0)
 
 
 @pytest.fixture(scope="session")

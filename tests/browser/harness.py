@@ -224,6 +224,24 @@ class Notebook:
             raise AssertionError(f"Kernel error: {result['err']}\n{code}")
         return str(result["out"])
 
+    def answer_seconds(self, code: str = "print(1)", timeout: float = 120) -> float:
+        """Seconds from sending ``code`` on this notebook's kernel connection (the websocket a widget's file
+        bytes share) to its reply, timed in the page."""
+        took = self.page.evaluate(
+            """async ([code, ms]) => {
+                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+                const t0 = performance.now();
+                const future = kernel.requestExecute({code, silent: false, store_history: false});
+                const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+                if (await Promise.race([future.done, late]) === 'late') return -1;
+                return (performance.now() - t0) / 1000;
+            }""",
+            [code, int(timeout * 1000)],
+        )
+        if took < 0:
+            raise TimeoutError(f"The kernel did not answer within {timeout} s:\n{code}")
+        return float(took)
+
     def execute_json(self, code: str, timeout: float = 120) -> Any:
         """Run ``code`` (ending in an expression ``x``) and return ``json.loads`` of what it printed."""
         return json.loads(self.execute(f"import json as _j\nprint(_j.dumps({code}))", timeout))

@@ -105,3 +105,18 @@ def test_cut_closes_every_connection_and_new_ones_still_pass(upstream):
         again = socket.create_connection(("127.0.0.1", proxy.port))
         assert ask(again, b"d").endswith(b"\n")
         again.close()
+
+
+def test_a_link_cut_for_a_while_refuses_connections_then_carries_again(upstream):
+    port, _ = upstream
+    with link(port) as proxy:
+        proxy.cut(down_s=0.5)
+        refused = socket.create_connection(("127.0.0.1", proxy.port))
+        refused.settimeout(5)
+        with pytest.raises(ConnectionError):
+            ask(refused, b"x")
+        refused.close()
+        time.sleep(0.6)
+        again = socket.create_connection(("127.0.0.1", proxy.port))
+        assert ask(again, b"y") == b"2\n"
+        again.close()

@@ -5,8 +5,8 @@
   segment at a time, so a small request waits behind the file bytes already handed to the link, as on a
   real uplink;
 - half the round trip (``rtt_ms / 2``) of delay each way, without slowing the flow (bytes in the pipe);
-- ``cut()``: close every connection at once, as a dropped Wi-Fi or a proxy restart does (the browser
-  reconnects by itself, through the link again);
+- ``cut(down_s)``: close every connection at once, as a dropped Wi-Fi or a proxy restart does, and refuse
+  new ones for ``down_s`` seconds (the browser reconnects by itself, through the link again);
 - ``uplink_bytes``: bytes carried up so far, to count what a transfer really cost.
 
 It runs its own event loop in a daemon thread, so sync code (Playwright's sync API, benchmarks) can use it.
@@ -24,8 +24,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-SEGMENT = 16 * 1024  # bytes the uplink carries in one go: a small message waits at most one behind
+SEGMENT = 32 * 1024  # bytes the uplink carries in one go: a small message waits at most one behind
 RECV_BUFFER = 64 * 1024
+CATCH_UP = 0.05  # seconds the uplink may catch up after late wake-ups (a burst of at most this much)
 
 
 class Link:
@@ -44,6 +45,7 @@ class Link:
         self._writers: set[asyncio.StreamWriter] = set()
         self._uplink: asyncio.Lock | None = None
         self._uplink_free_at = 0.0  # when the uplink finishes carrying what it has been given
+        self._down_until = 0.0  # connections before this time are refused (the link is down)
 
     # ---- control, from any thread
     def start(self) -> int:
@@ -55,8 +57,12 @@ class Link:
         """Change the link's speed and round trip; connections open now follow at once."""
         self.rate_mbit, self.rtt_ms = rate_mbit, rtt_ms
 
-    def cut(self) -> int:
-        """Close every open connection (both sides). Returns how many were cut."""
+    def cut(self, down_s: float = 0.0) -> int:
+        """Close every open connection (both sides), and refuse new ones for ``down_s`` seconds.
+
+        Returns how many connections were cut.
+        """
+        self._down_until = time.monotonic() + down_s
         return int(asyncio.run_coroutine_threadsafe(self._cut(), self._loop).result(10))
 
     def stop(self) -> None:
@@ -99,6 +105,9 @@ class Link:
         await asyncio.gather(*others, return_exceptions=True)
 
     async def _serve(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        if time.monotonic() < self._down_until:
+            client_w.transport.abort()
+            return
         try:
             server_r, server_w = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
@@ -126,9 +135,13 @@ class Link:
             return
         assert self._uplink is not None
         async with self._uplink:
-            start = max(time.monotonic(), self._uplink_free_at)
+            # A sleep overshoots by a millisecond or so; letting the schedule lag "now" by up to CATCH_UP
+            # makes the next segments go sooner, so the average rate is the set one, not a few % below.
+            start = max(time.monotonic() - CATCH_UP, self._uplink_free_at)
             self._uplink_free_at = start + size * 8 / (rate * 1e6)
-            await asyncio.sleep(self._uplink_free_at - time.monotonic())
+            wait = self._uplink_free_at - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
 
     async def _pipe(
         self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, *, uplink: bool

@@ -46,7 +46,6 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
     upload = traitlets.Unicode("eager").tag(sync=True)
     max_bytes = traitlets.Int(LIMITS["MAX_FILE_BYTES"]).tag(sync=True)
     chunk_size = traitlets.Int(LIMITS["JUPYTER_CHUNK_BYTES"]).tag(sync=True)
-    window = traitlets.Int(3).tag(sync=True)
     status = traitlets.Unicode("").tag(sync=True)
     """The last run's status in Replicate's words ("starting", "processing", "succeeded"...), or ""."""
     status_text = traitlets.Unicode("").tag(sync=True)
@@ -78,7 +77,6 @@ class FileInput(WidgetRunMixin, anywidget.AnyWidget):  # type: ignore[misc]
             accept=accept,
             upload=chosen,
             chunk_size=tuning.chunk_size,
-            window=tuning.window,
             _uid=uuid.uuid4().hex,
             **kwargs,
         )

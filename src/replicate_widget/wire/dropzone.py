@@ -65,6 +65,7 @@ class DropZone:
         self._group_of = group_of
         self._max_bytes = max_bytes
         self._receiver = Receiver(max_bytes=STORAGE_LIMIT)  # the widget's own max_bytes is checked first
+        self._receiver.on_dropped = self._spool_dropped
         self._entries: dict[str, Entry] = {}
         self._uploads = EagerUploads(client, storage, self._entry_moved)
         # Upload threads publish progress too; one publisher at a time keeps the widget's trait consistent.
@@ -104,6 +105,12 @@ class DropZone:
                 out.append(entry.url)
             elif entry.file is not None:
                 out.append(entry.file)
+            elif entry.state is State.PAUSED:
+                raise TransferError(
+                    f"{entry.name} is paused at {int(entry.progress * 100)}% (the page was reloaded while it "
+                    "was arriving): pick the same file again to send the rest, or remove it.",
+                    entry.progress,
+                )
             elif entry.state is State.ERROR:
                 raise TransferError(
                     f"{entry.name} did not arrive whole ({entry.error or 'cut off'}): "
@@ -166,30 +173,45 @@ class DropZone:
 
     # ---- requests
     def _hello(self, request: HelloRequest, _buffers: list[Any]) -> dict[str, Any]:
-        # A new page (reload) can't continue the old page's transfers: they end in a clear error.
-        for transfer in self._receiver.cut_off(keep_session=request["session"]):
+        # A new page (reload): the old page's unfinished transfers pause until the same file is picked again,
+        # or are lost when the old page didn't send what recognises the file.
+        paused, lost = self._receiver.cut_off(keep_session=request["session"])
+        for transfer in paused:
+            entry = self._entries.get(transfer.id)
+            if entry is not None:
+                entry.state, entry.error = State.PAUSED, ""
+        for transfer in lost:
             entry = self._entries.get(transfer.id)
             if entry is not None:
                 self._fail(entry, "lost: pick again (the page was reloaded while it was arriving)")
         self._publish()
-        return {
-            "version": PROTOCOL_VERSION,
-            "chunk_size": self.tuning.chunk_size,
-            "window": self.tuning.window,
-        }
+        return {"version": PROTOCOL_VERSION, "chunk_size": self.tuning.chunk_size}
 
     def _begin(self, request: BeginRequest, _buffers: list[Any]) -> dict[str, Any]:
         entry_id, name, size = request["id"], request["name"], request["size"]
         group = self._group_of(entry_id)
         if size > self._max_bytes():
             raise ProtocolError(ErrorCode.TOO_LARGE, too_large(name, size, self._max_bytes()))
-        transfer = self._receiver.begin(entry_id, name, size, request["type"], request["session"])
-        if entry_id not in self._entries:
-            self._entries[entry_id] = Entry(entry_id, group, name, size, request["type"])
+        transfer = self._receiver.begin(
+            entry_id, name, size, request["type"], request["session"],
+            last_modified=request.get("last_modified", 0), head_sha256=request.get("head_sha256", ""),
+        )  # fmt: skip
+        # transfer.id is an older entry's when the same file, picked again after a reload, resumes it.
+        entry = self._entries.get(transfer.id)
+        if entry is None:
+            self._entries[transfer.id] = Entry(transfer.id, group, name, size, request["type"])
+        elif entry.state is State.PAUSED:
+            entry.state, entry.error = State.RECEIVING, ""
         if transfer.complete:  # an empty file
-            self._arrived(entry_id)
+            self._arrived(transfer.id)
         self._publish()
-        return {"chunk_size": self.tuning.chunk_size, "complete": transfer.complete}
+        return {
+            "id": transfer.id,
+            "chunk_size": self.tuning.chunk_size,
+            "complete": transfer.complete,
+            "have": transfer.held(),
+            "sha256": transfer.sha256,
+        }
 
     def _chunk(self, request: ChunkRequest, buffers: list[Any]) -> dict[str, Any]:
         entry_id = request["id"]
@@ -233,6 +255,13 @@ class DropZone:
         entry.sha256, entry.progress, entry.state = transfer.sha256, 1.0, State.READY
         if self._eager():
             self._uploads.start(entry)
+
+    def _spool_dropped(self, transfer: Any, why: str) -> None:
+        """The kernel's budget for paused spools let this one go (an hour passed, or newer ones took room)."""
+        entry = self._entries.get(transfer.id)
+        if entry is not None:
+            entry.progress = 0.0
+            self._fail(entry, f"lost: pick again (its partial copy was {why})")
 
     def _fail(self, entry: Entry, message: str) -> None:
         entry.state, entry.error, entry.file = State.ERROR, message, None

@@ -18,7 +18,7 @@ from typing import Any, Literal, TypedDict, cast, get_type_hints
 
 from ..core.limits import FILES_API_LIMIT, STORAGE_LIMIT
 
-PROTOCOL_VERSION = 2
+PROTOCOL_VERSION = 3
 
 
 class _WireEnum(str, Enum):
@@ -49,6 +49,8 @@ class State(_WireEnum):
 
     WAITING = "waiting"
     RECEIVING = "receiving"
+    # the page sending it went away (a reload); the kernel keeps the bytes until the file is picked again
+    PAUSED = "paused"
     READY = "ready"
     UPLOADING = "uploading"
     UPLOADED = "uploaded"
@@ -95,7 +97,16 @@ class HelloRequest(_Envelope):
     version: int
 
 
-class BeginRequest(_Envelope):
+class _FileKey(TypedDict, total=False):
+    """What recognises a file after a page reload (spools.py): the File's lastModified (ms), and the sha256
+    of its first 64 KiB, checked against the bytes once the kernel holds them. Absent, 0 and "": a file
+    that can't be resumed after a reload (it is lost then, as before these fields existed)."""
+
+    last_modified: int
+    head_sha256: str
+
+
+class BeginRequest(_Envelope, _FileKey):
     kind: Literal[Kind.BEGIN]
     id: str
     name: str
@@ -176,7 +187,9 @@ class Reply(TypedDict, total=False):
     # hello
     version: int
     chunk_size: int
-    window: int
+    # begin: the entry that goes on (an older one, when a paused spool resumes) and the ranges it holds
+    id: str
+    have: list[list[int]]
     # begin, chunk
     complete: bool
     received: int
@@ -220,7 +233,10 @@ def parse_request(content: Any, buffers: list[Any] | None = None) -> Request:
     if kind not in _FIELDS:
         raise _bad(f"Unknown message kind {kind.value!r}.")
     message: dict[str, Any] = {"kind": kind}
+    optional = _SHAPES[kind].__optional_keys__
     for key, typ in _FIELDS[kind].items():
+        if key in optional and key not in content:
+            continue
         value = content.get(key)
         if not isinstance(value, typ) or (isinstance(value, bool) and typ is int):
             raise _bad(f"Field {key!r} is missing or has the wrong type.")
@@ -233,6 +249,10 @@ def _check(message: dict[str, Any], buffers: list[Any] | None) -> None:
     """The rules beyond types: sizes, offsets, buffers, URL schemes."""
     kind = message["kind"]
     if kind is Kind.BEGIN:
+        message.setdefault("last_modified", 0)
+        head = message.setdefault("head_sha256", "")
+        if head and (len(head) != 64 or any(c not in "0123456789abcdef" for c in head)):
+            raise _bad("Field 'head_sha256' must be 64 lowercase hex digits, or empty.")
         if message["size"] < 0:
             raise _bad("A file size can't be negative.")
         # Each widget refuses past its own max_bytes (100 MiB, or more with a bucket configured); this is the
@@ -269,19 +289,17 @@ def version_problem(version: int) -> str | None:
 # ---- how the kernel wants the front end to send
 @dataclass(frozen=True)
 class HostTuning:
-    """Bytes per chunk and chunks in flight for the host this kernel runs under."""
+    """The largest chunk the host this kernel runs under carries well. How much is in flight is the front
+    end's business: it sizes that by time, from the kernel's acks (js/flow.js)."""
 
     host: str
     chunk_size: int
-    window: int
 
 
 def host_tuning() -> HostTuning:
-    """Pick chunk size and credit window for the host this kernel runs under."""
+    """Pick the chunk size for the host this kernel runs under."""
     if "google.colab" in sys.modules:
-        return HostTuning("colab", LIMITS["SMALL_CHUNK_BYTES"], 4)
+        return HostTuning("colab", LIMITS["SMALL_CHUNK_BYTES"])
     if "marimo" in sys.modules:
-        return HostTuning("marimo", LIMITS["SMALL_CHUNK_BYTES"], 4)
-    # Three 4 MiB chunks in flight keep the socket busy while holding the kernel's queued bytes
-    # under 12 MiB, which keeps the peak memory of a 100 MiB transfer low.
-    return HostTuning("jupyter", LIMITS["JUPYTER_CHUNK_BYTES"], 3)
+        return HostTuning("marimo", LIMITS["SMALL_CHUNK_BYTES"])
+    return HostTuning("jupyter", LIMITS["JUPYTER_CHUNK_BYTES"])

@@ -59,7 +59,42 @@ def test_file_in_transit_raises_transfer_error_with_progress(widget, front):
     assert "still on its way" in str(err.value)
 
 
-def test_reload_cuts_off_unfinished_transfers(widget, front):
+def test_reload_pauses_a_transfer_and_a_re_pick_resumes_it_in_place(widget, front):
+    data = os.urandom(200_000)
+    key = {"last_modified": 1_700_000_000_123, "head_sha256": hashlib.sha256(data[:65_536]).hexdigest()}
+    old = front(widget, "page-1")
+    assert old.request("begin", id="e1", name="clip.mov", size=len(data), type="video/quicktime", **key)["ok"]
+    for offset in range(0, 120_000, 40_000):
+        old.request("chunk", [memoryview(data[offset : offset + 40_000])], id="e1", offset=offset)
+    new = front(widget, "page-2")
+    new.request("hello", version=PROTOCOL_VERSION)
+    [entry] = widget.entries
+    assert entry["state"] == "paused"
+    assert entry["progress"] == pytest.approx(0.6)
+    with pytest.raises(rw.TransferError, match=r"paused at 60%.*pick the same file again"):
+        _ = widget.inputs
+    # Picked again on the reloaded page: the kernel answers with the old entry and what it holds.
+    reply = new.request("begin", id="e9", name="clip.mov", size=len(data), type="video/quicktime", **key)
+    assert reply["ok"]
+    assert reply["id"] == "e1"
+    assert reply["have"] == [[0, 120_000]]
+    assert [e["state"] for e in widget.entries] == ["receiving"]
+    reply = new.request("chunk", [memoryview(data[120_000:])], id="e1", offset=120_000)
+    assert reply["complete"]
+    [file] = widget.files
+    assert file.sha256 == hashlib.sha256(data).hexdigest()
+    assert [e["id"] for e in widget.entries] == ["e1"]
+
+
+def test_a_resent_begin_after_a_cut_socket_lists_what_arrived(widget, front):
+    f = front(widget)
+    f.send_file("e1", "half.bin", os.urandom(40_000), stop_at=20_000)
+    reply = f.request("begin", id="e1", name="half.bin", size=40_000, type="application/octet-stream")
+    assert reply["have"] == [[0, 20_480]]
+    assert not reply["complete"]
+
+
+def test_reload_cuts_off_unfinished_transfers_it_could_not_recognise(widget, front):
     front(widget, "page-1").send_file("e1", "half.bin", os.urandom(40_000), stop_at=20_000)
     front(widget, "page-2").request("hello", version=PROTOCOL_VERSION)
     [entry] = widget.entries

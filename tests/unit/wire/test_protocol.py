@@ -25,11 +25,17 @@ def msg(kind, **fields):
     return {"kind": kind, "rid": 7, "session": "s", **fields}
 
 
-def test_begin_parses():
+def test_begin_without_what_recognises_the_file_after_a_reload_gets_empty_values():
     req = parse_request(msg("begin", id="e1", name="a.png", size=10, type="image/png"))
     assert req == {"kind": "begin", "rid": 7, "session": "s", "id": "e1", "name": "a.png", "size": 10,
-                   "type": "image/png"}  # fmt: skip
+                   "type": "image/png", "last_modified": 0, "head_sha256": ""}  # fmt: skip
     assert req["kind"] is Kind.BEGIN
+
+
+def test_begin_with_last_modified_and_head_hash_parses():
+    head = "0123456789abcdef" * 4
+    req = parse_request(msg("begin", id="e1", name="a", size=1, type="", last_modified=17, head_sha256=head))
+    assert (req["last_modified"], req["head_sha256"]) == (17, head)
 
 
 @pytest.mark.parametrize(
@@ -42,6 +48,9 @@ def test_begin_parses():
         msg("begin", id="e1", name="a", size="10", type=""),
         msg("begin", id="e1", name="a", size=True, type=""),
         msg("begin", id="e1", name="a", size=-1, type=""),
+        msg("begin", id="e1", name="a", size=1, type="", head_sha256="not a hash"),
+        msg("begin", id="e1", name="a", size=1, type="", head_sha256="AB" * 32),
+        msg("begin", id="e1", name="a", size=1, type="", last_modified="yesterday"),
         msg("url", id="e1", url="file:///etc/passwd"),
         msg("url", id="e1", url="javascript:alert(1)"),
         {"kind": "ping", "rid": "1", "session": "s"},

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { FLOW, Flow, WindowedBest, durationText, speedText } from "./flow.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * A link simulated on a fake clock: `rate` bytes/s, `rtt` seconds, the sender keeping the flow's window full
+ * with the flow's chunk size. Returns the flow and what it saw: the largest queue (seconds a message sent
+ * behind the file bytes would wait) and the bytes delivered per second over the last half.
+ * @param {{rate: number, rtt: number, seconds: number, maxChunk?: number}} link
+ */
+function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
+  let now = 0;
+  const flow = new Flow({ maxChunk, now: () => now });
+  /** @type {{ackAt: number, token: import("./flow.js").SentChunk}[]} */
+  let pending = [];
+  let linkFreeAt = 0;
+  let worstQueue = 0;
+  let deliveredLate = 0;
+  const step = 0.001;
+  for (; now < seconds; now += step) {
+    for (const p of pending.filter((p) => p.ackAt <= now)) {
+      flow.ackedChunk(p.token);
+      if (now > seconds / 2) deliveredLate += p.token.bytes;
+    }
+    pending = pending.filter((p) => p.ackAt > now);
+    let size = flow.chunkSize;
+    while (flow.canSend(size)) {
+      // A message sent now would wait for the link to carry what is queued before it.
+      worstQueue = Math.max(worstQueue, Math.max(0, linkFreeAt - now));
+      const token = flow.sent(size);
+      linkFreeAt = Math.max(now, linkFreeAt) + size / rate;
+      pending.push({ ackAt: linkFreeAt + rtt, token });
+      size = flow.chunkSize;
+    }
+  }
+  return { flow, worstQueue, used: deliveredLate / (seconds / 2) / rate };
+}
+
+describe("WindowedBest", () => {
+  it("keeps the max of the horizon and forgets older samples", () => {
+    const best = new WindowedBest(1, (a, b) => a >= b);
+    best.add(0, 5);
+    best.add(0.5, 3);
+    expect(best.best).toBe(5);
+    best.add(1.2, 2); // 5 is now older than the horizon
+    expect(best.best).toBe(3);
+    best.add(1.6, 1);
+    expect(best.best).toBe(2);
+  });
+  it("keeps the min when asked to", () => {
+    const best = new WindowedBest(10, (a, b) => a <= b);
+    for (const [t, v] of [[0, 0.3], [1, 0.1], [2, 0.2]]) best.add(t, v);
+    expect(best.best).toBe(0.1);
+  });
+});
+
+describe("Flow before any ack", () => {
+  it("starts small: a quarter MiB in flight, in chunks of a third of it", () => {
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
+    expect(flow.bytesPerSecond).toBeNull();
+    expect(flow.window).toBe(FLOW.START_WINDOW);
+    expect(flow.chunkSize).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
+  });
+  it("always lets one chunk go, even one bigger than the window", () => {
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
+    expect(flow.canSend(10 * MiB)).toBe(true);
+    flow.sent(10);
+    expect(flow.canSend(FLOW.START_WINDOW)).toBe(false);
+  });
+});
+
+describe("Flow learning a link from its acks", () => {
+  it("measures the delivery rate, and a burst of acks after a stall does not inflate it", () => {
+    let now = 0;
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const a = flow.sent(100 * KiB);
+    const b = flow.sent(100 * KiB);
+    now = 2; // the kernel was busy for two seconds, then both acks arrive together
+    flow.ackedChunk(a);
+    flow.ackedChunk(b);
+    expect(flow.bytesPerSecond).toBeCloseTo((200 * KiB) / 2, 0);
+  });
+
+  for (const [mbit, rttMs] of [[5, 20], [5, 150], [20, 20], [20, 150], [100, 20], [100, 150]]) {
+    it(`${mbit} Mbit/s at ${rttMs} ms: fills the link, keeps a queued message under half a second`, () => {
+      const rate = (mbit * 1e6) / 8;
+      const { flow, worstQueue, used } = simulate({ rate, rtt: rttMs / 1000, seconds: 8 });
+      expect(used).toBeGreaterThan(0.95);
+      expect(worstQueue).toBeLessThan(FLOW.MAX_WAIT_S);
+      // About a quarter second of the rate in flight, or twice the pipe when the round trip is longer.
+      const expected = Math.max(rate * FLOW.TARGET_S, 2 * rate * (rttMs / 1000));
+      expect(flow.window / expected).toBeGreaterThan(0.8);
+      expect(flow.window / expected).toBeLessThan(1.3);
+      expect(flow.minRtt).toBeCloseTo(rttMs / 1000, 1);
+    });
+  }
+
+  it("shrinks chunks on slow links and grows them up to the host's maximum on fast ones", () => {
+    const slow = simulate({ rate: 5e6 / 8, rtt: 0.05, seconds: 4 }).flow.chunkSize;
+    const fast = simulate({ rate: 40e6, rtt: 0.01, seconds: 4 }).flow.chunkSize;
+    const colab = simulate({ rate: 40e6, rtt: 0.01, seconds: 4, maxChunk: 512 * KiB }).flow.chunkSize;
+    expect(slow).toBeLessThanOrEqual(64 * KiB);
+    expect(slow).toBeGreaterThanOrEqual(FLOW.MIN_CHUNK);
+    expect(fast).toBeGreaterThan(2 * MiB);
+    expect(fast).toBeLessThanOrEqual(4 * MiB);
+    expect(colab).toBe(512 * KiB);
+  });
+
+  it("follows a link that becomes slower, within the rate horizon", () => {
+    let now = 0;
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const feed = (/** @type {number} */ rate, /** @type {number} */ until) => {
+      for (; now < until; now += 0.05) {
+        const t = flow.sent(rate * 0.05);
+        now += 0.05;
+        flow.ackedChunk(t);
+      }
+    };
+    feed(10e6, 2);
+    expect(flow.bytesPerSecond).toBeGreaterThan(4e6);
+    feed(1e6, 2 + FLOW.RATE_HORIZON_S + 1);
+    expect(flow.bytesPerSecond).toBeLessThan(1.01e6);
+  });
+
+  it("forgets a chunk whose socket died: it no longer holds the window", () => {
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
+    const t = flow.sent(FLOW.START_WINDOW);
+    expect(flow.canSend(KiB)).toBe(false);
+    flow.lost(t);
+    expect(flow.inFlight).toBe(0);
+    expect(flow.canSend(KiB)).toBe(true);
+  });
+});
+
+describe("speedText", () => {
+  it("says speed and time left when the rest takes a while, nothing when it is nearly done", () => {
+    expect(speedText(625_000, 30 * 625_000)).toBe("5.0 Mbit/s, 30 s left");
+    expect(speedText(2_500_000, 300 * 2_500_000)).toBe("20 Mbit/s, 5 min left");
+    expect(speedText(625_000, 625_000)).toBe("");
+    expect(speedText(null, 10 * MiB)).toBe("");
+  });
+  it("writes durations a person reads at a glance", () => {
+    expect(durationText(44.2)).toBe("45 s");
+    expect(durationText(3900)).toBe("1 h 5 min");
+  });
+});
