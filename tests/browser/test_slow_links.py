@@ -20,11 +20,11 @@ KiB, MiB = 1024, 1024 * 1024
 SETUP = """import replicate_widget as rw
 w = rw.FileInput(upload="on-run")
 chunk_log = []
-_chunk = w._receiver.chunk
+_chunk = w._zone._receiver.chunk
 def _logged(entry_id, offset, data):
     chunk_log.append((offset, len(data)))
     return _chunk(entry_id, offset, data)
-w._receiver.chunk = _logged
+w._zone._receiver.chunk = _logged
 w"""
 
 
@@ -141,7 +141,7 @@ def test_a_reload_then_a_re_pick_sends_only_what_is_missing(far_notebook, far_la
     nb.screenshot("widget-paused-light", nb.widget())
     [[state, progress]] = nb.execute_json("[[e['state'], e['progress']] for e in w.entries]")
     assert state == "paused"
-    held = nb.execute_json("sum(n for _, n in w._receiver.get(w.entries[0]['id']).held())")
+    held = nb.execute_json("sum(n for _, n in w._zone._receiver.get(w.entries[0]['id']).held())")
     assert 0 < held < size
     assert progress == pytest.approx(held / size, abs=1e-3)
     assert "paused" in nb.execute("try:\n    w.inputs\nexcept rw.TransferError as e:\n    print(e)")
@@ -151,7 +151,7 @@ def test_a_reload_then_a_re_pick_sends_only_what_is_missing(far_notebook, far_la
     sent = link.uplink_bytes - start
     # The same entry went on, in place; the kernel checked the announced head hash against its own bytes.
     assert nb.execute_json("[e['id'] for e in w.entries]") == first_id
-    transfer = "w._receiver.get(w.entries[0]['id'])"
+    transfer = "w._zone._receiver.get(w.entries[0]['id'])"
     assert nb.execute_json(f"[{transfer}.head_checked, {transfer}.key.head_sha256]") == [
         True,
         sha(path, 64 * KiB),
