@@ -4,8 +4,8 @@ One local server, one JupyterLab behind the throttling proxy (tests/browser/thro
 here to cut sockets), one notebook holding ``w = rw.FileInput(upload="eager")``. Each round picks a file
 (random bytes, 8 to 100 MiB) and injects one fault at a random point of its transfer:
   cut       every socket between browser and Jupyter closed (the page reconnects and resumes)
-  reload    the page reloaded mid-transfer (the entry must say it was lost; the same file is then picked
-            again and resumes from what the kernel holds)
+  reload    the page reloaded mid-transfer (the entry must pause, or say it was lost; the same file is
+            then picked again and goes on from what the kernel holds)
   restart   the kernel restarted mid-transfer (the entry must end in an error; the widget is made again)
   429 / 503 the local server refuses the eager upload (429 is retried; 503 leaves the file ready with a
             clear "upload failed, run will retry")
@@ -74,6 +74,7 @@ class Tally:
     ready: int = 0
     ready_sha_ok: int = 0
     lost_clear: int = 0
+    paused_resumed: int = 0
     lost_unclear: int = 0
     corrupted_bytes: int = 0
     upload_errors_shown: int = 0
@@ -233,7 +234,11 @@ class Soak:
             if outcome == "unclear":  # a stuck row: the user removes it, as they would
                 self.nb.execute("w.clear()", timeout=60)
             if outcome != "arrived":
-                self.pick(path)  # the same file again: resumes from what the kernel holds
+                self.pick(path)  # the same file again: a paused entry goes on in place
+            if outcome == "paused":
+                rows = self.settle()
+                if rows.get("state") in ("ready", "uploaded") and len(self.nb.execute_json("w.entries")) == 1:
+                    self.t.paused_resumed += 1
         elif landed and fault == "restart":
             self.restart()
             self.clear_loss()
@@ -258,12 +263,14 @@ class Soak:
         row: dict[str, str] = {}
         while time.monotonic() < deadline:
             row = self.newest()
-            if row.get("state") in ("error", "ready", "uploaded"):
+            if row.get("state") in ("error", "ready", "uploaded", "paused"):
                 break
             time.sleep(0.1)
         log(f"    after the fault: {row}")
         if row.get("state") in ("ready", "uploaded"):
             return "arrived"
+        if row.get("state") == "paused":
+            return "paused"
         return "lost" if self.count_loss(row) else "unclear"
 
     def count_loss(self, row: dict[str, str]) -> bool:
@@ -333,6 +340,7 @@ def table(t: Tally, canceled: int, statuses: Counter[str], minutes: float, seed:
         ("faults injected", ", ".join(f"{k} {v}" for k, v in sorted(t.faults.items()))),
         ("files that reported ready", f"{t.ready} ({gib:.2f} GiB), {t.ready_sha_ok} with the right sha256"),
         ("transfers that ended in a clear lost/error state", f"{t.lost_clear}"),
+        ("transfers paused by a reload that a re-pick resumed in place", f"{t.paused_resumed}"),
         ("transfers that ended any other way", f"{t.lost_unclear}"),
         ("bytes corrupted", f"{t.corrupted_bytes}"),
         ("eager uploads refused (503), the row saying so", f"{t.upload_errors_shown}"),

@@ -47,6 +47,37 @@ def _reload(ctx: Any) -> None:
     front.w.inputs  # noqa: B018 - raises TransferError
 
 
+def _keyed_half(ctx: Any, data: bytes) -> Any:
+    """Half of ``data`` sent as today's front end sends it: with the key that recognises the file later."""
+    front = ctx.widget()
+    key = {"last_modified": 1_700_000_000_000, "head_sha256": hashlib.sha256(data[:65536]).hexdigest()}
+    assert front.request("begin", id="e1", name="big.bin", size=len(data), type="", **key)["ok"]
+    for offset in range(0, len(data) // 2, 10_000):
+        front.request("chunk", [memoryview(data[offset : offset + 10_000])], id="e1", offset=offset)
+    return front, key
+
+
+def _reload_paused(ctx: Any) -> None:
+    front, _ = _keyed_half(ctx, os.urandom(40_000))
+    Front(front.w, "page-2").request("hello", version=PROTOCOL_VERSION)
+    assert front.entry()["state"] == "paused", front.entry()
+    front.w.inputs  # noqa: B018 - raises TransferError
+
+
+def _reload_resumed(ctx: Any) -> None:
+    data = os.urandom(40_000)
+    front, key = _keyed_half(ctx, data)
+    page2 = Front(front.w, "page-2")
+    page2.request("hello", version=PROTOCOL_VERSION)
+    reply = page2.request("begin", id="e9", name="big.bin", size=len(data), type="", **key)
+    assert reply["id"] == "e1", reply  # the paused entry goes on
+    assert reply["have"] == [[0, 20_000]], reply
+    for offset in range(20_000, len(data), 10_000):
+        last = page2.request("chunk", [memoryview(data[offset : offset + 10_000])], id="e1", offset=offset)
+    assert last["sha256"] == hashlib.sha256(data).hexdigest()
+    assert [e["state"] for e in front.w.entries] == ["ready"]
+
+
 def _restart(ctx: Any) -> dict[str, Any]:
     """The kernel restarted mid-transfer: a new widget (the old state is gone) gets the page's next chunk."""
     front = ctx.widget()
@@ -178,8 +209,13 @@ CASES = [
          lambda c: c.widget().request("url", id="u1", url="file:///etc/passwd")),
     Case("w-name-path-tricks", W, "a file named '../../escape.txt'", "ok",
          "spooled inside the widget's private folder under a safe name", _path_tricks),
-    Case("w-reload", W, "the page reloads while a file is half sent", "TransferError",
+    Case("w-reload", W, "the page reloads while a file is half sent (sent without the file's key)",
+         "TransferError",
          "did not arrive whole (lost: pick again (the page was reloaded while it was arriving))", _reload),
+    Case("w-reload-paused", W, "the page reloads while a file is half sent (the file's key was sent)",
+         "TransferError", "is paused at 50% (the page was reloaded while it", _reload_paused),
+    Case("w-reload-repick", W, "…and the same file is picked again on the new page", "ok",
+         "the paused entry goes on in place from byte 20,000; sha256 right", _reload_resumed),
     Case("w-kernel-restart", W, "the kernel restarts while a file is half sent", "reply unknown-entry",
          "The kernel has no transfer for this file (it restarted, or the entry was removed): pick the file",
          _restart),
