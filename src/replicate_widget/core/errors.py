@@ -93,8 +93,10 @@ class APIError(ReplicateWidgetError):
         if self.detail:
             parts.append(self.detail.strip())
         for field in self.invalid_fields:
-            where = field.get("field", "?")
-            parts.append(f"- {where}: {field.get('description', field.get('type', ''))}")
+            what = str(field.get("description", field.get("type", "")))
+            if what and what in self.detail:  # Replicate's detail already lists each problem: say it once
+                continue
+            parts.append(f"- {field.get('field', '?')}: {what}")
         return ": ".join(parts[:2]) + ("\n" + "\n".join(parts[2:]) if len(parts) > 2 else "")
 
 

@@ -122,6 +122,25 @@ def test_problem_json_with_invalid_fields():
     assert "x must be one of a, b" in str(info.value)
 
 
+def test_a_problem_the_detail_already_names_is_said_once():
+    # Replicate's 422 lists each problem in its detail and again in invalid_fields.
+    problem = "input.text: text must be of type string, got int"
+    body = {
+        "title": "Input validation failed",
+        "detail": problem,
+        "status": 422,
+        "invalid_fields": [
+            {"type": "type", "field": "input.text", "description": "text must be of type string, got int"},
+            {"type": "required", "field": "input.image", "description": "image is required"},
+        ],
+    }
+    with pytest.raises(APIError) as info:
+        raise_for_status(response(422, json=body))
+    message = str(info.value)
+    assert message.count("must be of type string") == 1, message
+    assert "- input.image: image is required" in message
+
+
 def test_401_says_how_to_set_a_token():
     with pytest.raises(AuthenticationError) as info:
         raise_for_status(
