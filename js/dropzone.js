@@ -39,6 +39,8 @@ export class DropZone {
     this.link = { up: true, changes: new Set() };
     /** Set when the kernel and this page speak different protocol versions: nothing can work but a reload. */
     this.fatal = "";
+    /** Set once the kernel restarted or went away: every entry reads "lost: pick again". */
+    this.lost = "";
     /** @type {Map<string, LocalEntry>} */
     this.local = new Map();
     /** @type {Set<string>} ids removed here whose removal the kernel hasn't published yet */
@@ -242,6 +244,8 @@ export class DropZone {
     setTimeout(() => {
       if (answered) return;
       const reason = "the kernel restarted or went away";
+      // Every entry the old kernel listed, ready or half uploaded, is gone with it.
+      this.lost = `${LOST_HINT} (${reason})`;
       this.channel.failAll(reason);
       // A transfer waiting for the socket to come back would wait forever: stop it with the same words.
       for (const e of this.local.values()) {
@@ -249,6 +253,7 @@ export class DropZone {
         e.gone = reason;
         e.abort.abort();
       }
+      this.changed();
     }, 5000);
   }
 
@@ -261,6 +266,7 @@ export class DropZone {
       waiting: this.channel.waiting,
       reconnecting: !this.link.up,
       detail: (/** @type {LocalEntry} */ l) => speedText(this.flow.bytesPerSecond, l.size - l.acked),
+      lost: this.lost,
     };
     return mergeEntries(this.config.entries(), this.local, this.removed, moving, group);
   }

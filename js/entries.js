@@ -8,8 +8,9 @@ import { STATE } from "./protocol.js";
 /**
  * @typedef {Entry & {preview: string, waiting: boolean, local: boolean, detail: string, reconnecting: boolean}} ShownEntry
  *   detail: speed and time left on a slow link (""); reconnecting: the socket to the kernel is down
- * @typedef {{waiting: boolean, reconnecting: boolean, detail: (l: LocalEntry) => string}} Moving
- *   waiting: the kernel is busy (a cell runs), transfers wait; reconnecting: the socket is down
+ * @typedef {{waiting: boolean, reconnecting: boolean, detail: (l: LocalEntry) => string, lost?: string}} Moving
+ *   waiting: the kernel is busy (a cell runs), transfers wait; reconnecting: the socket is down;
+ *   lost: set once the kernel restarted or went away: it holds none of its entries' files any more
  */
 
 /**
@@ -38,7 +39,8 @@ export function mergeEntries(kernel, local, removed, moving, group) {
     const l = local.get(k.id);
     /** @type {ShownEntry} */
     const e = { ...k, preview: l?.preview ?? "", waiting: false, local: Boolean(l), detail: "", reconnecting: false };
-    if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
+    if (moving.lost && e.state !== STATE.ERROR) Object.assign(e, { state: STATE.ERROR, error: l?.error || moving.lost });
+    else if (l && l.phase === "failed") Object.assign(e, { state: STATE.ERROR, error: l.error });
     else if (l && l.phase === "sending" && (k.state === STATE.RECEIVING || k.state === STATE.PAUSED)) {
       Object.assign(e, onItsWay(l), { progress: Math.max(k.progress, l.size ? l.acked / l.size : 0) });
     }
