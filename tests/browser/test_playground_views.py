@@ -42,11 +42,13 @@ def test_one_playground_in_two_cells_runs_from_each(notebook, server, tmp_path: 
     nb.run_cell(0)
     nb.run_cell(1)
     first, second = nb.widget(".rwp", 0), nb.widget(".rwp", 1)
-    # A slow link, simulated in the kernel: each 4 MiB chunk takes 1.5 s to land, so the file below is
-    # still arriving when a third view opens.
+    # A slow link, simulated in the kernel: bytes land at about 2.5 MiB/s (sleep by size: the front end sizes
+    # its chunks by the rate it measures, so a fixed sleep per chunk would shrink them without end), so the
+    # file below is still arriving when a third view opens.
     nb.execute(
         "import time\nfrom replicate_widget.wire.transfer import Receiver\n_chunk = Receiver.chunk\n"
-        "def _slow(self, *args):\n    time.sleep(1.5)\n    return _chunk(self, *args)\n"
+        "def _slow(self, entry_id, offset, data):\n    time.sleep(len(data) / (2.5 * 2**20))\n"
+        "    return _chunk(self, entry_id, offset, data)\n"
         "Receiver.chunk = _slow"
     )
     big = tmp_path / "big.bin"

@@ -171,11 +171,11 @@ def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files)
     # Start a long cell without waiting for it, as a user running something else would. It lasts long enough
     # for the front end to notice (a reply late by 4 s) even when picking 30 MiB is slow on a loaded machine.
     kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(20)'}}); }}")
+    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(30)'}}); }}")
     # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
     nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
     pick(nb, str(files["30"]))
-    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='waiting']", timeout=15_000)
+    nb.page.wait_for_selector(f"{nb.scope} .rw-entry[data-state='waiting']", timeout=25_000)
     assert "waiting for the kernel" in nb.page.locator(".rw-entry .rw-state").inner_text()
     nb.screenshot("widget-waiting-light", nb.widget())
     wait_rows(nb, 1, timeout=60_000)
