@@ -174,6 +174,27 @@ def test_same_bytes_go_up_once_per_client_and_stay_without_delete_uploads(
     assert all(v["kind"] == "url" for c in creates(server2) for v in c["inputs"].values())
 
 
+def test_each_part_carries_its_sha256_for_the_store_to_check(server2, client, s3_bucket, tmp_path):
+    """S3 refuses a part whose bytes don't match its x-amz-checksum-sha256; the object then holds the
+    SHA-256 of the parts' SHA-256s (S3 multipart objects have no whole-object SHA-256)."""
+    import base64
+
+    from replicate_widget.core.limits import STORAGE_PART_SIZE
+
+    bucket, s3 = s3_bucket
+    data = os.urandom(2 * STORAGE_PART_SIZE + 1000)
+    path = tmp_path / "three-parts.bin"
+    path.write_bytes(data)
+    small, _ = write(tmp_path, "s.bin", 10)
+    client.run(MODEL, {"big": path, "small": small}, storage=f"s3://{bucket}/c", strategy="storage")
+    key = f"c/{hashlib.sha256(data).hexdigest()}/three-parts.bin"
+    head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    parts = [data[i : i + STORAGE_PART_SIZE] for i in range(0, len(data), STORAGE_PART_SIZE)]
+    composite = hashlib.sha256(b"".join(hashlib.sha256(p).digest() for p in parts)).digest()
+    # S3 appends the part count ("-3"); moto does not
+    assert head["ChecksumSHA256"].removesuffix("-3") == base64.b64encode(composite).decode()
+
+
 def test_precedence_call_then_client_then_variable(server2, s3_bucket, tmp_path, monkeypatch):
     bucket, s3 = s3_bucket
     s3.create_bucket(Bucket=f"{bucket}-env")
