@@ -174,6 +174,26 @@ def test_same_bytes_go_up_once_per_client_and_stay_without_delete_uploads(
     assert all(v["kind"] == "url" for c in creates(server2) for v in c["inputs"].values())
 
 
+def test_an_object_deleted_behind_the_clients_back_is_uploaded_again(server2, client, s3_bucket, tmp_path):
+    """The client remembers its uploads; a lifecycle rule or another person may still delete one. The next
+    call that reuses it looks first, and uploads again rather than hand the model a dead URL."""
+    bucket, s3 = s3_bucket
+    one, one_sha = write(tmp_path, "one.bin", 300_000)
+    small, small_sha = write(tmp_path, "s.bin", 10)
+    storage, key = f"s3://{bucket}/gone", f"gone/{one_sha}/one.bin"
+    client.run(MODEL, {"big": one, "small": small}, storage=storage, strategy="storage")
+    s3.delete_object(Bucket=bucket, Key=key)
+    assert key not in objects(s3, bucket)
+    out = client.run(MODEL, {"big": one, "small": small}, storage=storage, strategy="storage")
+    assert (out["big"]["sha256"], out["small"]["sha256"]) == (one_sha, small_sha)
+    assert key in objects(s3, bucket)
+    # an object of the wrong size under the same key is replaced too
+    s3.put_object(Bucket=bucket, Key=key, Body=b"truncated")
+    out = client.run(MODEL, {"big": one, "small": small}, storage=storage, strategy="storage")
+    assert out["big"]["sha256"] == one_sha
+    assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] == 300_000
+
+
 def test_each_part_carries_its_sha256_for_the_store_to_check(server2, client, s3_bucket, tmp_path):
     """S3 refuses a part whose bytes don't match its x-amz-checksum-sha256; the object then holds the
     SHA-256 of the parts' SHA-256s (S3 multipart objects have no whole-object SHA-256)."""

@@ -129,18 +129,27 @@ class Stores:
                 f"{STORAGE_LIMIT:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
             )
         place = (location, location.key_for(file))
-        with self._lock:
-            future = self._objects.get(place)
-            mine = future is None or (future.done() and future.exception() is not None)
-            if mine:
-                future = concurrent.futures.Future()
-                self._objects[place] = future
-        assert future is not None
-        if not mine:
-            record = future.result()
-            if progress:
-                progress(record.size, record.size)
-            return record
+        while True:
+            with self._lock:
+                future = self._objects.get(place)
+                finished = future is not None and future.done()
+                if future is None or (finished and future.exception() is not None):
+                    future = self._objects[place] = concurrent.futures.Future()
+                    break  # ours to upload
+            record = future.result()  # waits for another call's upload still in progress
+            # A finished upload may have been deleted since (a lifecycle rule, someone else): look before
+            # handing out its URL. A call that waited for the upload has just seen it finish, so no look.
+            if (
+                not finished
+                or object_store.head_size(self._store(location), record.key, location) == record.size
+            ):
+                if progress:
+                    progress(record.size, record.size)
+                return record
+            with self._lock:
+                if self._objects.get(place) is future:  # else another call is replacing it: start over
+                    future = self._objects[place] = concurrent.futures.Future()
+                    break
         try:
             record = self._upload(location, place[1], file, progress, abort)
         except BaseException as exc:
