@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +33,34 @@ def server(local_server: LocalServer) -> LocalServer:
     return local_server
 
 
+# ---- emulators of the clouds' object stores, each in its own process on 127.0.0.1
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _wait_until_answering(url: str, process: Any, name: str) -> None:
+    """Until ``url`` gives any HTTP answer; a clear error if the process dies or takes over a minute."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(url, timeout=1, trust_env=False)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{name} did not start") from None
+            time.sleep(0.2)
+
+
 # ---- an S3-compatible server for the storage tests: moto in server mode, in its own process
 MOTO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -42,17 +71,10 @@ MOTO_CREDENTIALS = {
 
 def _run_moto(extra_env: dict[str, str]) -> Iterator[str]:
     """`python -m moto.server` on 127.0.0.1 and a free port; its endpoint URL. Objects live in its memory."""
-    import os
-    import socket
     import subprocess
     import sys
-    import time
 
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env={**os.environ, **extra_env},
@@ -60,16 +82,7 @@ def _run_moto(extra_env: dict[str, str]) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{endpoint}/moto-api/", timeout=1, trust_env=False)
-            break
-        except httpx.TransportError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError("moto's server did not start") from None
-            time.sleep(0.2)
+    _wait_until_answering(f"{endpoint}/moto-api/", process, "moto's server")
     try:
         yield endpoint
     finally:
@@ -113,6 +126,61 @@ def _boto3_keys() -> dict[str, str]:
         "aws_secret_access_key": MOTO_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
         "region_name": MOTO_CREDENTIALS["AWS_REGION"],
     }
+
+
+# ---- Azure Blob Storage: Azurite (npm devDependency, installed by `npm ci`), blob service only, in memory
+# Azurite's one account and its key are published by Microsoft for the emulator: not a secret.
+AZURITE_ACCOUNT = "devstoreaccount1"
+AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Azurite's blob service on 127.0.0.1 and a free port; its URL (the account is the path's first part)."""
+    import subprocess
+    from pathlib import Path
+
+    binary = Path(__file__).parents[1] / "node_modules" / ".bin" / "azurite-blob"
+    if not binary.exists():
+        raise RuntimeError(f"{binary} is missing: run `npm ci` (azurite is a devDependency)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
+         "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"],
+        cwd=tmp_path_factory.mktemp("azurite"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    _wait_until_answering(f"{url}/{AZURITE_ACCOUNT}?comp=list", process, "Azurite")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def az_container(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
+    """A fresh, empty container on Azurite with the standard AZURE_STORAGE_* variables pointing at it, as a
+    real account would be set up (name, key, and the endpoint); (name, azure-storage-blob ContainerClient)."""
+    import uuid
+
+    from azure.storage.blob import BlobServiceClient
+
+    endpoint = f"{azurite}/{AZURITE_ACCOUNT}"
+    for name in [n for n in os.environ if n.startswith(("AZURE_", "AZURITE_"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_NAME", AZURITE_ACCOUNT)
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY)
+    monkeypatch.setenv("AZURE_STORAGE_ENDPOINT", endpoint)
+    monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
+    service = BlobServiceClient(
+        endpoint, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
+    )
+    container = service.create_container(f"rw-{uuid.uuid4().hex[:12]}")
+    yield container.container_name, container
+    container.delete_container()  # Azurite holds blobs in memory: free them
 
 
 class Front:

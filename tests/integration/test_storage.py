@@ -21,23 +21,7 @@ import replicate_widget as rw
 from replicate_widget.core import object_store
 
 BIG = 150 * 1024 * 1024
-MODEL = "test/two-files"
-MODELS = Path(__file__).parent / "models"
-
-
-@pytest.fixture(scope="module")
-def two_files_server():
-    """A local server that also serves test/two-files (two file inputs, sha256 of each out)."""
-    from replicate_widget.local import serve
-
-    with serve(models=[f"{MODEL}={MODELS / 'two_files' / 'predict.py'}:Runner"]) as srv:
-        yield srv
-
-
-@pytest.fixture
-def server2(two_files_server):
-    two_files_server.log.clear()
-    return two_files_server
+MODEL = "test/two-files"  # served by two_files_server (tests/integration/conftest.py)
 
 
 @pytest.fixture

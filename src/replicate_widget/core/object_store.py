@@ -43,7 +43,8 @@ _S3_ROLE_SOURCES = (
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
 )
-_ENV_PREFIXES = ("AWS_", "GOOGLE_", "AZURE_")
+# AZURITE_BLOB_STORAGE_URL: where obstore finds the Azure emulator when AZURE_STORAGE_USE_EMULATOR is set
+_ENV_PREFIXES = ("AWS_", "GOOGLE_", "AZURE_", "AZURITE_")
 # obstore's default of 30 s per request fails a part on a slow uplink (4 parts of 8 MiB share it: 1 Mbit/s
 # needs over 4 minutes each) and failed 1 GiB to moto on a loaded machine; connecting stays quick to fail.
 _TIMEOUTS: Any = {"timeout": timedelta(minutes=10), "connect_timeout": timedelta(seconds=10)}
@@ -89,9 +90,15 @@ def open_store(location: StorageLocation) -> Any:
             extra["checksum_algorithm"] = "SHA256"
         return S3Store(location.bucket, client_options=client_options, retry_config=retry, **extra)
     try:
+        # obstore reads the GOOGLE_* and AZURE_* variables itself; an http:// endpoint (an emulator, a local
+        # gateway) also needs allow_http, as for S3. AZURE_STORAGE_USE_EMULATOR=true turns that on by itself.
         if location.scheme == "gs":
-            return GCSStore(location.bucket, client_options=_TIMEOUTS, retry_config=retry)
-        return AzureStore(location.bucket, client_options=_TIMEOUTS, retry_config=retry)
+            endpoint = os.environ.get("GOOGLE_BASE_URL", "")
+            options: Any = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
+            return GCSStore(location.bucket, client_options=options, retry_config=retry)
+        endpoint = os.environ.get("AZURE_STORAGE_ENDPOINT") or os.environ.get("AZURE_ENDPOINT") or ""
+        options = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
+        return AzureStore(location.bucket, client_options=options, retry_config=retry)
     except _failures(obstore) as exc:
         raise storage_error(exc, location, "configuring") from None
 
@@ -209,9 +216,10 @@ def storage_error(exc: Exception, location: StorageLocation, action: str) -> Sto
     seen = " ".join(part for part in (code, f"HTTP {status}" if status else "") if part)
     where = str(location)
     if code in _MISSING_BUCKET or "bucket does not exist" in text.lower():
+        bucket = "container" if location.scheme == "az" else "bucket"  # Azure's word for it
         return StorageError(
-            f"The bucket of {where} does not exist ({seen or 'not found'}). Create it, or set storage= "
-            "(or REPLICATE_WIDGET_STORAGE) to a bucket that exists.",
+            f"The {bucket} of {where} does not exist ({seen or 'not found'}). Create it, or set storage= "
+            f"(or REPLICATE_WIDGET_STORAGE) to a {bucket} that exists.",
             location=where,
         )
     help_text = CREDENTIALS_HELP[location.scheme]
