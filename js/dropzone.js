@@ -159,6 +159,8 @@ export class DropZone {
         flow: this.flow,
         maxChunk: this.tuning.chunkSize,
         head: await headSha256(file),
+        // No paused entry of this name and size: the kernel has nothing to resume, so bytes go at once.
+        fresh: !this.config.entries().some((e) => e.state === STATE.PAUSED && e.name === file.name && e.size === file.size),
         link: this.link,
         signal: entry.abort.signal,
         onProgress: (acked) => {

@@ -9,12 +9,18 @@
 // - the round trip without queueing: the least over recent acks of the time taken minus the chunk's own time
 //   on the link at the rate known now (re-evaluated as the rate estimate improves, so the slow first acks
 //   cannot make it look shorter than it is).
-// Then: in flight = about a quarter second of the rate, at least twice the bytes in the pipe (so acks come
-// back while the link keeps sending), and never so much that a message queued behind it waits more than half
-// a second. Chunks are a third of that, but at least a tenth of a second of the rate: on a fast link each
-// message costs the kernel more than its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones here. So
-// three chunks in flight, each between 16 KiB and the host's maximum.
-// Before the first ack, a small window (256 KiB: under half a second even at 5 Mbit/s).
+// The pipe is what keeps the link busy until an ack comes back: the round trip's worth of the rate, plus the
+// chunk on the link (a chunk is acked only once all of it has crossed; without it, 1-2 MiB chunks on a
+// 100 Mbit/s, 150 ms link kept too little in flight and the rate stopped growing at 60 % of the link).
+// In flight: about a quarter second of the rate, at least twice the pipe (three times while the rate still
+// grows by a quarter per round trip, as BBR's startup does, so a long fast link fills in a few round trips),
+// and never so much that a message queued behind it waits more than half a second. Chunks are a third of
+// that, but at least a tenth of a second of the rate: on a fast link each message costs the kernel more than
+// its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones here. So three chunks in flight, each
+// between 16 KiB and the host's maximum.
+// Before the first ack, a small window (256 KiB: under half a second even at 5 Mbit/s). After a few seconds
+// with nothing in flight the link may have changed (a laptop leaves the office), so a Flow starts again from
+// that small window instead of sending at a rate it learned on another network.
 
 export const FLOW = {
   TARGET_S: 0.25,
@@ -23,8 +29,11 @@ export const FLOW = {
   MIN_CHUNK: 16 * 1024,
   CHUNKS_IN_FLIGHT: 3,
   CHUNK_S: 0.1,
+  PIPE_GAIN: 2,
+  GROWING_GAIN: 3,
   RATE_HORIZON_S: 3,
   RTT_HORIZON_S: 10,
+  IDLE_S: 3,
 };
 
 /** @typedef {{t: number, value: number}} Sample */
@@ -61,6 +70,9 @@ export class WindowedBest {
  * @typedef {{at: number, ackedBefore: number, bytes: number}} SentChunk  what a chunk's ack is measured against
  */
 
+/** The delivery rate: the best sample within the horizon. */
+const bestRate = () => new WindowedBest(FLOW.RATE_HORIZON_S, (a, b) => a >= b);
+
 export class Flow {
   /**
    * @param {{maxChunk: number, now?: () => number}} opts maxChunk: the host's limit in bytes; now(): seconds
@@ -70,9 +82,19 @@ export class Flow {
     this.now = opts.now ?? (() => performance.now() / 1000);
     this.acked = 0; // bytes acked since this Flow began, over every file it carried
     this.inFlight = 0;
-    this.rate = new WindowedBest(FLOW.RATE_HORIZON_S, (a, b) => a >= b);
+    this.lastActive = -Infinity; // when the last chunk left or the last ack came
+    this.rate = bestRate();
     /** @type {{t: number, took: number, bytes: number}[]} recent acks, for the round trip */
     this.acks = [];
+    // Rounds as BBR counts them: one ends when a chunk sent after the previous round's end is acked.
+    this.round = { end: 0, rate: 0, growing: true };
+  }
+
+  /** Start learning the link afresh. */
+  forget() {
+    this.rate = bestRate();
+    this.acks = [];
+    this.round = { end: this.acked, rate: 0, growing: true };
   }
 
   /** Bytes per second, or null before the first ack. */
@@ -80,7 +102,8 @@ export class Flow {
     return this.rate.best;
   }
 
-  /** The smallest round trip seen lately, in seconds (0 before the first ack). */
+  /** The smallest round trip seen lately, without a chunk's own time on the link, in seconds (0 before
+   * the first ack). */
   get minRtt() {
     const rate = this.rate.best;
     let best = Infinity;
@@ -92,17 +115,31 @@ export class Flow {
   get window() {
     const rate = this.rate.best;
     if (rate === null) return FLOW.START_WINDOW;
-    const pipe = rate * this.minRtt;
-    const wanted = Math.max(rate * FLOW.TARGET_S, 2 * pipe, FLOW.CHUNKS_IN_FLIGHT * this.chunkFor(rate));
+    const chunk = this.chunkFor(rate);
+    const pipe = rate * this.minRtt + chunk;
+    const gain = this.round.growing ? FLOW.GROWING_GAIN : FLOW.PIPE_GAIN;
+    const wanted = Math.max(rate * FLOW.TARGET_S, gain * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
     const ceiling = pipe + rate * FLOW.MAX_WAIT_S;
     return Math.max(2 * FLOW.MIN_CHUNK, Math.min(wanted, ceiling));
   }
 
-  /** The size of the next chunk, in whole KiB (see the top of this module). */
+  /** The size of a full chunk, in whole KiB (see the top of this module). */
   get chunkSize() {
     const rate = this.rate.best;
     if (rate === null) return this.clampChunk(FLOW.START_WINDOW / FLOW.CHUNKS_IN_FLIGHT);
     return this.clampChunk(Math.max(this.window / FLOW.CHUNKS_IN_FLIGHT, this.chunkFor(rate)));
+  }
+
+  /**
+   * How many bytes may leave now as one chunk (0: none may yet). Always a full chunk: pieces cut to fit the
+   * window kept every later chunk cut too. One goes while the window has room for at least half of it, so
+   * what is in flight averages the window. One always may when nothing is in flight, so a window below a
+   * chunk never stalls.
+   */
+  get nextChunk() {
+    if (this.inFlight === 0 && this.now() - this.lastActive > FLOW.IDLE_S) this.forget();
+    const full = this.chunkSize;
+    return this.inFlight === 0 || this.inFlight + full / 2 <= this.window ? full : 0;
   }
 
   /** A tenth of a second of the rate, within the limits. @param {number} rate */
@@ -116,21 +153,17 @@ export class Flow {
     return Math.max(Math.min(FLOW.MIN_CHUNK, this.maxChunk), Math.min(this.maxChunk, whole));
   }
 
-  /** Whether `bytes` more may go now (one chunk always may, so a window below a chunk never stalls). */
-  /** @param {number} bytes */
-  canSend(bytes) {
-    return this.inFlight === 0 || this.inFlight + bytes <= this.window;
-  }
-
   /** A chunk leaves. @param {number} bytes @returns {SentChunk} */
   sent(bytes) {
     this.inFlight += bytes;
-    return { at: this.now(), ackedBefore: this.acked, bytes };
+    this.lastActive = this.now();
+    return { at: this.lastActive, ackedBefore: this.acked, bytes };
   }
 
   /** The kernel acked a chunk. @param {SentChunk} chunk */
   ackedChunk(chunk) {
     const now = this.now();
+    this.lastActive = now;
     this.inFlight = Math.max(0, this.inFlight - chunk.bytes);
     this.acked += chunk.bytes;
     const took = now - chunk.at;
@@ -138,6 +171,10 @@ export class Flow {
     this.rate.add(now, (this.acked - chunk.ackedBefore) / took);
     this.acks.push({ t: now, took, bytes: chunk.bytes });
     while (this.acks.length > 1 && this.acks[0].t < now - FLOW.RTT_HORIZON_S) this.acks.shift();
+    if (chunk.ackedBefore >= this.round.end) {
+      const best = this.rate.best ?? 0;
+      this.round = { end: this.acked, rate: best, growing: best >= 1.25 * this.round.rate };
+    }
   }
 
   /** A chunk will never be acked (its socket died): it no longer counts as in flight. @param {SentChunk} chunk */

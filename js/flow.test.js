@@ -18,24 +18,34 @@ function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
   let linkFreeAt = 0;
   let worstQueue = 0;
   let deliveredLate = 0;
+  /** @type {number | null} */
+  let fullAt = null; // when the link first carried 90 % of its rate over a round trip
+  let window = { t: 0, bytes: 0 };
   const step = 0.001;
   for (; now < seconds; now += step) {
     for (const p of pending.filter((p) => p.ackAt <= now)) {
       flow.ackedChunk(p.token);
       if (now > seconds / 2) deliveredLate += p.token.bytes;
+      window.bytes += p.token.bytes;
+    }
+    if (now - window.t >= Math.max(rtt, 0.1)) {
+      if (fullAt === null && window.bytes >= 0.9 * rate * (now - window.t)) fullAt = window.t;
+      window = { t: now, bytes: 0 };
     }
     pending = pending.filter((p) => p.ackAt > now);
-    let size = flow.chunkSize;
-    while (flow.canSend(size)) {
+    for (let size = flow.nextChunk; size > 0; size = flow.nextChunk) {
       // A message sent now would wait for the link to carry what is queued before it.
       worstQueue = Math.max(worstQueue, Math.max(0, linkFreeAt - now));
       const token = flow.sent(size);
       linkFreeAt = Math.max(now, linkFreeAt) + size / rate;
       pending.push({ ackAt: linkFreeAt + rtt, token });
-      size = flow.chunkSize;
     }
   }
-  return { flow, worstQueue, used: deliveredLate / (seconds / 2) / rate };
+  for (const p of pending) { // the file is done: every chunk sent is acked
+    now = Math.max(now, p.ackAt);
+    flow.ackedChunk(p.token);
+  }
+  return { flow, worstQueue, fullAt, used: deliveredLate / (seconds / 2) / rate };
 }
 
 describe("WindowedBest", () => {
@@ -63,11 +73,15 @@ describe("Flow before any ack", () => {
     expect(flow.window).toBe(FLOW.START_WINDOW);
     expect(flow.chunkSize).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
   });
-  it("always lets one chunk go, even one bigger than the window", () => {
+  it("lets one chunk go when nothing is in flight, then only while half a chunk fits", () => {
     const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
-    expect(flow.canSend(10 * MiB)).toBe(true);
-    flow.sent(10);
-    expect(flow.canSend(FLOW.START_WINDOW)).toBe(false);
+    const chunk = flow.chunkSize;
+    expect(flow.nextChunk).toBe(chunk);
+    flow.sent(chunk);
+    flow.sent(chunk);
+    expect(flow.nextChunk).toBe(chunk); // a third chunk: the window holds three
+    flow.sent(chunk);
+    expect(flow.nextChunk).toBe(0);
   });
 });
 
@@ -84,16 +98,22 @@ describe("Flow learning a link from its acks", () => {
   });
 
   for (const [mbit, rttMs] of [[5, 20], [5, 150], [20, 20], [20, 150], [100, 20], [100, 150]]) {
-    it(`${mbit} Mbit/s at ${rttMs} ms: fills the link, keeps a queued message under half a second`, () => {
+    it(`${mbit} Mbit/s at ${rttMs} ms: fills the link soon, keeps a queued message under half a second`, () => {
       const rate = (mbit * 1e6) / 8;
-      const { flow, worstQueue, used } = simulate({ rate, rtt: rttMs / 1000, seconds: 8 });
+      const rtt = rttMs / 1000;
+      const { flow, worstQueue, used, fullAt } = simulate({ rate, rtt, seconds: 8 });
       expect(used).toBeGreaterThan(0.95);
       expect(worstQueue).toBeLessThan(FLOW.MAX_WAIT_S);
-      // About a quarter second of the rate in flight, or twice the pipe when the round trip is longer.
-      const expected = Math.max(rate * FLOW.TARGET_S, 2 * rate * (rttMs / 1000));
+      // From a quarter MiB to the link's rate in a few round trips, not creeping up over seconds.
+      expect(fullAt).not.toBeNull();
+      expect(/** @type {number} */ (fullAt)).toBeLessThan(1.2);
+      // About a quarter second of the rate in flight, or twice the pipe (the round trip's worth and a
+      // chunk) when that is more.
+      const pipe = rate * rtt + flow.chunkFor(rate);
+      const expected = Math.max(rate * FLOW.TARGET_S, 2 * pipe);
       expect(flow.window / expected).toBeGreaterThan(0.8);
       expect(flow.window / expected).toBeLessThan(1.3);
-      expect(flow.minRtt).toBeCloseTo(rttMs / 1000, 1);
+      expect(flow.minRtt).toBeCloseTo(rtt, 1);
     });
   }
 
@@ -127,10 +147,28 @@ describe("Flow learning a link from its acks", () => {
   it("forgets a chunk whose socket died: it no longer holds the window", () => {
     const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
     const t = flow.sent(FLOW.START_WINDOW);
-    expect(flow.canSend(KiB)).toBe(false);
+    expect(flow.nextChunk).toBe(0);
     flow.lost(t);
     expect(flow.inFlight).toBe(0);
-    expect(flow.canSend(KiB)).toBe(true);
+    expect(flow.nextChunk).toBeGreaterThan(0);
+  });
+
+  it("starts again from the small window after an idle pause, not at a rate from another network", () => {
+    const { flow } = simulate({ rate: 100e6 / 8, rtt: 0.02, seconds: 3 });
+    expect(flow.window).toBeGreaterThan(2 * MiB);
+    const paused = flow.now() + FLOW.IDLE_S + 1;
+    flow.now = () => paused;
+    expect(flow.nextChunk).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
+    expect(flow.window).toBe(FLOW.START_WINDOW);
+  });
+
+  it("keeps what it learned across files sent one after the other", () => {
+    const { flow } = simulate({ rate: 100e6 / 8, rtt: 0.02, seconds: 3 });
+    const learned = flow.window;
+    const soon = flow.now() + 0.5; // the next file's first chunk, half a second after the last ack
+    flow.now = () => soon;
+    expect(flow.nextChunk).toBeGreaterThan(FLOW.START_WINDOW);
+    expect(flow.window).toBe(learned);
   });
 });
 

@@ -149,6 +149,36 @@ describe("sendFile", () => {
     clearInterval(release);
   });
 
+  it("sends a fresh file's first chunks right behind the begin, without waiting for its reply", async () => {
+    for (const fresh of [true, false]) {
+      const k = fakeKernel({ busy: true });
+      const { file, bytes } = fileOf(1_000_000);
+      const done = sendFile(new Channel(k.wire), file, "e1", { flow: testFlow(), fresh });
+      await new Promise((r) => setTimeout(r, 20));
+      // Nothing answered yet: a fresh file already sent the starting window; another waits for the reply.
+      const sent = k.stats().sent;
+      expect(sent).toBe(fresh ? 4 : 1); // the begin, then three chunks of a third of the window
+      const release = setInterval(() => k.release(), 1);
+      await done;
+      clearInterval(release);
+      expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
+    }
+  });
+
+  it("says the kernel's reason when it refuses a fresh file, not the chunks' 'no such entry'", async () => {
+    const wire = {
+      on: (/** @type {string} */ _n, /** @type {any} */ cb) => { wire.cb = cb; },
+      off() {},
+      /** @type {any} */ cb: null,
+      send: (/** @type {any} */ m) => setTimeout(() => wire.cb({
+        kind: "reply", rid: m.rid, ok: false,
+        error: m.kind === KIND.BEGIN ? { code: "too-large", message: "too big" } : { code: "unknown-entry", message: "no such entry" },
+      })),
+    };
+    await expect(sendFile(new Channel(wire), fileOf(300_000).file, "e", { flow: testFlow(), fresh: true }))
+      .rejects.toThrow("too big");
+  });
+
   it("sends only what the kernel does not hold yet (a file picked again after a reload)", async () => {
     const k = fakeKernel();
     const { file, bytes } = fileOf(300_000);

@@ -214,7 +214,7 @@ class DropZone:
         }
 
     def _chunk(self, request: ChunkRequest, buffers: list[Any]) -> dict[str, Any]:
-        entry_id = request["id"]
+        entry_id = self._receiver.resolve(request["id"])
         entry = self._entries.get(entry_id)
         try:
             transfer = self._receiver.chunk(entry_id, request["offset"], buffers[0])

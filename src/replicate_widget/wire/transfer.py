@@ -75,6 +75,9 @@ class Receiver:
         # Told when the budget drops one of this receiver's paused spools: (transfer, why).
         self.on_dropped: Callable[[Transfer, str], None] | None = None
         self._transfers: dict[str, Transfer] = {}
+        # A begin that resumed a paused spool: the new entry's id -> the resumed one's. The front end may
+        # send chunks before it reads the begin's reply, under the id it asked with.
+        self._aliases: dict[str, str] = {}
         self._lock = threading.Lock()
         # mkdtemp creates the folder with mode 0700: other users of the machine can't read the files.
         self.folder = tempfiles.make_folder()
@@ -83,7 +86,11 @@ class Receiver:
         self._finalizer = weakref.finalize(self, tempfiles.remove_folder, str(self.folder))
 
     def get(self, entry_id: str) -> Transfer | None:
-        return self._transfers.get(entry_id)
+        return self._transfers.get(self.resolve(entry_id))
+
+    def resolve(self, entry_id: str) -> str:
+        """The id the transfer is kept under: the resumed entry's, for a begin that resumed one."""
+        return self._aliases.get(entry_id, entry_id)
 
     def begin(
         self,
@@ -114,6 +121,7 @@ class Receiver:
             resumable = self._paused_match(key)
             if resumable is not None:
                 self._resume(resumable, session)
+                self._aliases[entry_id] = resumable.id
                 return resumable
             entry_dir = Path(tempfile.mkdtemp(dir=self.folder))
             path = entry_dir / sanitize_filename(name)
@@ -125,7 +133,7 @@ class Receiver:
         return transfer
 
     def chunk(self, entry_id: str, offset: int, data: bytes | memoryview) -> Transfer:
-        transfer = self._transfers.get(entry_id)
+        transfer = self.get(entry_id)
         if transfer is None:
             raise ProtocolError(
                 ErrorCode.UNKNOWN_ENTRY,
@@ -166,6 +174,7 @@ class Receiver:
     def remove(self, entry_id: str) -> Transfer | None:
         with self._lock:
             transfer = self._transfers.pop(entry_id, None)
+            self._aliases = {new: old for new, old in self._aliases.items() if entry_id not in (new, old)}
         if transfer is not None:
             self.paused.discard(transfer)
             self._close_fd(transfer)

@@ -196,7 +196,27 @@ def test_a_reload_pauses_and_the_same_file_resumes_in_place_sending_only_the_res
         t = paused_receiver.chunk("old", offset, piece)
     assert t.complete
     assert t.sha256 == hashlib.sha256(data).hexdigest()
-    assert paused_receiver.get("new") is None
+    assert paused_receiver.get("new") is t  # the new id names the resumed transfer, not a second one
+
+
+def test_chunks_sent_under_the_new_id_before_the_reply_land_in_the_resumed_spool(paused_receiver):
+    """A front end may send chunks right behind its begin (it expected a fresh file): they go to the transfer
+    the begin resumed, and the bytes it already held are not written twice."""
+    data = os.urandom(300_000)
+    start(paused_receiver, "old", data, "page-1")
+    paused_receiver.chunk("old", 0, data[:65_536])
+    paused_receiver.cut_off(keep_session="page-2")
+    start(paused_receiver, "new", data, "page-2")
+    for offset, piece in chunks(data, 65_536):
+        t = paused_receiver.chunk("new", offset, piece)
+    assert t.id == "old"
+    assert t.complete
+    assert t.received == len(data)
+    assert t.path.read_bytes() == data
+    assert t.sha256 == hashlib.sha256(data).hexdigest()
+    paused_receiver.remove("old")
+    with pytest.raises(ProtocolError):
+        paused_receiver.chunk("new", 0, data[:10])  # the alias went with the transfer
 
 
 @pytest.mark.parametrize(
