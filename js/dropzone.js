@@ -267,7 +267,7 @@ export class DropZone {
     const moving = {
       waiting: this.channel.waiting,
       reconnecting: !this.link.up,
-      detail: (/** @type {LocalEntry} */ l) => speedText(this.flow.bytesPerSecond, l.size - l.acked),
+      detail: (/** @type {LocalEntry} */ l) => speedText(this.flow.bytesPerSecond, l.size - l.acked, l.size),
       lost: this.lost,
     };
     return mergeEntries(this.config.entries(), this.local, this.removed, moving, group);

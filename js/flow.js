@@ -185,16 +185,17 @@ export class Flow {
 
 /**
  * Speed and time left as the widget shows them on a slow link, or "" on a fast one (where a transfer is over
- * before anyone reads it). Rates in bytes per second.
- * @param {number | null} bytesPerSecond @param {number} left bytes still to go
+ * before anyone reads it). Whether the link is slow is judged on the whole file, not on what is left, so the
+ * text stays on to the end instead of blinking off and on as the time left crosses the threshold.
+ * Rates in bytes per second.
+ * @param {number | null} bytesPerSecond @param {number} left bytes still to go @param {number} size the file's
  */
-export function speedText(bytesPerSecond, left) {
+export function speedText(bytesPerSecond, left, size = left) {
   if (!bytesPerSecond || bytesPerSecond <= 0 || left <= 0) return "";
-  const seconds = left / bytesPerSecond;
-  if (seconds < 3) return "";
+  if (size / bytesPerSecond < 3) return "";
   const mbit = (bytesPerSecond * 8) / 1e6;
   const speed = mbit >= 10 ? `${Math.round(mbit)} Mbit/s` : `${mbit.toFixed(1)} Mbit/s`;
-  return `${speed}, ${durationText(seconds)} left`;
+  return `${speed}, ${durationText(left / bytesPerSecond)} left`;
 }
 
 /** "45 s", "3 min", "1 h 5 min". @param {number} seconds */

@@ -179,6 +179,11 @@ describe("speedText", () => {
     expect(speedText(625_000, 625_000)).toBe("");
     expect(speedText(null, 10 * MiB)).toBe("");
   });
+  it("stays on to the end of a slow file, and off for a file that is quick as a whole", () => {
+    const size = 30 * 625_000;
+    expect(speedText(625_000, 625_000, size)).toBe("5.0 Mbit/s, 1 s left");
+    expect(speedText(625_000, 625_000, 2 * 625_000)).toBe("");
+  });
   it("writes durations a person reads at a glance", () => {
     expect(durationText(44.2)).toBe("45 s");
     expect(durationText(3900)).toBe("1 h 5 min");
