@@ -2,7 +2,8 @@
 
 Chromium reaches the Jupyter server only through tests/browser/throttle.py (one shared uplink at a set rate,
 half the round trip of delay each way). For each link setting it prints:
-  link used      file bytes / (pick-to-ready time x link rate), for one undisturbed transfer
+  link used      file bytes / (pick-to-ready time x link rate), for one undisturbed transfer, the first on a
+                 freshly loaded page (so it starts from the flow's small first window)
   print cell     the worst of three `print` requests made at 20, 40 and 60 % of that transfer (seconds from
                  request to reply, on the notebook's kernel connection, the one the file bytes share), and
                  the median of three made while idle
@@ -174,6 +175,9 @@ def measure(lab: Lab, nb: Notebook, folder: Path, rate: int, rtt: int) -> Row:
     assert lab.link is not None
     lab.link.set(rate, rtt)
     path = make_file(folder, SIZE_MIB[rate])
+    # A fresh page, so the transfer starts from what a first file knows (nothing), not from a rate the
+    # previous setting's transfers taught the page.
+    reload(nb)
     t0 = time.perf_counter()
     idle = statistics.median(print_latency(nb) for _ in range(3))
     used, latencies = plain_transfer(lab, nb, path, rate)

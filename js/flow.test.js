@@ -97,6 +97,22 @@ describe("Flow learning a link from its acks", () => {
     expect(flow.bytesPerSecond).toBeCloseTo((200 * KiB) / 2, 0);
   });
 
+  it("is not inflated by acks a busy kernel held back, then released together", () => {
+    let now = 0;
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const rate = 1 * MiB; // a chunk of 100 KiB every 0.1 s, acked 0.1 s later
+    /** @type {import("./flow.js").SentChunk[]} */
+    const held = [];
+    for (let i = 0; i < 20; i++) {
+      const chunk = flow.sent(100 * KiB);
+      now += 0.1;
+      if (i < 10) flow.ackedChunk(chunk); // the kernel answers...
+      else held.push(chunk); // ...then runs a cell for a second, and the acks wait
+    }
+    for (const chunk of held) flow.ackedChunk(chunk);
+    expect(/** @type {number} */ (flow.bytesPerSecond)).toBeLessThanOrEqual(rate * 1.01);
+  });
+
   for (const [mbit, rttMs] of [[5, 20], [5, 150], [20, 20], [20, 150], [100, 20], [100, 150]]) {
     it(`${mbit} Mbit/s at ${rttMs} ms: fills the link soon, keeps a queued message under half a second`, () => {
       const rate = (mbit * 1e6) / 8;

@@ -122,7 +122,7 @@ export async function sendFile(channel, file, id, opts) {
         return;
       }
       // The clock starts when the bytes leave, not while the browser reads them from disk.
-      Object.assign(token, { at: flow.now(), ackedBefore: flow.acked });
+      flow.departs(token);
       const reply = await channel.request({ kind: KIND.CHUNK, id, offset: start }, [buffer]);
       if (inFlight.get(start)?.token !== token) return; // abandoned after a reconnect, counted again since
       inFlight.delete(start);
