@@ -14,9 +14,10 @@
 // The pipe is what keeps the link busy until an ack comes back: the round trip's worth of the rate, plus the
 // chunk on the link (a chunk is acked only once all of it has crossed; without it, 1-2 MiB chunks on a
 // 100 Mbit/s, 150 ms link kept too little in flight and the rate stopped growing at 60 % of the link).
-// In flight: about a quarter second of the rate, at least twice the pipe (three times while the rate still
-// grows by a quarter per round trip, as BBR's startup does, so a long fast link fills in a few round trips),
-// and never so much that a message queued behind it waits more than half a second. Chunks are a third of
+// In flight: about a quarter second of the rate, at least twice the pipe (so the rate it measures can double
+// each round trip while it learns the link), and never so much that a message queued behind it waits more
+// than half a second. (Three pipes while the rate still grew filled a 100 Mbit/s, 150 ms link a little
+// sooner, but a `print` then waited 0.85 s at the end of the climb.) Chunks are a third of
 // that, but at least a tenth of a second of the rate: on a fast link each message costs the kernel more than
 // its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones here. So three chunks in flight, each
 // between 16 KiB and the host's maximum.
@@ -31,8 +32,6 @@ export const FLOW = {
   MIN_CHUNK: 16 * 1024,
   CHUNKS_IN_FLIGHT: 3,
   CHUNK_S: 0.1,
-  PIPE_GAIN: 2,
-  GROWING_GAIN: 3,
   RATE_HORIZON_S: 3,
   RTT_HORIZON_S: 10,
   IDLE_S: 3,
@@ -91,8 +90,6 @@ export class Flow {
     this.rate = bestRate();
     /** @type {{t: number, took: number, bytes: number}[]} recent acks, for the round trip */
     this.acks = [];
-    // Rounds as BBR counts them: one ends when a chunk sent after the previous round's end is acked.
-    this.round = { end: 0, rate: 0, growing: true };
   }
 
   /** Start learning the link afresh. */
@@ -100,7 +97,6 @@ export class Flow {
     this.lastAck = null;
     this.rate = bestRate();
     this.acks = [];
-    this.round = { end: this.acked, rate: 0, growing: true };
   }
 
   /** Bytes per second, or null before the first ack. */
@@ -123,8 +119,7 @@ export class Flow {
     if (rate === null) return FLOW.START_WINDOW;
     const chunk = this.chunkFor(rate);
     const pipe = rate * this.minRtt + chunk;
-    const gain = this.round.growing ? FLOW.GROWING_GAIN : FLOW.PIPE_GAIN;
-    const wanted = Math.max(rate * FLOW.TARGET_S, gain * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
+    const wanted = Math.max(rate * FLOW.TARGET_S, 2 * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
     const ceiling = pipe + rate * FLOW.MAX_WAIT_S;
     return Math.max(2 * FLOW.MIN_CHUNK, Math.min(wanted, ceiling));
   }
@@ -189,10 +184,6 @@ export class Flow {
     this.rate.add(now, (this.acked - chunk.ackedBefore) / (now - chunk.since));
     this.acks.push({ t: now, took, bytes: chunk.bytes });
     while (this.acks.length > 1 && this.acks[0].t < now - FLOW.RTT_HORIZON_S) this.acks.shift();
-    if (chunk.ackedBefore >= this.round.end) {
-      const best = this.rate.best ?? 0;
-      this.round = { end: this.acked, rate: best, growing: best >= 1.25 * this.round.rate };
-    }
   }
 
   /** A chunk will never be acked (its socket died): it no longer counts as in flight. @param {SentChunk} chunk */
