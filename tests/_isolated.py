@@ -9,6 +9,14 @@ import sys
 import threading
 from pathlib import Path
 
+# Signals as in a process started from a terminal: a test runner under nohup (or in a shell's background job)
+# passes SIGHUP (or SIGINT) down ignored, and the signal tests would then wait for nothing.
+_DEFAULT_SIGNALS = """import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
+"""
+
 
 class Child:
     """`python -c code` with TMPDIR set to a fresh folder; lines of its stdout can be awaited."""
@@ -19,7 +27,7 @@ class Child:
         self.tmpdir = folder / "tmp"
         self.tmpdir.mkdir()
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", code, *(args or [])],
+            [sys.executable, "-c", _DEFAULT_SIGNALS + code, *(args or [])],
             env={**os.environ, "TMPDIR": str(self.tmpdir), **(env or {})},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
