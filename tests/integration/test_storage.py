@@ -12,10 +12,10 @@ import os
 import subprocess
 import sys
 import threading
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from _bucket_runs import creates, files_posts, write
 
 import replicate_widget as rw
 from replicate_widget.core import object_store
@@ -41,23 +41,8 @@ def big_file(tmp_path_factory):
     return path, digest.hexdigest()
 
 
-def write(tmp_path: Path, name: str, size: int) -> tuple[Path, str]:
-    data = os.urandom(size)
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path, hashlib.sha256(data).hexdigest()
-
-
 def objects(s3, bucket: str) -> list[str]:
     return [o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
-
-
-def creates(server):
-    return [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
-
-
-def files_posts(server):
-    return [e for e in server.log.entries if e["path"].startswith("/v1/files")]
 
 
 # The run under test, in a fresh interpreter so that its peak memory is its own.

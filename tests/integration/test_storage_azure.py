@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
+from _bucket_runs import creates, files_posts, write
 
 import replicate_widget as rw
 from replicate_widget.core.limits import STORAGE_PART_SIZE
@@ -27,23 +27,8 @@ def client(server2):
     return rw.Client(api_token=server2.token, base_url=server2.base_url)
 
 
-def write(tmp_path: Path, name: str, size: int) -> tuple[Path, str]:
-    data = os.urandom(size)
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path, hashlib.sha256(data).hexdigest()
-
-
 def blobs(container) -> list[str]:
     return [b.name for b in container.list_blobs()]
-
-
-def creates(server):
-    return [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
-
-
-def files_posts(server):
-    return [e for e in server.log.entries if e["path"].startswith("/v1/files")]
 
 
 def test_a_file_of_several_parts_reaches_the_model_through_a_sas_url(

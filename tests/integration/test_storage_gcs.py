@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
+from _bucket_runs import creates, files_posts, write
 
 import replicate_widget as rw
 from replicate_widget.core import object_store
@@ -33,21 +33,6 @@ MODEL = "test/two-files"  # served by two_files_server (tests/integration/confte
 @pytest.fixture
 def client(server2):
     return rw.Client(api_token=server2.token, base_url=server2.base_url)
-
-
-def write(tmp_path: Path, name: str, size: int) -> tuple[Path, str]:
-    data = os.urandom(size)
-    path = tmp_path / name
-    path.write_bytes(data)
-    return path, hashlib.sha256(data).hexdigest()
-
-
-def creates(server):
-    return [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
-
-
-def files_posts(server):
-    return [e for e in server.log.entries if e["path"].startswith("/v1/files")]
 
 
 def fake_gcs_objects(fake_gcs: str, bucket: str) -> list[str]:
