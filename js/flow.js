@@ -135,9 +135,9 @@ export class Flow {
    * How many bytes may leave now as one chunk (0: none may yet). Always a full chunk: pieces cut to fit the
    * window kept every later chunk cut too. One goes while the window has room for at least half of it, so
    * what is in flight averages the window. One always may when nothing is in flight, so a window below a
-   * chunk never stalls.
+   * chunk never stalls. A method, not a getter: after an idle pause it makes the Flow forget the link.
    */
-  get nextChunk() {
+  nextChunk() {
     if (this.inFlight === 0 && this.now() - this.lastActive > FLOW.IDLE_S) this.forget();
     const full = this.chunkSize;
     return this.inFlight === 0 || this.inFlight + full / 2 <= this.window ? full : 0;

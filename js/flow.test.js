@@ -33,7 +33,7 @@ function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
       window = { t: now, bytes: 0 };
     }
     pending = pending.filter((p) => p.ackAt > now);
-    for (let size = flow.nextChunk; size > 0; size = flow.nextChunk) {
+    for (let size = flow.nextChunk(); size > 0; size = flow.nextChunk()) {
       // A message sent now would wait for the link to carry what is queued before it.
       worstQueue = Math.max(worstQueue, Math.max(0, linkFreeAt - now));
       const token = flow.sent(size);
@@ -76,12 +76,12 @@ describe("Flow before any ack", () => {
   it("lets one chunk go when nothing is in flight, then only while half a chunk fits", () => {
     const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
     const chunk = flow.chunkSize;
-    expect(flow.nextChunk).toBe(chunk);
+    expect(flow.nextChunk()).toBe(chunk);
     flow.sent(chunk);
     flow.sent(chunk);
-    expect(flow.nextChunk).toBe(chunk); // a third chunk: the window holds three
+    expect(flow.nextChunk()).toBe(chunk); // a third chunk: the window holds three
     flow.sent(chunk);
-    expect(flow.nextChunk).toBe(0);
+    expect(flow.nextChunk()).toBe(0);
   });
 });
 
@@ -163,10 +163,10 @@ describe("Flow learning a link from its acks", () => {
   it("forgets a chunk whose socket died: it no longer holds the window", () => {
     const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
     const t = flow.sent(FLOW.START_WINDOW);
-    expect(flow.nextChunk).toBe(0);
+    expect(flow.nextChunk()).toBe(0);
     flow.lost(t);
     expect(flow.inFlight).toBe(0);
-    expect(flow.nextChunk).toBeGreaterThan(0);
+    expect(flow.nextChunk()).toBeGreaterThan(0);
   });
 
   it("starts again from the small window after an idle pause, not at a rate from another network", () => {
@@ -174,7 +174,7 @@ describe("Flow learning a link from its acks", () => {
     expect(flow.window).toBeGreaterThan(2 * MiB);
     const paused = flow.now() + FLOW.IDLE_S + 1;
     flow.now = () => paused;
-    expect(flow.nextChunk).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
+    expect(flow.nextChunk()).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
     expect(flow.window).toBe(FLOW.START_WINDOW);
   });
 
@@ -183,7 +183,7 @@ describe("Flow learning a link from its acks", () => {
     const learned = flow.window;
     const soon = flow.now() + 0.5; // the next file's first chunk, half a second after the last ack
     flow.now = () => soon;
-    expect(flow.nextChunk).toBeGreaterThan(FLOW.START_WINDOW);
+    expect(flow.nextChunk()).toBeGreaterThan(FLOW.START_WINDOW);
     expect(flow.window).toBe(learned);
   });
 });

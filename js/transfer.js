@@ -175,7 +175,7 @@ export async function sendFile(channel, file, id, opts) {
         continue;
       }
       const covered = mergeRanges([...done, ...[...inFlight].map(([a, { end }]) => /** @type {Range} */ ([a, end]))]);
-      const size = flow.nextChunk;
+      const size = flow.nextChunk();
       const piece = nextPiece(covered, file.size, size || flow.chunkSize);
       if (piece && size > 0) {
         void sendPiece(piece[0], piece[1]);
