@@ -34,7 +34,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "browser"))
 
-from harness import Lab, Notebook, start_lab  # noqa: E402
+from bare_chromium import BarePage, PageError, open_page  # noqa: E402
+from harness import ANSWER_SECONDS_JS, CHROMIUM, CHROMIUM_ARGS, EXECUTE_JS, start_lab  # noqa: E402
+from throttle import Link  # noqa: E402
 
 from replicate_widget.local import serve  # noqa: E402
 
@@ -42,7 +44,7 @@ MiB = 1024 * 1024
 SETTINGS = [(5, 20), (5, 150), (20, 20), (20, 150), (100, 20), (100, 150)]
 SIZE_MIB = {5: 4, 20: 16, 100: 64}
 SETUP = "import replicate_widget as rw\nw = rw.FileInput(upload='on-run')\nw"
-ROWS = "document.querySelectorAll(`{scope} .rw-entry`)"
+ROWS = "document.querySelectorAll(`${scope} .rw-entry`)"  # in a page function given `scope`
 
 
 @dataclass
@@ -66,49 +68,85 @@ def make_file(folder: Path, size_mib: int) -> Path:
     return path
 
 
-def print_latency(nb: Notebook) -> float:
-    return nb.answer_seconds("print(1)")
-
-
-def clear(nb: Notebook) -> None:
-    nb.execute("w.clear()")
-    nb.page.wait_for_function(f"() => {ROWS.format(scope=nb.scope)}.length === 0", timeout=60_000)
-
-
-def pick(nb: Notebook, path: Path) -> None:
-    nb.page.locator(f"{nb.scope} .rw-file").first.set_input_files(str(path))
-
-
 class Unfinished(Exception):
     """The transfer ended in an error, or stopped moving."""
 
 
-def wait_ready(nb: Notebook, timeout_s: float, older_rows: int = 0) -> None:
-    """Until an entry is ready. Unfinished: an entry after the ``older_rows`` first (those a reload left in
-    an error) shows an error, or nothing is ready in time."""
-    try:
-        state = nb.page.wait_for_function(
-            f"""() => {{
-                const rows = Array.from({ROWS.format(scope=nb.scope)});
-                if (rows.some(r => r.dataset.state === 'ready')) return 'ready';
-                const failed = rows.slice({older_rows}).find(r => r.dataset.state === 'error');
-                return failed ? failed.querySelector('.rw-state').textContent : '';
-            }}""",
-            timeout=timeout_s * 1000,
-            polling=20,
-        ).json_value()
-    except Exception as exc:  # Playwright's TimeoutError
-        raise Unfinished(f"not ready after {timeout_s:.0f} s") from exc
-    if state != "ready":
-        raise Unfinished(str(state))
+class FarNotebook:
+    """The measured notebook, open in a Chromium no Playwright is attached to (see bare_chromium.py)."""
+
+    def __init__(self, page: BarePage) -> None:
+        self.page = page
+        self.scope = "body"  # CSS selector of the notebook's panel, known once it is open
+
+    def wait_open(self) -> None:
+        """Until the notebook's kernel is connected and idle and the widget is on the page."""
+        panel = self.page.wait_for(
+            """() => {
+                if (window.__rwLeaving) return null;  // still the page being reloaded
+                const w = window.jupyterapp?.shell.currentWidget;
+                const k = w?.sessionContext?.session?.kernel;
+                return k?.connectionStatus === 'connected' && k.status === 'idle' ? w.id : null;
+            }""",
+            timeout=60,
+        )
+        self.scope = f'[id="{panel}"]'
+        self.page.wait_for("(scope) => !!document.querySelector(`${scope} .rw-file`)", self.scope, timeout=60)
+
+    def reload(self) -> None:
+        """Reload the page (the notebook was saved with the widget's output, so it renders again)."""
+        self.page.evaluate("() => { window.__rwLeaving = true; }")
+        self.page.reload()
+        self.wait_open()
+
+    def execute(self, code: str, timeout_s: float = 120) -> str:
+        result = self.page.evaluate(EXECUTE_JS, [code, int(timeout_s * 1000)])
+        if result.get("late") or result.get("err"):
+            raise Unfinished(f"{code!r}: {result.get('err') or 'no answer'}")
+        return str(result["out"])
+
+    def print_latency(self) -> float:
+        took = float(self.page.evaluate(ANSWER_SECONDS_JS, ["print(1)", 120_000]))
+        if took < 0:
+            raise Unfinished("print(1) got no answer")
+        return took
+
+    def rows(self) -> int:
+        return int(self.page.evaluate(f"(scope) => {ROWS}.length", self.scope))
+
+    def clear(self) -> None:
+        self.execute("w.clear()")
+        self.page.wait_for(f"(scope) => {ROWS}.length === 0", self.scope)
+
+    def pick(self, path: Path) -> None:
+        self.page.set_input_files(f"{self.scope} .rw-file", path)
+
+    def wait_ready(self, timeout_s: float, older_rows: int = 0) -> None:
+        """Until an entry is ready. Unfinished: an entry after the ``older_rows`` first (those a reload left
+        in an error) shows an error, or nothing is ready in time."""
+        try:
+            state = self.page.wait_for(
+                f"""([scope, older]) => {{
+                    const rows = Array.from({ROWS});
+                    if (rows.some(r => r.dataset.state === 'ready')) return 'ready';
+                    const failed = rows.slice(older).find(r => r.dataset.state === 'error');
+                    return failed ? failed.querySelector('.rw-state').textContent : '';
+                }}""",
+                [self.scope, older_rows],
+                timeout=timeout_s,
+                poll=0.02,
+            )
+        except PageError as exc:
+            raise Unfinished(f"not ready after {timeout_s:.0f} s") from exc
+        if state != "ready":
+            raise Unfinished(str(state))
 
 
-def wait_uplink(lab: Lab, start: int, upto: int, timeout_s: float) -> None:
-    assert lab.link is not None
+def wait_uplink(link: Link, start: int, upto: int, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
-    while lab.link.uplink_bytes - start < upto:
+    while link.uplink_bytes - start < upto:
         if time.monotonic() > deadline:
-            raise Unfinished(f"stalled at {lab.link.uplink_bytes - start:,} bytes")
+            raise Unfinished(f"stalled at {link.uplink_bytes - start:,} bytes")
         time.sleep(0.01)
 
 
@@ -117,74 +155,62 @@ def patience(size: int, rate: int) -> float:
     return 3 * size * 8 / (rate * 1e6) + 30
 
 
-def plain_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> tuple[float, list[float]]:
+def plain_transfer(link: Link, nb: FarNotebook, path: Path, rate: int) -> tuple[float, list[float]]:
     """Link used, and the latencies of print requests made at 20, 40 and 60 % of the file's bytes."""
-    assert lab.link is not None
     size = path.stat().st_size
-    clear(nb)
-    start = lab.link.uplink_bytes
+    nb.clear()
+    start = link.uplink_bytes
     t0 = time.perf_counter()
-    pick(nb, path)
+    nb.pick(path)
     latencies = []
     for share in (0.2, 0.4, 0.6):
-        wait_uplink(lab, start, int(size * share), patience(size, rate))
-        latencies.append(print_latency(nb))
-    wait_ready(nb, patience(size, rate))
+        wait_uplink(link, start, int(size * share), patience(size, rate))
+        latencies.append(nb.print_latency())
+    nb.wait_ready(patience(size, rate))
     took = time.perf_counter() - t0
     return size / took / (rate * 1e6 / 8), latencies
 
 
-def cut_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> float:
-    assert lab.link is not None
+def cut_transfer(link: Link, nb: FarNotebook, path: Path, rate: int) -> float:
     size = path.stat().st_size
-    clear(nb)
-    start = lab.link.uplink_bytes
-    pick(nb, path)
-    wait_uplink(lab, start, size // 2, patience(size, rate))
-    lab.link.cut()
-    wait_ready(nb, patience(size, rate))
-    return (lab.link.uplink_bytes - start) / size
+    nb.clear()
+    start = link.uplink_bytes
+    nb.pick(path)
+    wait_uplink(link, start, size // 2, patience(size, rate))
+    link.cut()
+    nb.wait_ready(patience(size, rate))
+    return (link.uplink_bytes - start) / size
 
 
-def reload_transfer(lab: Lab, nb: Notebook, path: Path, rate: int) -> float:
-    assert lab.link is not None
+def reload_transfer(link: Link, nb: FarNotebook, path: Path, rate: int) -> float:
     size = path.stat().st_size
-    clear(nb)
-    start = lab.link.uplink_bytes
-    pick(nb, path)
-    wait_uplink(lab, start, size // 2, patience(size, rate))
-    lab.link.cut()
-    reload(nb)
+    nb.clear()
+    start = link.uplink_bytes
+    nb.pick(path)
+    wait_uplink(link, start, size // 2, patience(size, rate))
+    link.cut()
+    nb.reload()
     held = float(nb.execute("print(max([e['progress'] for e in w.entries], default=0))")) * size
-    rows = int(nb.page.evaluate(f"() => {ROWS.format(scope=nb.scope)}.length"))
-    start = lab.link.uplink_bytes
-    pick(nb, path)
-    wait_ready(nb, patience(size, rate), older_rows=rows)
-    return (lab.link.uplink_bytes - start) / max(1.0, size - held)
+    rows = nb.rows()
+    start = link.uplink_bytes
+    nb.pick(path)
+    nb.wait_ready(patience(size, rate), older_rows=rows)
+    return (link.uplink_bytes - start) / max(1.0, size - held)
 
 
-def reload(nb: Notebook) -> None:
-    """Reload the page (the notebook was saved with the widget's output, so it renders again)."""
-    nb.page.reload()
-    nb.wait_idle()
-    nb.scope = f'[id="{nb.page.evaluate("() => window.jupyterapp.shell.currentWidget.id")}"]'
-    nb.widget()
-
-
-def measure(lab: Lab, nb: Notebook, folder: Path, rate: int, rtt: int) -> Row:
-    assert lab.link is not None
-    lab.link.set(rate, rtt)
+def measure(link: Link, nb: FarNotebook, folder: Path, rate: int, rtt: int) -> Row:
+    link.set(rate, rtt)
     path = make_file(folder, SIZE_MIB[rate])
     # A fresh page, so the transfer starts from what a first file knows (nothing), not from a rate the
     # previous setting's transfers taught the page.
-    reload(nb)
+    nb.reload()
     t0 = time.perf_counter()
-    idle = statistics.median(print_latency(nb) for _ in range(3))
-    used, latencies = plain_transfer(lab, nb, path, rate)
+    idle = statistics.median(nb.print_latency() for _ in range(3))
+    used, latencies = plain_transfer(link, nb, path, rate)
     t1 = time.perf_counter()
-    after_cut = attempt(nb, lambda: cut_transfer(lab, nb, path, rate))
+    after_cut = attempt(nb, lambda: cut_transfer(link, nb, path, rate))
     t2 = time.perf_counter()
-    after_reload = attempt(nb, lambda: reload_transfer(lab, nb, path, rate))
+    after_reload = attempt(nb, lambda: reload_transfer(link, nb, path, rate))
     t3 = time.perf_counter()
     row = Row(rate, rtt, SIZE_MIB[rate], used, idle, max(latencies), after_cut, after_reload)
     print(
@@ -197,12 +223,12 @@ def measure(lab: Lab, nb: Notebook, folder: Path, rate: int, rtt: int) -> Row:
     return row
 
 
-def attempt(nb: Notebook, run: Callable[[], float]) -> float | str:
+def attempt(nb: FarNotebook, run: Callable[[], float]) -> float | str:
     """The ratio, or why the transfer did not finish (the widget's own words); then a fresh page."""
     try:
         return run()
     except Unfinished as exc:
-        reload(nb)
+        nb.reload()
         return f"did not finish: {exc}"
 
 
@@ -241,12 +267,17 @@ def main() -> None:
         serve() as srv,
         start_lab(srv.base_url, srv.token, throttled=True) as lab,
     ):
-        nb = lab.notebook("far.ipynb", [SETUP])
-        nb.widget()
-        nb.save()  # a reloaded page renders the widget's output again
-        for rate, rtt in settings:
-            rows.append(measure(lab, nb, Path(folder), rate, rtt))
-        nb.close()
+        assert lab.link is not None
+        setup = lab.notebook("far.ipynb", [SETUP])
+        setup.widget()
+        setup.save()  # a page opened on it renders the widget's output again
+        setup.page.close()  # the kernel stays; the measured page is a bare Chromium's
+        url = f"{lab.base_url}/lab/tree/far.ipynb?reset&token={lab.token}"
+        with open_page(url, CHROMIUM, CHROMIUM_ARGS) as page:
+            nb = FarNotebook(page)
+            nb.wait_open()
+            for rate, rtt in settings:
+                rows.append(measure(lab.link, nb, Path(folder), rate, rtt))
     print()
     print(table(rows, args.label))
 

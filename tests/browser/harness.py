@@ -56,6 +56,32 @@ NOISE = re.compile(
 WIDGET_ERROR = re.compile(r"blob:|anywidget|rw-|replicate|DropZone|Channel", re.I)
 
 
+# Run code on a notebook's kernel connection without a cell: [code, timeout ms] -> {out, err} or {late}.
+EXECUTE_JS = """async ([code, ms]) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const future = kernel.requestExecute({code, silent: false, store_history: false});
+    let out = '', err = null;
+    future.onIOPub = (msg) => {
+        const t = msg.header.msg_type;
+        if (t === 'stream') out += msg.content.text;
+        if (t === 'execute_result') out += msg.content.data['text/plain'] ?? '';
+        if (t === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
+    };
+    const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+    if (await Promise.race([future.done, late]) === 'late') return {late: true};
+    return {out, err};
+}"""
+# Seconds from sending code on a notebook's kernel connection to its reply, timed in the page (-1: late).
+ANSWER_SECONDS_JS = """async ([code, ms]) => {
+    const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+    const t0 = performance.now();
+    const future = kernel.requestExecute({code, silent: false, store_history: false});
+    const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
+    if (await Promise.race([future.done, late]) === 'late') return -1;
+    return (performance.now() - t0) / 1000;
+}"""
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -202,20 +228,7 @@ class Notebook:
         Raises TimeoutError after ``timeout`` seconds: a request lost in a socket reconnect never completes.
         """
         result = self.page.evaluate(
-            """async ([code, ms]) => {
-                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-                const future = kernel.requestExecute({code, silent: false, store_history: false});
-                let out = '', err = null;
-                future.onIOPub = (msg) => {
-                    const t = msg.header.msg_type;
-                    if (t === 'stream') out += msg.content.text;
-                    if (t === 'execute_result') out += msg.content.data['text/plain'] ?? '';
-                    if (t === 'error') err = msg.content.ename + ': ' + msg.content.evalue;
-                };
-                const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
-                if (await Promise.race([future.done, late]) === 'late') return {late: true};
-                return {out, err};
-            }""",
+            EXECUTE_JS,
             [code, int(timeout * 1000)],
         )
         if result.get("late"):
@@ -228,14 +241,7 @@ class Notebook:
         """Seconds from sending ``code`` on this notebook's kernel connection (the websocket a widget's file
         bytes share) to its reply, timed in the page."""
         took = self.page.evaluate(
-            """async ([code, ms]) => {
-                const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-                const t0 = performance.now();
-                const future = kernel.requestExecute({code, silent: false, store_history: false});
-                const late = new Promise((resolve) => setTimeout(() => resolve('late'), ms));
-                if (await Promise.race([future.done, late]) === 'late') return -1;
-                return (performance.now() - t0) / 1000;
-            }""",
+            ANSWER_SECONDS_JS,
             [code, int(timeout * 1000)],
         )
         if took < 0:
