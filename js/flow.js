@@ -35,6 +35,9 @@ export const FLOW = {
   RATE_HORIZON_S: 3,
   RTT_HORIZON_S: 10,
   IDLE_S: 3,
+  STARTUP_GAIN: 3,
+  STARTUP_GROWTH: 1.25,
+  STARTUP_FLAT_ROUNDS: 2,
 };
 
 /** @typedef {{t: number, value: number}} Sample */
@@ -68,12 +71,16 @@ export class WindowedBest {
 }
 
 /**
- * @typedef {{at: number, ackedBefore: number, since: number, bytes: number}} SentChunk  what its ack is measured
- *   against: when it left, the bytes acked by then, and when the last of those was acked
+ * @typedef {{at: number, ackedBefore: number, since: number, sentSince: number, bytes: number}} SentChunk  what
+ *   its ack is measured against: when it left, the bytes acked by then, when the last of those was acked, and
+ *   when that last one had left
  */
 
 /** The delivery rate: the best sample within the horizon. */
 const bestRate = () => new WindowedBest(FLOW.RATE_HORIZON_S, (a, b) => a >= b);
+
+/** Startup: while the rate still grows by a quarter each round trip, the link is not full yet. */
+const startupState = () => ({ roundEndsAt: 0, rateThen: 0, flatRounds: 0, over: false });
 
 export class Flow {
   /**
@@ -85,18 +92,24 @@ export class Flow {
     this.acked = 0; // bytes acked since this Flow began, over every file it carried
     this.inFlight = 0;
     this.lastActive = -Infinity; // when the last chunk left or the last ack came
+    // What the Flow learned of the link (forget() starts it again).
     /** @type {number | null} */
-    this.lastAck = null; // when the last ack came, since the Flow began learning
+    this.lastAck = null; // when the last ack came
+    /** @type {number | null} */
+    this.lastAckedLeft = null; // when the chunk of that ack had left
     this.rate = bestRate();
     /** @type {{t: number, took: number, bytes: number}[]} recent acks, for the round trip */
     this.acks = [];
+    this.startup = startupState();
   }
 
   /** Start learning the link afresh. */
   forget() {
     this.lastAck = null;
+    this.lastAckedLeft = null;
     this.rate = bestRate();
     this.acks = [];
+    this.startup = startupState();
   }
 
   /** Bytes per second, or null before the first ack. */
@@ -119,8 +132,10 @@ export class Flow {
     if (rate === null) return FLOW.START_WINDOW;
     const chunk = this.chunkFor(rate);
     const pipe = rate * this.minRtt + chunk;
-    const wanted = Math.max(rate * FLOW.TARGET_S, 2 * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
-    const ceiling = pipe + rate * FLOW.MAX_WAIT_S;
+    const gain = this.startup.over ? 2 : FLOW.STARTUP_GAIN;
+    const wanted = Math.max(rate * FLOW.TARGET_S, gain * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
+    // A message sent now waits behind the bytes not yet across: in flight, less the round trip's worth.
+    const ceiling = rate * (this.minRtt + FLOW.MAX_WAIT_S);
     return Math.max(2 * FLOW.MIN_CHUNK, Math.min(wanted, ceiling));
   }
 
@@ -158,7 +173,7 @@ export class Flow {
   sent(bytes) {
     this.inFlight += bytes;
     /** @type {SentChunk} */
-    const chunk = { at: 0, ackedBefore: 0, since: 0, bytes };
+    const chunk = { at: 0, ackedBefore: 0, since: 0, sentSince: 0, bytes };
     this.departs(chunk);
     return chunk;
   }
@@ -167,7 +182,12 @@ export class Flow {
   departs(chunk) {
     const now = this.now();
     this.lastActive = now;
-    Object.assign(chunk, { at: now, ackedBefore: this.acked, since: this.lastAck ?? now });
+    Object.assign(chunk, {
+      at: now,
+      ackedBefore: this.acked,
+      since: this.lastAck ?? now,
+      sentSince: this.lastAckedLeft ?? now,
+    });
   }
 
   /** The kernel acked a chunk. @param {SentChunk} chunk */
@@ -181,9 +201,24 @@ export class Flow {
     if (took <= 0) return;
     // Over the time since the ack before it left, as BBR measures: acks held back by a busy kernel and
     // released together fall inside that time, so they cannot make the link look faster than it is.
-    this.rate.add(now, (this.acked - chunk.ackedBefore) / (now - chunk.since));
+    // And never faster than those bytes were sent: an ack the kernel held back, then released right before
+    // the next ones, would shorten the time since it (BBR's guard against ack compression).
+    const elapsed = Math.max(now - chunk.since, chunk.at - chunk.sentSince);
+    this.rate.add(now, (this.acked - chunk.ackedBefore) / elapsed);
+    this.lastAckedLeft = chunk.at;
+    this.endOfRound(chunk);
     this.acks.push({ t: now, took, bytes: chunk.bytes });
     while (this.acks.length > 1 && this.acks[0].t < now - FLOW.RTT_HORIZON_S) this.acks.shift();
+  }
+
+  /** Once a round trip: startup is over when the rate stopped growing. @param {SentChunk} chunk */
+  endOfRound(chunk) {
+    const s = this.startup;
+    if (s.over || chunk.ackedBefore < s.roundEndsAt) return;
+    s.roundEndsAt = this.acked; // the round ends with the ack of a chunk sent after now
+    const rate = /** @type {number} */ (this.rate.best);
+    if (rate >= s.rateThen * FLOW.STARTUP_GROWTH) Object.assign(s, { rateThen: rate, flatRounds: 0 });
+    else if (++s.flatRounds >= FLOW.STARTUP_FLAT_ROUNDS) s.over = true;
   }
 
   /** A chunk will never be acked (its socket died): it no longer counts as in flight. @param {SentChunk} chunk */

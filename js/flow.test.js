@@ -8,9 +8,10 @@ const MiB = 1024 * KiB;
  * A link simulated on a fake clock: `rate` bytes/s, `rtt` seconds, the sender keeping the flow's window full
  * with the flow's chunk size. Returns the flow and what it saw: the largest queue (seconds a message sent
  * behind the file bytes would wait) and the bytes delivered per second over the last half.
- * @param {{rate: number, rtt: number, seconds: number, maxChunk?: number}} link
+ * `kernel`: seconds each ack takes beyond the round trip (the server and the kernel handling the chunk).
+ * @param {{rate: number, rtt: number, seconds: number, maxChunk?: number, kernel?: number}} link
  */
-function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
+export function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB, kernel = 0 }) {
   let now = 0;
   const flow = new Flow({ maxChunk, now: () => now });
   /** @type {{ackAt: number, token: import("./flow.js").SentChunk}[]} */
@@ -18,6 +19,9 @@ function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
   let linkFreeAt = 0;
   let worstQueue = 0;
   let deliveredLate = 0;
+  let delivered = 0;
+  /** @type {number | null} */
+  let halfAt = null; // when the first half of what the link could carry in `seconds` was acked
   /** @type {number | null} */
   let fullAt = null; // when the link first carried 90 % of its rate over a round trip
   let window = { t: 0, bytes: 0 };
@@ -26,6 +30,8 @@ function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
     for (const p of pending.filter((p) => p.ackAt <= now)) {
       flow.ackedChunk(p.token);
       if (now > seconds / 2) deliveredLate += p.token.bytes;
+      delivered += p.token.bytes;
+      if (halfAt === null && delivered >= (rate * seconds) / 2) halfAt = now;
       window.bytes += p.token.bytes;
     }
     if (now - window.t >= Math.max(rtt, 0.1)) {
@@ -38,14 +44,14 @@ function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB }) {
       worstQueue = Math.max(worstQueue, Math.max(0, linkFreeAt - now));
       const token = flow.sent(size);
       linkFreeAt = Math.max(now, linkFreeAt) + size / rate;
-      pending.push({ ackAt: linkFreeAt + rtt, token });
+      pending.push({ ackAt: linkFreeAt + rtt + kernel, token });
     }
   }
   for (const p of pending) { // the file is done: every chunk sent is acked
     now = Math.max(now, p.ackAt);
     flow.ackedChunk(p.token);
   }
-  return { flow, worstQueue, fullAt, used: deliveredLate / (seconds / 2) / rate };
+  return { flow, worstQueue, fullAt, halfAt, used: deliveredLate / (seconds / 2) / rate };
 }
 
 describe("WindowedBest", () => {
@@ -111,6 +117,36 @@ describe("Flow learning a link from its acks", () => {
     }
     for (const chunk of held) flow.ackedChunk(chunk);
     expect(/** @type {number} */ (flow.bytesPerSecond)).toBeLessThanOrEqual(rate * 1.01);
+  });
+
+  it("is not inflated by an ack the kernel held back, then released right before the next ones", () => {
+    let now = 0;
+    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const rate = 10 * MiB; // 1 MiB chunks cross in 0.1 s; the round trip is 0.1 s more
+    const [a, b1, b2] = [flow.sent(MiB), flow.sent(MiB), flow.sent(MiB)];
+    now = 1; // a cell ran in the kernel for a second: the three chunks crossed long ago, unacked
+    flow.ackedChunk(a);
+    const c = flow.sent(MiB); // leaves on that ack...
+    now = 1.001;
+    flow.ackedChunk(b1); // ...and the two held acks follow at once
+    now = 1.002;
+    flow.ackedChunk(b2);
+    now = 1.2; // c crossed the idle link: 3 MiB acked in the 0.2 s since a's ack, but sent over a second
+    flow.ackedChunk(c);
+    expect(/** @type {number} */ (flow.bytesPerSecond)).toBeLessThanOrEqual(rate);
+  });
+
+  it("climbs faster than doubling while the rate still grows, then holds twice the pipe", () => {
+    // 100 Mbit/s, 150 ms, and 50 ms for the server and the kernel to handle each chunk, as measured here.
+    const rate = 100e6 / 8;
+    const { flow, halfAt, worstQueue } = simulate({ rate, rtt: 0.15, seconds: 5, kernel: 0.05 });
+    // Half of what the link carries in 5 s is acked less than 0.75 s after a full link would have it
+    // (0.93 s when the window only doubled each round trip).
+    expect(/** @type {number} */ (halfAt) - 2.5).toBeLessThan(0.75);
+    expect(worstQueue).toBeLessThan(FLOW.MAX_WAIT_S);
+    expect(flow.startup.over).toBe(true);
+    const pipe = rate * flow.minRtt + flow.chunkFor(rate);
+    expect(flow.window).toBeLessThanOrEqual(Math.max(rate * FLOW.TARGET_S, 2 * pipe) * 1.01);
   });
 
   for (const [mbit, rttMs] of [[5, 20], [5, 150], [20, 20], [20, 150], [100, 20], [100, 150]]) {
