@@ -1,7 +1,7 @@
 """FileInput transfer benchmark, in one JupyterLab + headless Chromium session against the local server.
 
 Prints:
-  1. pick-to-ready of a 100 MiB file through FileInput (4 MiB chunks, credit window) next to one 9 MiB
+  1. pick-to-ready of a 100 MiB file through FileInput (chunks of up to 4 MiB, flow by time) next to one 9 MiB
      message (the channel's own speed, the biggest single message Jupyter lets through), as MB/s and a ratio;
   2. the kernel's peak RSS growth while those 100 MiB arrive (target: under 32 MiB);
   3. ipywidgets' FileUpload on 9 / 30 / 100 MiB files: how it fails from 10 MiB (websocket close codes);

@@ -7,18 +7,20 @@
 //   it, because the stall falls inside that time. (Counted from the chunk's own departure instead, acks held
 //   back and released together made a 20 Mbit/s link look 35 % faster, and a `print` waited a second.) The
 //   rate is the best sample of the last few seconds: the link's capacity shows in its best recent samples,
-//   and a window kept below it would leave the link idle.
+//   and a window kept below it would leave the link idle. A sample is also never faster than its bytes were
+//   sent (BBR's guard against acks compressed together).
 // - the round trip without queueing: the least over recent acks of the time taken minus the chunk's own time
 //   on the link at the rate known now (re-evaluated as the rate estimate improves, so the slow first acks
 //   cannot make it look shorter than it is).
 // The pipe is what keeps the link busy until an ack comes back: the round trip's worth of the rate, plus the
 // chunk on the link (a chunk is acked only once all of it has crossed; without it, 1-2 MiB chunks on a
 // 100 Mbit/s, 150 ms link kept too little in flight and the rate stopped growing at 60 % of the link).
-// In flight: about a quarter second of the rate, at least twice the pipe (so the rate it measures can double
-// each round trip while it learns the link), and never so much that a message queued behind it waits more
-// than half a second. (Three pipes while the rate still grew filled a 100 Mbit/s, 150 ms link a little
-// sooner, but a `print` then waited 0.85 s at the end of the climb.) Chunks are a third of
-// that, but at least a tenth of a second of the rate: on a fast link each message costs the kernel more than
+// In flight: about a quarter second of the rate, at least twice the pipe (so the rate it measures can keep
+// growing), and never so much that a message sent now waits more than half a second behind the bytes not yet
+// across. While the link is still being learned (startup, until the rate grew less than a quarter in two
+// round trips, as BBR decides), three pipes: doubling each round trip of about 0.25 s, a 100 Mbit/s, 150 ms
+// link took over a second to fill, a fifth of a 64 MiB transfer.
+// Chunks are a third of what may be in flight, but at least a tenth of a second of the rate: on a fast link each message costs the kernel more than
 // its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones here. So three chunks in flight, each
 // between 16 KiB and the host's maximum.
 // Before the first ack, a small window (256 KiB: under half a second even at 5 Mbit/s). After a few seconds
