@@ -73,7 +73,7 @@ class Unfinished(Exception):
 
 
 class FarNotebook:
-    """The measured notebook, open in a Chromium no Playwright is attached to (see bare_chromium.py)."""
+    """The measured notebook, in a Chromium no Playwright is attached to (tests/browser/bare_chromium.py)."""
 
     def __init__(self, page: BarePage) -> None:
         self.page = page

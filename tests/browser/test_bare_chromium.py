@@ -1,0 +1,77 @@
+"""The bare Chromium driver that benchmarks/slow_links.py measures with: scripts, a picked file, a reload."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bare_chromium import BarePage, PageError, open_page
+from harness import CHROMIUM, CHROMIUM_ARGS
+
+PAGE = b"""<!doctype html><input type="file" id="pick">
+<script>
+  document.getElementById('pick').addEventListener('change', async (e) => {
+    const file = e.target.files[0];
+    const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+    window.picked = {name: file.name, size: file.size,
+      sha256: Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('')};
+  });
+</script>"""
+
+
+class _Page(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(PAGE)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def page() -> Iterator[BarePage]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with open_page(f"http://127.0.0.1:{server.server_port}/", CHROMIUM, CHROMIUM_ARGS) as page:
+            page.wait_for("() => document.readyState === 'complete'", timeout=30)
+            yield page
+    finally:
+        server.shutdown()
+
+
+def test_evaluates_with_an_argument_and_awaits_promises(page: BarePage) -> None:
+    assert page.evaluate("async ([a, b]) => a + b", [2, 3]) == 5
+
+
+def test_a_script_that_throws_is_a_page_error_with_its_message(page: BarePage) -> None:
+    with pytest.raises(PageError, match="no such thing"):
+        page.evaluate("() => { throw new Error('no such thing'); }")
+
+
+def test_the_picked_file_reaches_the_page_whole(page: BarePage, tmp_path: Path) -> None:
+    path = tmp_path / "picked.bin"
+    path.write_bytes(bytes(range(256)) * 1000)
+    page.set_input_files("#pick", path)
+    picked = page.wait_for("() => window.picked", timeout=10)
+    assert picked == {
+        "name": "picked.bin",
+        "size": 256_000,
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+    }
+
+
+def test_reload_gives_a_fresh_page_and_wait_for_gives_up_in_time(page: BarePage) -> None:
+    page.evaluate("() => { window.marked = true; }")
+    page.reload()
+    page.wait_for("() => document.readyState === 'complete' && !window.marked", timeout=10)
+    with pytest.raises(PageError, match="not true after"):
+        page.wait_for("() => false", timeout=0.3)
+    with pytest.raises(PageError, match="no element"):
+        page.set_input_files("#absent", Path(__file__))
