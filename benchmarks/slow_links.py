@@ -14,7 +14,11 @@ half the round trip of delay each way). For each link setting it prints:
                  bytes from the re-pick to ready / the part the kernel did not hold yet
 
 File sizes follow the rate so each transfer takes about 6 to 7 s: 4 MiB at 5 Mbit/s, 16 MiB at 20 Mbit/s,
-64 MiB at 100 Mbit/s. The whole run takes about five minutes on two cores.
+64 MiB at 100 Mbit/s. The whole run takes about six minutes on two cores.
+
+Playwright sets up the notebook; the page measured is then a Chromium no Playwright is attached to
+(tests/browser/bare_chromium.py says why: Playwright's attachment costs the page's websocket traffic several
+times its own CPU).
 
 Run: python benchmarks/slow_links.py [--label NAME] [--only 5/20,100/150]
 """
