@@ -13,8 +13,11 @@ half the round trip of delay each way). For each link setting it prints:
                  uplink ahead of the reload's own requests); then the same file is picked again: uplink
                  bytes from the re-pick to ready / the part the kernel did not hold yet
 
-File sizes follow the rate so each transfer takes about 6 to 7 s: 4 MiB at 5 Mbit/s, 16 MiB at 20 Mbit/s,
-64 MiB at 100 Mbit/s. The whole run takes about six minutes on two cores.
+File sizes follow the rate so each transfer lasts the same time at the link's rate: 8.4 s by default, as the
+issue's own 40 MiB at 40 Mbit/s did (5 MiB at 5 Mbit/s, 20 at 20, 100 at 100). Link used counts the first
+round trip and the climb from the first small window, about 0.6 to 0.8 s at 150 ms whatever the size, so it
+depends on the length: `--seconds 5.4` gives the sizes of earlier rounds at 100 Mbit/s (64 MiB). The whole
+run takes about eight minutes on two cores.
 
 Playwright sets up the notebook; the page measured is then a Chromium no Playwright is attached to
 (tests/browser/bare_chromium.py says why: Playwright's attachment costs the page's websocket traffic several
@@ -46,7 +49,13 @@ from replicate_widget.local import serve  # noqa: E402
 
 MiB = 1024 * 1024
 SETTINGS = [(5, 20), (5, 150), (20, 20), (20, 150), (100, 20), (100, 150)]
-SIZE_MIB = {5: 4, 20: 16, 100: 64}
+TRANSFER_S = 8.4  # each file lasts this long at its link's rate
+
+
+def size_mib(rate_mbit: int, seconds: float) -> int:
+    return max(1, round(rate_mbit * 1e6 / 8 * seconds / MiB))
+
+
 SETUP = "import replicate_widget as rw\nw = rw.FileInput(upload='on-run')\nw"
 ROWS = "document.querySelectorAll(`${scope} .rw-entry`)"  # in a page function given `scope`
 
@@ -202,9 +211,9 @@ def reload_transfer(link: Link, nb: FarNotebook, path: Path, rate: int) -> float
     return (link.uplink_bytes - start) / max(1.0, size - held)
 
 
-def measure(link: Link, nb: FarNotebook, folder: Path, rate: int, rtt: int) -> Row:
+def measure(link: Link, nb: FarNotebook, folder: Path, rate: int, rtt: int, seconds: float) -> Row:
     link.set(rate, rtt)
-    path = make_file(folder, SIZE_MIB[rate])
+    path = make_file(folder, size_mib(rate, seconds))
     # A fresh page, so the transfer starts from what a first file knows (nothing), not from a rate the
     # previous setting's transfers taught the page.
     nb.reload()
@@ -216,7 +225,7 @@ def measure(link: Link, nb: FarNotebook, folder: Path, rate: int, rtt: int) -> R
     t2 = time.perf_counter()
     after_reload = attempt(nb, lambda: reload_transfer(link, nb, path, rate))
     t3 = time.perf_counter()
-    row = Row(rate, rtt, SIZE_MIB[rate], used, idle, max(latencies), after_cut, after_reload)
+    row = Row(rate, rtt, size_mib(rate, seconds), used, idle, max(latencies), after_cut, after_reload)
     print(
         f"  {rate} Mbit/s {rtt} ms: used {used:.2f}, print {[round(x, 2) for x in latencies]} s "
         f"(idle {idle:.2f}), after a cut {ratio(after_cut, 'file')}, "
@@ -261,6 +270,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--label", default="FileInput")
     parser.add_argument("--only", default="", help="settings as RATE/RTT, comma separated")
+    parser.add_argument(
+        "--seconds", type=float, default=TRANSFER_S, help="how long each file lasts at its link's rate"
+    )
     args = parser.parse_args()
     settings = SETTINGS
     if args.only:
@@ -281,7 +293,7 @@ def main() -> None:
             nb = FarNotebook(page)
             nb.wait_open()
             for rate, rtt in settings:
-                rows.append(measure(lab.link, nb, Path(folder), rate, rtt))
+                rows.append(measure(lab.link, nb, Path(folder), rate, rtt, args.seconds))
     print()
     print(table(rows, args.label))
 
