@@ -20,9 +20,9 @@
 // across. While the link is still being learned (startup, until the rate grew less than a quarter in two
 // round trips, as BBR decides), three pipes: doubling each round trip of about 0.25 s, a 100 Mbit/s, 150 ms
 // link took over a second to fill, a fifth of a 64 MiB transfer.
-// Chunks are a third of what may be in flight, but at least a tenth of a second of the rate: on a fast link each message costs the kernel more than
-// its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones here. So three chunks in flight, each
-// between 16 KiB and the host's maximum.
+// Chunks are a third of what may be in flight, but at least a tenth of a second of the rate: on a fast link
+// each message costs the kernel more than its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones
+// here. So three chunks in flight, each between 16 KiB and the host's maximum.
 // Before the first ack, a small window (256 KiB: under half a second even at 5 Mbit/s). After a few seconds
 // with nothing in flight the link may have changed (a laptop leaves the office), so a Flow starts again from
 // that small window instead of sending at a rate it learned on another network.
