@@ -176,7 +176,7 @@ def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files)
     # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
     nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
     pick(nb, str(files["30"]))
-    # The row's state, not its visibility: waiting for a visible row failed once in CI (8 runs here passed).
+    # The row's state, not its visibility: waiting for a visible row failed once in CI (6 runs here passed).
     try:
         wait_rows(nb, 1, states=("waiting",), timeout=25_000)
     except PlaywrightTimeout as exc:
