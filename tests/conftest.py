@@ -35,6 +35,14 @@ def server(local_server: LocalServer) -> LocalServer:
     return local_server
 
 
+def fresh_bucket_name() -> str:
+    """Lowercase letters and digits only: every cloud and every emulator takes it as it is. A '-' is one
+    that obstore percent-encodes in the GCS XML API's paths, and moto 5.2.5 looks up 'rw%2D...' verbatim."""
+    import uuid
+
+    return f"rw{uuid.uuid4().hex[:12]}"
+
+
 # ---- emulators of the clouds' object stores, each in its own process on 127.0.0.1
 def _free_port() -> int:
     import socket
@@ -111,7 +119,6 @@ def moto_server_with_auth() -> Iterator[str]:
 @pytest.fixture
 def s3_bucket(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, object]]:
     """A fresh, empty bucket on moto with the AWS_* variables pointing at it; (name, boto3 client)."""
-    import uuid
 
     import boto3
 
@@ -119,7 +126,7 @@ def s3_bucket(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tup
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
     s3 = boto3.client("s3", endpoint_url=moto_server, **_boto3_keys())
-    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    bucket = fresh_bucket_name()
     s3.create_bucket(Bucket=bucket)
     yield bucket, s3
     for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
@@ -162,7 +169,6 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def az_container(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Any]]:
     """A fresh, empty container on Azurite with the standard AZURE_STORAGE_* variables pointing at it, as a
     real account would be set up (name, key, and the endpoint); (name, azure-storage-blob ContainerClient)."""
-    import uuid
 
     from azure.storage.blob import BlobServiceClient
 
@@ -176,7 +182,7 @@ def az_container(azurite: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tupl
     service = BlobServiceClient(
         endpoint, credential={"account_name": AZURITE_ACCOUNT, "account_key": AZURITE_KEY}
     )
-    container = service.create_container(f"rw-{uuid.uuid4().hex[:12]}")
+    container = service.create_container(fresh_bucket_name())
     yield container.container_name, container
     container.delete_container()  # Azurite holds blobs in memory: free them
 
@@ -239,12 +245,11 @@ def gs_bucket(
     fake_gcs: str, gcs_service_account: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[str]:
     """A fresh, empty bucket on fake-gcs-server with the GOOGLE_* variables pointing at it; its name."""
-    import uuid
 
     import httpx
 
     gcs_environment(monkeypatch, fake_gcs, gcs_service_account[0])
-    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    bucket = fresh_bucket_name()
     httpx.post(f"{fake_gcs}/storage/v1/b", json={"name": bucket}, trust_env=False).raise_for_status()
     yield bucket
     listing = httpx.get(f"{fake_gcs}/storage/v1/b/{bucket}/o", trust_env=False).json()
@@ -258,13 +263,12 @@ def gs_bucket_on_moto(
 ) -> Iterator[tuple[str, Any]]:
     """A bucket on moto reached as gs:// through the GOOGLE_* variables: moto answers the XML API's uploads
     (the same requests as S3's), which fake-gcs-server does not; (name, boto3 client)."""
-    import uuid
 
     import boto3
 
     gcs_environment(monkeypatch, moto_server, gcs_service_account[0])
     s3 = boto3.client("s3", endpoint_url=moto_server, **_boto3_keys())
-    bucket = f"rw-{uuid.uuid4().hex[:12]}"
+    bucket = fresh_bucket_name()
     s3.create_bucket(Bucket=bucket)
     yield bucket, s3
     for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
