@@ -24,3 +24,11 @@ def creates(server: Any) -> list[dict[str, Any]]:
 def files_posts(server: Any) -> list[dict[str, Any]]:
     """Every request to the Files API."""
     return [e for e in server.log.entries if e["path"].startswith("/v1/files")]
+
+
+def fresh_bucket_name() -> str:
+    """Lowercase letters and digits only: every cloud and every emulator takes it as it is. A '-' is one
+    that obstore percent-encodes in the GCS XML API's paths, and moto 5.2.5 looks up 'rw%2D...' verbatim."""
+    import uuid
+
+    return f"rw{uuid.uuid4().hex[:12]}"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
+from _bucket_runs import fresh_bucket_name
 
 if TYPE_CHECKING:
     from replicate_widget.local import LocalServer
@@ -33,14 +34,6 @@ def server(local_server: LocalServer) -> LocalServer:
     local_server.log.clear()
     local_server.faults.clear()
     return local_server
-
-
-def fresh_bucket_name() -> str:
-    """Lowercase letters and digits only: every cloud and every emulator takes it as it is. A '-' is one
-    that obstore percent-encodes in the GCS XML API's paths, and moto 5.2.5 looks up 'rw%2D...' verbatim."""
-    import uuid
-
-    return f"rw{uuid.uuid4().hex[:12]}"
 
 
 # ---- emulators of the clouds' object stores, each in its own process on 127.0.0.1

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
-from _bucket_runs import creates, files_posts, write
+from _bucket_runs import creates, files_posts, fresh_bucket_name, write
 
 import replicate_widget as rw
 from replicate_widget.core import object_store
@@ -176,3 +176,30 @@ def test_a_missing_bucket_is_a_storage_error_saying_what_to_set(
     assert "local-test-token" not in message
     assert caught.value.location == "gs://no-such-bucket/x"
     assert creates(server2) == []
+
+
+def test_a_hyphenated_bucket_is_found_or_the_error_names_the_encoding(
+    server2, client, gs_bucket_on_moto, tmp_path
+):
+    """obstore percent-encodes '-' in a GCS bucket's name; an endpoint that looks the name up verbatim
+    (moto 5.2.5) then says NoSuchBucket for a bucket that exists. Either the file goes up, or the error says
+    why, and does not merely tell the user to create a bucket they have."""
+    _, s3 = gs_bucket_on_moto
+    bucket = "rw-hyphen-" + fresh_bucket_name()[2:]
+    s3.create_bucket(Bucket=bucket)
+    big, big_sha = write(tmp_path, "b.bin", 1_000)
+    where = f"gs://{bucket}/x"
+    outcome: object
+    try:
+        outcome = client.run(MODEL, {"big": big, "small": big}, storage=where, strategy="storage")
+    except rw.StorageError as exc:
+        outcome = exc
+    try:
+        if isinstance(outcome, rw.StorageError):
+            assert "percent-encoded" in str(outcome)
+            assert "lowercase letters and digits" in str(outcome)
+        else:
+            assert outcome["big"]["sha256"] == big_sha
+    finally:
+        for item in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+            s3.delete_object(Bucket=bucket, Key=item["Key"])

@@ -204,6 +204,18 @@ _REFUSED = {
 }
 
 
+def _encoding_hint(location: StorageLocation) -> str:
+    """obstore writes a GCS bucket name into the XML API's path percent-encoded ('-' as %2D). Google decodes
+    it; an endpoint that looks the name up verbatim (moto 5.2.5 does) then reports a bucket that exists as
+    missing, and that must not read as the user's mistake."""
+    if location.scheme != "gs" or re.fullmatch(r"[a-z0-9]+", location.bucket):
+        return ""
+    return (
+        f" If {location.bucket!r} does exist, this endpoint may not decode the percent-encoded bucket name "
+        "obstore sends: use a bucket whose name has only lowercase letters and digits."
+    )
+
+
 def storage_error(exc: Exception, location: StorageLocation, action: str) -> StorageError:
     """A StorageError in our own words: the store's error code and status, never its full text (which may
     quote request details), and what to set."""
@@ -219,7 +231,7 @@ def storage_error(exc: Exception, location: StorageLocation, action: str) -> Sto
         bucket = "container" if location.scheme == "az" else "bucket"  # Azure's word for it
         return StorageError(
             f"The {bucket} of {where} does not exist ({seen or 'not found'}). Create it, or set storage= "
-            f"(or REPLICATE_WIDGET_STORAGE) to a {bucket} that exists.",
+            f"(or REPLICATE_WIDGET_STORAGE) to a {bucket} that exists.{_encoding_hint(location)}",
             location=where,
         )
     help_text = CREDENTIALS_HELP[location.scheme]
