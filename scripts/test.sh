@@ -6,7 +6,7 @@
 #
 #   bash scripts/test.sh                      every tier, from the pinned test environment (requirements/test.txt)
 #   bash scripts/test.sh tests/unit -k schema just those tests, after the same install and checks
-#   RW_UNPINNED=1 bash scripts/test.sh        the newest releases instead of the pins (scripts/test_newest.sh)
+#   RW_CONSTRAINTS=FILE bash scripts/test.sh  other pins (scripts/test_newest.sh passes today's newest releases)
 #   RW_TIERS="storage browser" bash ...       only the named tiers (names as in the table)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -29,13 +29,9 @@ export RW_CHROMIUM="${RW_CHROMIUM:-$(command -v chromium)}"
 step "npm ci"
 npm ci --no-audit --no-fund --loglevel=error || die "npm ci failed"
 
-if [ -n "${RW_UNPINNED:-}" ]; then
-  step "pip install -e .[test] (newest releases, unpinned)"
-  "$PY" -m pip install -q --upgrade --upgrade-strategy eager -e ".[test]" || die "pip install failed"
-else
-  step "pip install -e .[test] -c requirements/test.txt (pinned)"
-  "$PY" -m pip install -q -c requirements/test.txt -e ".[test]" || die "pip install failed"
-fi
+CONSTRAINTS=${RW_CONSTRAINTS:-requirements/test.txt}
+step "pip install -e .[test] -c $CONSTRAINTS"
+"$PY" -m pip install -q -c "$CONSTRAINTS" -e ".[test]" || die "pip install failed"
 
 # ---- tiers
 declare -a NAMES PASSED FAILED SECS
