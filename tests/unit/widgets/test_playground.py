@@ -137,3 +137,26 @@ def test_file_fields_take_5_gib_with_a_bucket_and_100_mib_without(monkeypatch, f
         k: v for k, v in big.get_state().items() if k not in ("_esm", "_css")
     }  # the bundle has help text
     assert "s3://" not in json.dumps(state, default=str)  # kernel-side only
+
+
+class _Handle:
+    """What rw.model returns, as core sees it (core.handles.ModelHandleLike): a ref, options and a client."""
+
+    def __init__(self, ref, client, **options):
+        self.ref, self.bound_client, self.run_options = ref, client, options
+
+
+def test_eager_uploads_are_decided_by_the_client_the_playground_runs_with(monkeypatch):
+    """A handle's client goes to a proxy that is neither Replicate nor the local server: no eager uploads,
+    though the environment's base URL (the local server) would have had them."""
+    from replicate_widget import Client
+
+    monkeypatch.setenv("REPLICATE_BASE_URL", "http://127.0.0.1:9")
+    document = ModelSchema(schema("stability-ai__sdxl"))
+    proxied = Client(api_token="x", base_url="https://models.example.test")
+    pg = Playground(_Handle("a/b", proxied, storage="s3://bucket/p"), _schema=document)
+    assert pg.client is proxied
+    assert pg.upload == "on-run"
+    assert pg.storage == "s3://bucket/p"  # the handle's bucket too
+    local = Playground(_Handle("a/b", Client(api_token="x")), _schema=document)
+    assert local.upload == "eager"

@@ -9,25 +9,20 @@ message and live only in ``self._secrets``.
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-import anywidget
 import traitlets
 
 from ...core.client import Client
 from ...core.errors import TransferError
 from ...core.handles import ModelArg, client_of, unpack
-from ...core.limits import FILES_API_LIMIT, FINAL_STATUSES, WIDGET_STORAGE_MAX_BYTES
+from ...core.limits import FINAL_STATUSES
 from ...core.run import RunEvent
 from ...core.schema import ModelSchema
-from ...core.storage import resolve_storage
-from ...wire.dropzone import DropZone
-from ...wire.endpoint import Endpoint
 from ...wire.protocol import ErrorCode, Kind, ProtocolError, SecretRequest
-from ...wire.uploads import eager_by_default
 from ..display import form_listing, log_tail, with_static_view
+from ..frame import DropZoneWidget, UploadMode
 from .code import code_for
 from .form import build_form, coerce, initial_values, problems_by_field
 from .history import SECRET_MASK, PlaygroundRun
@@ -37,12 +32,11 @@ from .worker import Runner
 _FILE_KINDS = ("file", "files")
 
 
-class Playground(anywidget.AnyWidget):  # type: ignore[misc]
+class Playground(DropZoneWidget):
     """``rw.Playground("owner/name")``: the model's inputs as a form, Run and Cancel, outputs and history."""
 
     _esm = Path(__file__).parents[2] / "static" / "playground.js"
 
-    _uid = traitlets.Unicode().tag(sync=True)  # one front-end session per widget, shared by its views
     model = traitlets.Unicode("").tag(sync=True)
     form: traitlets.List[Any] = traitlets.List().tag(sync=True)  # FieldSpec dicts, in x-order
     values = traitlets.Dict().tag(sync=True)  # valid non-secret, non-file values, edited in the browser
@@ -55,51 +49,40 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
     stream_text = traitlets.Unicode("").tag(sync=True)
     outputs: traitlets.List[Any] = traitlets.List().tag(sync=True)
     runs: traitlets.List[Any] = traitlets.List().tag(sync=True)
-    max_bytes = traitlets.Int(FILES_API_LIMIT).tag(sync=True)
-    """The largest file a file field takes: 100 MiB, or 5 GiB with a bucket for big files (``storage=``)."""
 
     def __init__(
         self,
         model: ModelArg,
         *,
         client: Client | None = None,
-        upload: Literal["eager", "on-run"] | None = None,
+        upload: UploadMode | None = None,
         storage: str | None = None,
         _schema: ModelSchema | None = None,
         **kwargs: Any,
     ) -> None:
         """``model``: a reference string or a handle (rw.model, rw.deployment), whose client it then uses."""
-        if upload not in (None, "eager", "on-run"):
-            raise ValueError(f'upload must be "eager" or "on-run", not {upload!r}.')
-        self._client = client_of(model, client) or Client()
+        client = client_of(model, client) or Client()
         model, bound = unpack(model, {})
         if storage is None:  # a handle made with storage= keeps it here too
             storage = bound.get("storage")
-        self._schema = _schema if _schema is not None else self._client.schema(model)
-        # files over 100 MiB go there (else to the Client's, else to REPLICATE_WIDGET_STORAGE's)
-        self.storage = storage
-        if "max_bytes" not in kwargs:
-            bucket = resolve_storage(storage, self._client.storage)
-            kwargs["max_bytes"] = WIDGET_STORAGE_MAX_BYTES if bucket is not None else FILES_API_LIMIT
+        self._schema = _schema if _schema is not None else client.schema(model)
         form = build_form(self._schema)
         super().__init__(
-            model=model, form=list(form), values=initial_values(form), _uid=uuid.uuid4().hex, **kwargs
+            client=client,
+            upload=upload,
+            storage=storage,
+            name="Playground",
+            on_change=self._publish_files,
+            group_of=self._field_of,
+            model=model,
+            form=list(form),
+            values=initial_values(form),
+            **kwargs,
         )
         self._secrets: dict[str, str] = {}
         self._history: list[PlaygroundRun] = []
         self._runner = Runner(
-            self._client, self._schema.is_streaming, _TraitDisplay(self), storage=lambda: self.storage
-        )
-        eager = (upload or ("eager" if eager_by_default(client) else "on-run")) == "eager"
-        self._endpoint = Endpoint(lambda reply: self.send(reply), "Playground")  # noqa: PLW0108 (late-bound)
-        self._zone = DropZone(
-            self._endpoint,
-            self._publish_files,
-            client=lambda: self._client,
-            eager=lambda: eager,
-            storage=lambda: self.storage,
-            group_of=self._field_of,
-            max_bytes=lambda: self.max_bytes,
+            self.client, self._schema.is_streaming, _TraitDisplay(self), storage=lambda: self.storage
         )
         self._endpoint.on(Kind.RUN, lambda _request, _buffers: {"started": self.start()})
         self._endpoint.on(Kind.CANCEL, lambda _request, _buffers: {"canceled": self.cancel()})
@@ -108,7 +91,6 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
             if spec["kind"] in _FILE_KINDS and isinstance(spec["default"], str) and spec["default"]:
                 self._zone.add_url(spec["default"], spec["name"])
         self._publish_files()
-        self.on_msg(lambda _widget, content, buffers: self._endpoint.handle(content, buffers))
 
     @classmethod
     def _from_schema(
@@ -148,9 +130,8 @@ class Playground(anywidget.AnyWidget):  # type: ignore[misc]
         self._runner.wait(timeout)
 
     def close(self) -> None:
-        if hasattr(self, "_zone"):  # close() also runs from __del__ of a half-built widget
+        if hasattr(self, "_runner"):  # close() also runs from __del__ of a half-built widget
             self._runner.stop()
-            self._zone.close()
         super().close()
 
     # ---- the form ------------------------------------------------------------------------------------------
