@@ -3,16 +3,16 @@
 // `initialize` owns the model's drop zone (request channel + transfers), once per model; `render` draws one
 // view of it, so the same Playground shown in several cells works in each.
 
-import { h } from "./dom.js";
-import { DropZone } from "./dropzone.js";
-import { watchKernelSocket } from "./kernelsocket.js";
-import { PerModel } from "./per-model.js";
+import { DropZone } from "./wire/dropzone.js";
+import { watchKernelSocket } from "./wire/kernelsocket.js";
+import { PerModel } from "./wire/per-model.js";
 import { buildForm } from "./playground/form.js";
 import { createFileField } from "./playground/files.js";
+import { layout } from "./playground/layout.js";
 import { renderOutputs, renderStream } from "./playground/outputs.js";
 import { isBusy, renderHistory, renderStatus } from "./playground/status.js";
 import { STYLE } from "./playground/style.js";
-import { KIND } from "./protocol.js";
+import { KIND } from "./wire/protocol.js";
 
 /** @typedef {import("@anywidget/types").AnyModel} Model */
 
@@ -55,46 +55,14 @@ function ensureStyle(doc) {
 function render({ model, el }) {
   const zone = zones.get(model);
   ensureStyle(el.ownerDocument);
-  const root = h("div", "rwp");
-  root.dataset.lmSuppressShortcuts = "true"; // notebook single-key shortcuts must not fire while typing here
-  const head = h("div", "rwp-head");
-  head.append(h("span", "rwp-title", "Playground"), h("code", "rwp-model", model.get("model")));
-  const formEl = h("form", "rwp-form");
-  formEl.noValidate = true;
-  formEl.setAttribute("aria-label", `Inputs of ${model.get("model")}`);
-
-  const runButton = h("button", "rwp-button rwp-run-button", "Run");
-  runButton.type = "button"; // it sits outside the <form>, so it is wired by hand below
-  const cancelButton = h("button", "rwp-button rwp-cancel-button", "Cancel");
-  cancelButton.type = "button";
-  const badge = h("span", "rwp-status");
-  badge.setAttribute("aria-live", "polite");
-  const actions = h("div", "rwp-actions");
-  actions.append(runButton, cancelButton, badge);
-  const message = h("div", "rwp-message");
-  const bar = h("progress", "rwp-progress");
-  bar.max = 1;
-  const logs = h("pre", "rwp-logs");
-  const stream = h("pre", "rwp-stream");
-  stream.setAttribute("aria-live", "polite");
-  const outputs = h("div", "rwp-outputs");
-  const history = h("details", "rwp-history");
-  history.open = true;
-  const historyList = h("ol", "rwp-history-list");
-  history.append(h("summary", "", "Runs in this session"), historyList);
-
-  const result = h("section", "rwp-result");
-  result.setAttribute("aria-label", "Run and output");
-  const empty = h("div", "rwp-empty", "Run the model to see its output here.");
-  result.append(actions, message, bar, logs, stream, outputs, empty, history);
-  const body = h("div", "rwp-body");
-  body.append(formEl, result);
-  root.append(head, body);
+  const parts = layout(model.get("model"));
+  const { root, formEl, runButton, cancelButton, badge, message, bar, logs, stream, outputs, historyList, empty } =
+    parts;
   el.append(root);
 
   /** @type {(() => void)[]} */
   const disposers = [];
-  /** A request the kernel answers: a refusal or a lost connection shows in the message line. @param {import("./protocol.js").Request} content */
+  /** A request the kernel answers: a refusal or a lost connection shows in the message line. @param {import("./wire/protocol.js").Request} content */
   const ask = (content) =>
     zone.request(content).catch((err) => {
       message.hidden = false;
@@ -117,29 +85,7 @@ function render({ model, el }) {
     },
   });
 
-  const run = () => {
-    if (isBusy(model.get("status"))) return;
-    if (!form.validateAll()) {
-      form.firstInvalid()?.focus();
-      return;
-    }
-    ask({ kind: KIND.RUN });
-  };
-  formEl.addEventListener("submit", (event) => {
-    event.preventDefault();
-    run();
-  });
-  runButton.addEventListener("click", (event) => {
-    event.preventDefault();
-    run();
-  });
-  formEl.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
-      event.preventDefault();
-      run();
-    }
-  });
-  cancelButton.addEventListener("click", () => ask({ kind: KIND.CANCEL }));
+  wireRunBar(parts, form, () => isBusy(model.get("status")), ask);
 
   const statusParts = { badge, message, bar, logs };
   const update = () => {
@@ -199,6 +145,35 @@ function render({ model, el }) {
     for (const dispose of disposers) dispose();
     for (const [event, handler] of wiring) model.off(event, handler);
   };
+}
+
+/**
+ * Run on the button, on submit and on Ctrl/Cmd+Enter, once the form is valid; Cancel asks the kernel.
+ * @param {ReturnType<typeof layout>} parts
+ * @param {ReturnType<typeof buildForm>} form
+ * @param {() => boolean} busy
+ * @param {(content: import("./wire/protocol.js").Request) => Promise<unknown>} ask
+ */
+function wireRunBar({ formEl, runButton, cancelButton }, form, busy, ask) {
+  const run = () => {
+    if (busy()) return;
+    if (!form.validateAll()) {
+      form.firstInvalid()?.focus();
+      return;
+    }
+    ask({ kind: KIND.RUN });
+  };
+  /** @param {Event} event */
+  const runFrom = (event) => {
+    event.preventDefault();
+    run();
+  };
+  formEl.addEventListener("submit", runFrom);
+  runButton.addEventListener("click", runFrom);
+  formEl.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) runFrom(event);
+  });
+  cancelButton.addEventListener("click", () => ask({ kind: KIND.CANCEL }));
 }
 
 export default { initialize, render };

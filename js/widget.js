@@ -1,17 +1,17 @@
 // FileInput's front end: the only module that touches the model. `initialize` owns the model's drop zone
 // (channel + transfers); `render` builds one view of it. Every view of one widget shares the zone.
-import css from "./styles.css";
-import { h } from "./dom.js";
-import { DropZone } from "./dropzone.js";
-import { watchKernelSocket } from "./kernelsocket.js";
-import { PerModel } from "./per-model.js";
-import { attachPicker } from "./picker.js";
-import { LIMITS } from "./protocol.js";
-import { hintText, renderEntries, renderRun } from "./view.js";
+import css from "./file-input/styles.css";
+import { h } from "./ui/dom.js";
+import { DropZone } from "./wire/dropzone.js";
+import { watchKernelSocket } from "./wire/kernelsocket.js";
+import { PerModel } from "./wire/per-model.js";
+import { attachPicker } from "./ui/picker.js";
+import { LIMITS } from "./wire/protocol.js";
+import { hintText, renderEntries, renderRun } from "./file-input/view.js";
 
 /**
  * @typedef {{
- *   entries: import("./protocol.js").Entry[], multiple: boolean, accept: string, max_bytes: number,
+ *   entries: import("./wire/protocol.js").Entry[], multiple: boolean, accept: string, max_bytes: number,
  *   chunk_size: number, status: string, status_text: string, log_tail: string, _uid: string
  * }} Model
  */

@@ -1,7 +1,7 @@
 // DOM controls for the non-file fields: one function per kind, all returning the same small interface so
 // the form can read, fill and flag any of them alike. No I/O here.
 
-import { h } from "../dom.js";
+import { h } from "../ui/dom.js";
 import { formatValue } from "./validate.js";
 
 /** @typedef {import("./types.js").FieldSpec} FieldSpec */

@@ -1,22 +1,22 @@
 // A file field: the drop zone of FileInput (picker.js for the ways in, the model's DropZone for the transfer),
 // one entry group per field. Entry ids are "<field>:<token>", so the kernel files each entry under its field.
 
-import { h } from "../dom.js";
-import { attachPicker } from "../picker.js";
-import { formatBytes } from "../transfer.js";
-import { LIMITS } from "../protocol.js";
-import { hintText, stateText } from "../view.js";
+import { h } from "../ui/dom.js";
+import { attachPicker } from "../ui/picker.js";
+import { formatBytes } from "../wire/transfer.js";
+import { LIMITS } from "../wire/protocol.js";
+import { hintText, stateText } from "../file-input/view.js";
 import { fieldRow } from "./fields.js";
 import { checkFileCount, checkFileUrl } from "./validate.js";
 
 /** @typedef {import("./types.js").FieldSpec} FieldSpec */
-/** @typedef {import("../dropzone.js").ShownEntry} ShownEntry */
+/** @typedef {import("../wire/dropzone.js").ShownEntry} ShownEntry */
 
 let counter = 0;
 
 /**
  * @param {FieldSpec} spec
- * @param {import("../dropzone.js").DropZone} zone  the model's drop zone, shared by every view and field
+ * @param {import("../wire/dropzone.js").DropZone} zone  the model's drop zone, shared by every view and field
  */
 export function createFileField(spec, zone) {
   const id = `rwp-${spec.name}-file-${++counter}`;

@@ -2,7 +2,7 @@
 // and the text streamed so far while a streaming model runs. The browser fetches output files from their
 // URLs directly: their bytes never pass through the kernel or a trait.
 
-import { h } from "../dom.js";
+import { h } from "../ui/dom.js";
 
 /** @typedef {import("./types.js").OutputItem} OutputItem */
 

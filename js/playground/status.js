@@ -1,6 +1,6 @@
 // The run's live state (status, progress bar, log tail) and the session's list of runs.
 
-import { h } from "../dom.js";
+import { h } from "../ui/dom.js";
 
 /** @typedef {import("./types.js").RunSummary} RunSummary */
 

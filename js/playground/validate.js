@@ -2,7 +2,7 @@
 // Pure functions, so the rules are unit tested without a DOM. The kernel checks again with the schema
 // before running; this copy exists for instant feedback at the field.
 
-import { asHostedUrl } from "../protocol.js";
+import { asHostedUrl } from "../wire/protocol.js";
 
 /** @typedef {import("./types.js").FieldSpec} FieldSpec */
 

@@ -13,5 +13,5 @@ def test_the_module_map_is_current():
     made = script["render"]()
     on_disk = (ROOT / "docs" / "modules.md").read_text(encoding="utf-8")
     assert on_disk == made, "docs/modules.md is stale: run `python scripts/module_map.py` and commit it"
-    for module in ("core/run.py", "wire/transfer.py", "js/dropzone.js"):
+    for module in ("core/run.py", "wire/transfer.py", "js/wire/dropzone.js"):
         assert module in made

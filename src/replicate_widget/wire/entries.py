@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class EntryInfo(TypedDict):
-    """One entry as the front end sees it (the Entry typedef in js/protocol.js): no bytes, no path."""
+    """One entry as the front end sees it (the Entry typedef in js/wire/protocol.js): no bytes, no path."""
 
     id: str
     name: str

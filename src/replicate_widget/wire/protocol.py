@@ -1,6 +1,6 @@
 """The messages between a widget's front end and the kernel: kinds, states, limits, typed bodies, validation.
 
-Mirror of js/protocol.js (tests/unit/wire/test_protocol_agreement.py checks that both agree, typedefs too).
+Mirror of js/wire/protocol.js (tests/unit/wire/test_protocol_agreement.py checks that both agree, typedefs too).
 
 Every request from the front end carries ``kind`` and ``rid`` (a request id unique within the front end's
 ``session``) and gets exactly one reply, ``{"kind": "reply", "rid", "ok": True, ...}`` or
@@ -86,7 +86,7 @@ class ProtocolError(Exception):
         super().__init__(message)
 
 
-# ---- requests, as the front end sends them (js/protocol.js has the same shapes as @typedef)
+# ---- requests, as the front end sends them (js/wire/protocol.js has the same shapes as @typedef)
 class _Envelope(TypedDict):
     rid: int
     session: str
@@ -290,7 +290,7 @@ def version_problem(version: int) -> str | None:
 @dataclass(frozen=True)
 class HostTuning:
     """The largest chunk the host this kernel runs under carries well. How much is in flight is the front
-    end's business: it sizes that by time, from the kernel's acks (js/flow.js)."""
+    end's business: it sizes that by time, from the kernel's acks (js/wire/pacing.js)."""
 
     host: str
     chunk_size: int

@@ -1,4 +1,4 @@
-"""js/protocol.js and wire/protocol.py describe the same protocol: same kinds, states, error codes, limits,
+"""js/wire/protocol.js and wire/protocol.py describe the same protocol: same kinds, states, error codes, limits,
 version, and the same fields in every request and reply (JSDoc typedefs against the TypedDicts)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 from replicate_widget.wire import protocol
 
-JS = (Path(__file__).resolve().parents[3] / "js" / "protocol.js").read_text()
+JS = (Path(__file__).resolve().parents[3] / "js" / "wire" / "protocol.js").read_text()
 
 
 def js_object(name: str) -> dict[str, object]:

@@ -1,7 +1,7 @@
-// Flow control by time: how many bytes may be unacknowledged, and how big each chunk is, so the link stays
+// Pacing by time: how many bytes may be unacknowledged, and how big each chunk is, so the link stays
 // full while a person's own messages (cells, clicks) wait little behind file bytes on the one websocket.
 //
-// The kernel acks every chunk. From the acks, a Flow learns two things:
+// The kernel acks every chunk. From the acks, a Pacing learns two things:
 // - the delivery rate: for each ack, the bytes acked since that chunk was sent over the time since the ack
 //   before it left (as BBR does). A burst of acks after a stall (a busy kernel, a reconnect) cannot inflate
 //   it, because the stall falls inside that time. (Counted from the chunk's own departure instead, acks held
@@ -24,10 +24,10 @@
 // each message costs the kernel more than its bytes do, and 1 MiB chunks ran 30 % slower than 4 MiB ones
 // here. So three chunks in flight, each between 16 KiB and the host's maximum.
 // Before the first ack, a small window (256 KiB: under half a second even at 5 Mbit/s). After a few seconds
-// with nothing in flight the link may have changed (a laptop leaves the office), so a Flow starts again from
+// with nothing in flight the link may have changed (a laptop leaves the office), so a Pacing starts again from
 // that small window instead of sending at a rate it learned on another network.
 
-export const FLOW = {
+export const PACING = {
   TARGET_S: 0.25,
   MAX_WAIT_S: 0.5,
   START_WINDOW: 256 * 1024,
@@ -79,22 +79,22 @@ export class WindowedBest {
  */
 
 /** The delivery rate: the best sample within the horizon. */
-const bestRate = () => new WindowedBest(FLOW.RATE_HORIZON_S, (a, b) => a >= b);
+const bestRate = () => new WindowedBest(PACING.RATE_HORIZON_S, (a, b) => a >= b);
 
 /** Startup: while the rate still grows by a quarter each round trip, the link is not full yet. */
 const startupState = () => ({ roundEndsAt: 0, rateThen: 0, flatRounds: 0, over: false });
 
-export class Flow {
+export class Pacing {
   /**
    * @param {{maxChunk: number, now?: () => number}} opts maxChunk: the host's limit in bytes; now(): seconds
    */
   constructor(opts) {
     this.maxChunk = opts.maxChunk;
     this.now = opts.now ?? (() => performance.now() / 1000);
-    this.acked = 0; // bytes acked since this Flow began, over every file it carried
+    this.acked = 0; // bytes acked since this Pacing began, over every file it carried
     this.inFlight = 0;
     this.lastActive = -Infinity; // when the last chunk left or the last ack came
-    // What the Flow learned of the link (forget() starts it again).
+    // What the Pacing learned of the link (forget() starts it again).
     /** @type {number | null} */
     this.lastAck = null; // when the last ack came
     /** @type {number | null} */
@@ -131,44 +131,44 @@ export class Flow {
   /** How many bytes may be unacknowledged now. */
   get window() {
     const rate = this.rate.best;
-    if (rate === null) return FLOW.START_WINDOW;
+    if (rate === null) return PACING.START_WINDOW;
     const chunk = this.chunkFor(rate);
     const pipe = rate * this.minRtt + chunk;
-    const gain = this.startup.over ? 2 : FLOW.STARTUP_GAIN;
-    const wanted = Math.max(rate * FLOW.TARGET_S, gain * pipe, FLOW.CHUNKS_IN_FLIGHT * chunk);
+    const gain = this.startup.over ? 2 : PACING.STARTUP_GAIN;
+    const wanted = Math.max(rate * PACING.TARGET_S, gain * pipe, PACING.CHUNKS_IN_FLIGHT * chunk);
     // A message sent now waits behind the bytes not yet across: in flight, less the round trip's worth.
-    const ceiling = rate * (this.minRtt + FLOW.MAX_WAIT_S);
-    return Math.max(2 * FLOW.MIN_CHUNK, Math.min(wanted, ceiling));
+    const ceiling = rate * (this.minRtt + PACING.MAX_WAIT_S);
+    return Math.max(2 * PACING.MIN_CHUNK, Math.min(wanted, ceiling));
   }
 
   /** The size of a full chunk, in whole KiB (see the top of this module). */
   get chunkSize() {
     const rate = this.rate.best;
-    if (rate === null) return this.clampChunk(FLOW.START_WINDOW / FLOW.CHUNKS_IN_FLIGHT);
-    return this.clampChunk(Math.max(this.window / FLOW.CHUNKS_IN_FLIGHT, this.chunkFor(rate)));
+    if (rate === null) return this.clampChunk(PACING.START_WINDOW / PACING.CHUNKS_IN_FLIGHT);
+    return this.clampChunk(Math.max(this.window / PACING.CHUNKS_IN_FLIGHT, this.chunkFor(rate)));
   }
 
   /**
    * How many bytes may leave now as one chunk (0: none may yet). Always a full chunk: pieces cut to fit the
    * window kept every later chunk cut too. One goes while the window has room for at least half of it, so
    * what is in flight averages the window. One always may when nothing is in flight, so a window below a
-   * chunk never stalls. A method, not a getter: after an idle pause it makes the Flow forget the link.
+   * chunk never stalls. A method, not a getter: after an idle pause it makes the Pacing forget the link.
    */
   nextChunk() {
-    if (this.inFlight === 0 && this.now() - this.lastActive > FLOW.IDLE_S) this.forget();
+    if (this.inFlight === 0 && this.now() - this.lastActive > PACING.IDLE_S) this.forget();
     const full = this.chunkSize;
     return this.inFlight === 0 || this.inFlight + full / 2 <= this.window ? full : 0;
   }
 
   /** A tenth of a second of the rate, within the limits. @param {number} rate */
   chunkFor(rate) {
-    return this.clampChunk(rate * FLOW.CHUNK_S);
+    return this.clampChunk(rate * PACING.CHUNK_S);
   }
 
   /** @param {number} size */
   clampChunk(size) {
     const whole = Math.floor(size / 1024) * 1024;
-    return Math.max(Math.min(FLOW.MIN_CHUNK, this.maxChunk), Math.min(this.maxChunk, whole));
+    return Math.max(Math.min(PACING.MIN_CHUNK, this.maxChunk), Math.min(this.maxChunk, whole));
   }
 
   /** A chunk leaves. @param {number} bytes @returns {SentChunk} */
@@ -210,7 +210,7 @@ export class Flow {
     this.lastAckedLeft = chunk.at;
     this.endOfRound(chunk);
     this.acks.push({ t: now, took, bytes: chunk.bytes });
-    while (this.acks.length > 1 && this.acks[0].t < now - FLOW.RTT_HORIZON_S) this.acks.shift();
+    while (this.acks.length > 1 && this.acks[0].t < now - PACING.RTT_HORIZON_S) this.acks.shift();
   }
 
   /** Once a round trip: startup is over when the rate stopped growing. @param {SentChunk} chunk */
@@ -219,8 +219,8 @@ export class Flow {
     if (s.over || chunk.ackedBefore < s.roundEndsAt) return;
     s.roundEndsAt = this.acked; // the round ends with the ack of a chunk sent after now
     const rate = /** @type {number} */ (this.rate.best);
-    if (rate >= s.rateThen * FLOW.STARTUP_GROWTH) Object.assign(s, { rateThen: rate, flatRounds: 0 });
-    else if (++s.flatRounds >= FLOW.STARTUP_FLAT_ROUNDS) s.over = true;
+    if (rate >= s.rateThen * PACING.STARTUP_GROWTH) Object.assign(s, { rateThen: rate, flatRounds: 0 });
+    else if (++s.flatRounds >= PACING.STARTUP_FLAT_ROUNDS) s.over = true;
   }
 
   /** A chunk will never be acked (its socket died): it no longer counts as in flight. @param {SentChunk} chunk */

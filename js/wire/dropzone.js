@@ -1,14 +1,14 @@
 // The front end of a drop zone, one per widget model whatever the number of views (FileInput, and the
 // Playground with one entry group per file field): the request channel and its hello (protocol version,
-// chunk size), the files picked here and their transfers (one at a time, as much in flight as flow.js allows),
+// chunk size), the files picked here and their transfers (one at a time, as much in flight as pacing.js allows),
 // and how they combine with the entries the kernel publishes. Knows the model only through the Wire and
 // getters.
 import { Channel } from "./rpc.js";
 import { ERROR_CODE, KIND, LIMITS, PROTOCOL_VERSION, STATE } from "./protocol.js";
 import { mergeEntries } from "./entries.js";
-import { Flow, speedText } from "./flow.js";
+import { Pacing, speedText } from "./pacing.js";
 import { headSha256 } from "./headhash.js";
-import { refuseReason, sendFile } from "./transfer.js";
+import { Transfer, refuseReason } from "./transfer.js";
 
 /** @typedef {import("./protocol.js").Entry} Entry */
 /** @typedef {import("./protocol.js").Request} Request */
@@ -34,7 +34,7 @@ export class DropZone {
     this.config = config;
     this.tuning = { chunkSize: config.chunkSize?.() || LIMITS.JUPYTER_CHUNK_BYTES };
     /** What the acks taught about the link, shared by this page's transfers. */
-    this.flow = new Flow({ maxChunk: this.tuning.chunkSize });
+    this.pacing = new Pacing({ maxChunk: this.tuning.chunkSize });
     /** @type {import("./transfer.js").Link} whether the socket to the kernel is up */
     this.link = { up: true, changes: new Set() };
     /** Set when the kernel and this page speak different protocol versions: nothing can work but a reload. */
@@ -60,7 +60,7 @@ export class DropZone {
           return;
         }
         this.tuning = { chunkSize: reply.chunk_size || this.tuning.chunkSize };
-        this.flow.maxChunk = this.tuning.chunkSize;
+        this.pacing.maxChunk = this.tuning.chunkSize;
       },
       (err) => {
         if (err.code === ERROR_CODE.VERSION_MISMATCH) this.stop(err.message);
@@ -155,8 +155,8 @@ export class DropZone {
     this.changed();
     try {
       const file = entry.file;
-      await sendFile(this.channel, file, entry.id, {
-        flow: this.flow,
+      await new Transfer(this.channel, file, entry.id, {
+        pacing: this.pacing,
         maxChunk: this.tuning.chunkSize,
         head: await headSha256(file),
         // No paused entry of this name and size: the kernel has nothing to resume, so bytes go at once.
@@ -169,7 +169,7 @@ export class DropZone {
         },
         // The kernel kept this file's bytes from before a page reload: the old entry goes on, in place.
         onResumed: (id) => this.rekey(entry, id),
-      });
+      }).run();
       entry.phase = "sent";
     } catch (err) {
       if (!this.local.has(entry.id)) return; // removed while sending
@@ -267,7 +267,7 @@ export class DropZone {
     const moving = {
       waiting: this.channel.waiting,
       reconnecting: !this.link.up,
-      detail: (/** @type {LocalEntry} */ l) => speedText(this.flow.bytesPerSecond, l.size - l.acked, l.size),
+      detail: (/** @type {LocalEntry} */ l) => speedText(this.pacing.bytesPerSecond, l.size - l.acked, l.size),
       lost: this.lost,
     };
     return mergeEntries(this.config.entries(), this.local, this.removed, moving, group);

@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { Channel } from "./rpc.js";
-import { formatBytes, refuseReason, sendFile } from "./transfer.js";
+import { Transfer, formatBytes, refuseReason } from "./transfer.js";
+
+/** @param {ConstructorParameters<typeof Transfer>} args */
+const send = (...args) => new Transfer(...args).run();
 import { coveredBytes, mergeRanges, nextPiece } from "./ranges.js";
-import { FLOW, Flow } from "./flow.js";
+import { PACING, Pacing } from "./pacing.js";
 import { KIND, LIMITS } from "./protocol.js";
 
 /**
@@ -113,36 +116,36 @@ describe("formatBytes", () => {
   });
 });
 
-/** A Flow on a fake clock that advances 10 ms per read, so rates are finite and repeatable. */
-function testFlow(maxChunk = 4 * 1024 * 1024) {
+/** A Pacing on a fake clock that advances 10 ms per read, so rates are finite and repeatable. */
+function testPacing(maxChunk = 4 * 1024 * 1024) {
   let t = 0;
-  return new Flow({ maxChunk, now: () => (t += 0.01) });
+  return new Pacing({ maxChunk, now: () => (t += 0.01) });
 }
 
-describe("sendFile", () => {
+describe("Transfer", () => {
   it("delivers every byte, starting with small chunks", async () => {
     const k = fakeKernel();
     const ch = new Channel(k.wire);
     const { file, bytes } = fileOf(1_000_000);
     /** @type {number[]} */
     const progress = [];
-    const flow = testFlow();
-    await sendFile(ch, file, "e1", { flow, onProgress: (a) => progress.push(a) });
+    const pacing = testPacing();
+    await send(ch, file, "e1", { pacing, onProgress: (a) => progress.push(a) });
     expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
     expect(progress.at(-1)).toBe(1_000_000);
     // A conservative start: the first chunks are a third of the starting window.
-    expect(k.received[0][1]).toBeLessThanOrEqual(FLOW.START_WINDOW / 3);
+    expect(k.received[0][1]).toBeLessThanOrEqual(PACING.START_WINDOW / 3);
   });
 
   it("keeps no more unacknowledged than the window before the first ack", async () => {
     const k = fakeKernel({ busy: true });
     const ch = new Channel(k.wire);
-    const flow = testFlow();
-    const done = sendFile(ch, fileOf(2_000_000).file, "e1", { flow });
+    const pacing = testPacing();
+    const done = send(ch, fileOf(2_000_000).file, "e1", { pacing });
     await new Promise((r) => setTimeout(r, 20));
     k.release(); // the begin
     await new Promise((r) => setTimeout(r, 20));
-    expect(k.stats().maxInFlightBytes).toBeLessThanOrEqual(FLOW.START_WINDOW);
+    expect(k.stats().maxInFlightBytes).toBeLessThanOrEqual(PACING.START_WINDOW);
     expect(k.stats().maxInFlightBytes).toBeGreaterThan(0);
     const release = setInterval(() => k.release(), 1);
     await done;
@@ -153,7 +156,7 @@ describe("sendFile", () => {
     for (const fresh of [true, false]) {
       const k = fakeKernel({ busy: true });
       const { file, bytes } = fileOf(1_000_000);
-      const done = sendFile(new Channel(k.wire), file, "e1", { flow: testFlow(), fresh });
+      const done = send(new Channel(k.wire), file, "e1", { pacing: testPacing(), fresh });
       await new Promise((r) => setTimeout(r, 20));
       // Nothing answered yet: a fresh file already sent the starting window; another waits for the reply.
       const sent = k.stats().sent;
@@ -175,7 +178,7 @@ describe("sendFile", () => {
         error: m.kind === KIND.BEGIN ? { code: "too-large", message: "too big" } : { code: "unknown-entry", message: "no such entry" },
       })),
     };
-    await expect(sendFile(new Channel(wire), fileOf(300_000).file, "e", { flow: testFlow(), fresh: true }))
+    await expect(send(new Channel(wire), fileOf(300_000).file, "e", { pacing: testPacing(), fresh: true }))
       .rejects.toThrow("too big");
   });
 
@@ -186,7 +189,7 @@ describe("sendFile", () => {
     const f = /** @type {any} */ (k.files.get("e1"));
     f.bytes.set(bytes.subarray(0, 100_000), 0);
     f.bytes.set(bytes.subarray(200_000, 250_000), 200_000);
-    await sendFile(new Channel(k.wire), file, "e1", { flow: testFlow() });
+    await send(new Channel(k.wire), file, "e1", { pacing: testPacing() });
     expect(same(f.bytes, bytes)).toBe(true);
     const sentBytes = k.received.reduce((a, [, n]) => a + n, 0);
     expect(sentBytes).toBe(150_000);
@@ -209,8 +212,8 @@ describe("sendFile", () => {
     };
     /** @type {string[]} */
     const resumed = [];
-    const sent = await sendFile(new Channel(wire), fileOf(10).file, "new-entry", {
-      flow: testFlow(), head: "ab".repeat(32), onResumed: (id) => resumed.push(id),
+    const sent = await send(new Channel(wire), fileOf(10).file, "new-entry", {
+      pacing: testPacing(), head: "ab".repeat(32), onResumed: (id) => resumed.push(id),
     });
     expect(resumed).toEqual(["old-entry"]);
     expect(sent.id).toBe("old-entry");
@@ -225,7 +228,7 @@ describe("sendFile", () => {
     /** @type {import("./transfer.js").Link} */
     const link = { up: true, changes: new Set() };
     const setLink = (/** @type {boolean} */ up) => { link.up = up; for (const cb of link.changes) cb(); };
-    const done = sendFile(ch, file, "e1", { flow: testFlow(), link });
+    const done = send(ch, file, "e1", { pacing: testPacing(), link });
     await new Promise((r) => setTimeout(r, 30));
     setLink(false); // the socket dropped: messages after the 5th chunk were lost
     k.reconnect();
@@ -246,7 +249,7 @@ describe("sendFile", () => {
       /** @type {any} */ cb: null,
       send: (/** @type {any} */ m) => setTimeout(() => wire.cb({ kind: "reply", rid: m.rid, ok: false, error: { code: "too-large", message: "too big" } })),
     };
-    await expect(sendFile(new Channel(wire), fileOf(10).file, "e", { flow: testFlow() })).rejects.toThrow("too big");
+    await expect(send(new Channel(wire), fileOf(10).file, "e", { pacing: testPacing() })).rejects.toThrow("too big");
   });
 
   it("resends a chunk lost on the way once a probe shows the kernel is answering", async () => {
@@ -254,7 +257,7 @@ describe("sendFile", () => {
     const k = fakeKernel({ drop: new Set([2]) }); // message 2 = the second chunk
     const ch = new Channel(k.wire, { probeAfterMs: 100, now: () => now });
     const { file, bytes } = fileOf(300_000);
-    const done = sendFile(ch, file, "e1", { flow: testFlow() });
+    const done = send(ch, file, "e1", { pacing: testPacing() });
     await new Promise((r) => setTimeout(r, 20));
     now = 1000;
     ch.tick(); // probe: the ping comes back first, so the lost chunk is resent
@@ -266,8 +269,8 @@ describe("sendFile", () => {
 describe("chunk sizes", () => {
   it("never go over the host's limit, even when the link is fast", async () => {
     const k = fakeKernel();
-    const flow = testFlow(512 * 1024); // Colab and marimo
-    await sendFile(new Channel(k.wire), fileOf(3_000_000).file, "e1", { flow });
+    const pacing = testPacing(512 * 1024); // Colab and marimo
+    await send(new Channel(k.wire), fileOf(3_000_000).file, "e1", { pacing });
     expect(Math.max(...k.received.map(([, n]) => n))).toBeLessThanOrEqual(512 * 1024);
   });
 });

@@ -114,7 +114,7 @@ describe("DropZone", () => {
     const { session } = setup();
     await settle();
     expect(session.tuning).toEqual({ chunkSize: 4 });
-    expect(session.flow.maxChunk).toBe(4); // the flow never makes a chunk bigger than the host takes
+    expect(session.pacing.maxChunk).toBe(4); // the pacing never makes a chunk bigger than the host takes
     session.dispose();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { asHostedUrl, isReply, KIND, STATE } from "./protocol.js";
-import { accepts } from "./picker.js";
+import { accepts } from "../ui/picker.js";
 
 describe("protocol", () => {
   it("recognises replies only", () => {

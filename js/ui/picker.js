@@ -1,6 +1,6 @@
 // The drop zone's inputs: the file dialog, drag and drop, and paste. Turns them into File[] and URL strings
 // and knows nothing of the kernel, so any widget can host one (FileInput, the Playground's file fields).
-import { asHostedUrl } from "./protocol.js";
+import { asHostedUrl } from "../wire/protocol.js";
 
 /**
  * @typedef {{

@@ -1,10 +1,10 @@
 // Draws the widget from plain data: the entries (kernel's and local), the notice, and the run status. No I/O:
 // rows are keyed by entry id and updated in place, so a playing preview or the focus survives progress ticks.
-import { h } from "./dom.js";
-import { STATE } from "./protocol.js";
-import { formatBytes } from "./transfer.js";
+import { h } from "../ui/dom.js";
+import { STATE } from "../wire/protocol.js";
+import { formatBytes } from "../wire/transfer.js";
 
-/** @typedef {import("./dropzone.js").ShownEntry} ShownEntry */
+/** @typedef {import("../wire/dropzone.js").ShownEntry} ShownEntry */
 /** @typedef {{status: string, text: string, logs: string}} RunInfo */
 
 /** @type {Record<string, string>} */

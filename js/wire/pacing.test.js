@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FLOW, Flow, WindowedBest, durationText, speedText } from "./flow.js";
+import { PACING, Pacing, WindowedBest, durationText, speedText } from "./pacing.js";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -13,8 +13,8 @@ const MiB = 1024 * KiB;
  */
 export function simulate({ rate, rtt, seconds, maxChunk = 4 * MiB, kernel = 0 }) {
   let now = 0;
-  const flow = new Flow({ maxChunk, now: () => now });
-  /** @type {{ackAt: number, token: import("./flow.js").SentChunk}[]} */
+  const flow = new Pacing({ maxChunk, now: () => now });
+  /** @type {{ackAt: number, token: import("./pacing.js").SentChunk}[]} */
   let pending = [];
   let linkFreeAt = 0;
   let worstQueue = 0;
@@ -72,15 +72,15 @@ describe("WindowedBest", () => {
   });
 });
 
-describe("Flow before any ack", () => {
+describe("Pacing before any ack", () => {
   it("starts small: a quarter MiB in flight, in chunks of a third of it", () => {
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => 0 });
     expect(flow.bytesPerSecond).toBeNull();
-    expect(flow.window).toBe(FLOW.START_WINDOW);
-    expect(flow.chunkSize).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
+    expect(flow.window).toBe(PACING.START_WINDOW);
+    expect(flow.chunkSize).toBe(Math.floor(PACING.START_WINDOW / 3 / KiB) * KiB);
   });
   it("lets one chunk go when nothing is in flight, then only while half a chunk fits", () => {
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => 0 });
     const chunk = flow.chunkSize;
     expect(flow.nextChunk()).toBe(chunk);
     flow.sent(chunk);
@@ -91,10 +91,10 @@ describe("Flow before any ack", () => {
   });
 });
 
-describe("Flow learning a link from its acks", () => {
+describe("Pacing learning a link from its acks", () => {
   it("measures the delivery rate, and a burst of acks after a stall does not inflate it", () => {
     let now = 0;
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => now });
     const a = flow.sent(100 * KiB);
     const b = flow.sent(100 * KiB);
     now = 2; // the kernel was busy for two seconds, then both acks arrive together
@@ -105,9 +105,9 @@ describe("Flow learning a link from its acks", () => {
 
   it("is not inflated by acks a busy kernel held back, then released together", () => {
     let now = 0;
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => now });
     const rate = 1 * MiB; // a chunk of 100 KiB every 0.1 s, acked 0.1 s later
-    /** @type {import("./flow.js").SentChunk[]} */
+    /** @type {import("./pacing.js").SentChunk[]} */
     const held = [];
     for (let i = 0; i < 20; i++) {
       const chunk = flow.sent(100 * KiB);
@@ -121,7 +121,7 @@ describe("Flow learning a link from its acks", () => {
 
   it("is not inflated by an ack the kernel held back, then released right before the next ones", () => {
     let now = 0;
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => now });
     const rate = 10 * MiB; // 1 MiB chunks cross in 0.1 s; the round trip is 0.1 s more
     const [a, b1, b2] = [flow.sent(MiB), flow.sent(MiB), flow.sent(MiB)];
     now = 1; // a cell ran in the kernel for a second: the three chunks crossed long ago, unacked
@@ -143,10 +143,10 @@ describe("Flow learning a link from its acks", () => {
     // Half of what the link carries in 5 s is acked less than 0.75 s after a full link would have it
     // (0.93 s when the window only doubled each round trip).
     expect(/** @type {number} */ (halfAt) - 2.5).toBeLessThan(0.75);
-    expect(worstQueue).toBeLessThan(FLOW.MAX_WAIT_S);
+    expect(worstQueue).toBeLessThan(PACING.MAX_WAIT_S);
     expect(flow.startup.over).toBe(true);
     const pipe = rate * flow.minRtt + flow.chunkFor(rate);
-    expect(flow.window).toBeLessThanOrEqual(Math.max(rate * FLOW.TARGET_S, 2 * pipe) * 1.01);
+    expect(flow.window).toBeLessThanOrEqual(Math.max(rate * PACING.TARGET_S, 2 * pipe) * 1.01);
   });
 
   for (const [mbit, rttMs] of [[5, 20], [5, 150], [20, 20], [20, 150], [100, 20], [100, 150]]) {
@@ -155,14 +155,14 @@ describe("Flow learning a link from its acks", () => {
       const rtt = rttMs / 1000;
       const { flow, worstQueue, used, fullAt } = simulate({ rate, rtt, seconds: 8 });
       expect(used).toBeGreaterThan(0.95);
-      expect(worstQueue).toBeLessThan(FLOW.MAX_WAIT_S);
+      expect(worstQueue).toBeLessThan(PACING.MAX_WAIT_S);
       // From a quarter MiB to the link's rate in a few round trips, not creeping up over seconds.
       expect(fullAt).not.toBeNull();
       expect(/** @type {number} */ (fullAt)).toBeLessThan(1.2);
       // About a quarter second of the rate in flight, or twice the pipe (the round trip's worth and a
       // chunk) when that is more.
       const pipe = rate * rtt + flow.chunkFor(rate);
-      const expected = Math.max(rate * FLOW.TARGET_S, 2 * pipe);
+      const expected = Math.max(rate * PACING.TARGET_S, 2 * pipe);
       expect(flow.window / expected).toBeGreaterThan(0.8);
       expect(flow.window / expected).toBeLessThan(1.3);
       expect(flow.minRtt).toBeCloseTo(rtt, 1);
@@ -174,7 +174,7 @@ describe("Flow learning a link from its acks", () => {
     const fast = simulate({ rate: 40e6, rtt: 0.01, seconds: 4 }).flow.chunkSize;
     const colab = simulate({ rate: 40e6, rtt: 0.01, seconds: 4, maxChunk: 512 * KiB }).flow.chunkSize;
     expect(slow).toBeLessThanOrEqual(64 * KiB);
-    expect(slow).toBeGreaterThanOrEqual(FLOW.MIN_CHUNK);
+    expect(slow).toBeGreaterThanOrEqual(PACING.MIN_CHUNK);
     expect(fast).toBeGreaterThan(2 * MiB);
     expect(fast).toBeLessThanOrEqual(4 * MiB);
     expect(colab).toBe(512 * KiB);
@@ -182,7 +182,7 @@ describe("Flow learning a link from its acks", () => {
 
   it("follows a link that becomes slower, within the rate horizon", () => {
     let now = 0;
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => now });
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => now });
     const feed = (/** @type {number} */ rate, /** @type {number} */ until) => {
       for (; now < until; now += 0.05) {
         const t = flow.sent(rate * 0.05);
@@ -192,13 +192,13 @@ describe("Flow learning a link from its acks", () => {
     };
     feed(10e6, 2);
     expect(flow.bytesPerSecond).toBeGreaterThan(4e6);
-    feed(1e6, 2 + FLOW.RATE_HORIZON_S + 1);
+    feed(1e6, 2 + PACING.RATE_HORIZON_S + 1);
     expect(flow.bytesPerSecond).toBeLessThan(1.01e6);
   });
 
   it("forgets a chunk whose socket died: it no longer holds the window", () => {
-    const flow = new Flow({ maxChunk: 4 * MiB, now: () => 0 });
-    const t = flow.sent(FLOW.START_WINDOW);
+    const flow = new Pacing({ maxChunk: 4 * MiB, now: () => 0 });
+    const t = flow.sent(PACING.START_WINDOW);
     expect(flow.nextChunk()).toBe(0);
     flow.lost(t);
     expect(flow.inFlight).toBe(0);
@@ -208,10 +208,10 @@ describe("Flow learning a link from its acks", () => {
   it("starts again from the small window after an idle pause, not at a rate from another network", () => {
     const { flow } = simulate({ rate: 100e6 / 8, rtt: 0.02, seconds: 3 });
     expect(flow.window).toBeGreaterThan(2 * MiB);
-    const paused = flow.now() + FLOW.IDLE_S + 1;
+    const paused = flow.now() + PACING.IDLE_S + 1;
     flow.now = () => paused;
-    expect(flow.nextChunk()).toBe(Math.floor(FLOW.START_WINDOW / 3 / KiB) * KiB);
-    expect(flow.window).toBe(FLOW.START_WINDOW);
+    expect(flow.nextChunk()).toBe(Math.floor(PACING.START_WINDOW / 3 / KiB) * KiB);
+    expect(flow.window).toBe(PACING.START_WINDOW);
   });
 
   it("keeps what it learned across files sent one after the other", () => {
@@ -219,7 +219,7 @@ describe("Flow learning a link from its acks", () => {
     const learned = flow.window;
     const soon = flow.now() + 0.5; // the next file's first chunk, half a second after the last ack
     flow.now = () => soon;
-    expect(flow.nextChunk()).toBeGreaterThan(FLOW.START_WINDOW);
+    expect(flow.nextChunk()).toBeGreaterThan(PACING.START_WINDOW);
     expect(flow.window).toBe(learned);
   });
 });
