@@ -1,6 +1,7 @@
 """The messages between a widget's front end and the kernel: kinds, states, limits, typed bodies, validation.
 
-Mirror of js/wire/protocol.js (tests/unit/wire/test_protocol_agreement.py checks that both agree, typedefs too).
+Mirror of js/wire/protocol.js (tests/unit/wire/test_protocol_agreement.py checks that both agree, typedefs
+too).
 
 Every request from the front end carries ``kind`` and ``rid`` (a request id unique within the front end's
 ``session``) and gets exactly one reply, ``{"kind": "reply", "rid", "ok": True, ...}`` or

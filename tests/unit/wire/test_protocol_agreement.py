@@ -1,5 +1,5 @@
-"""js/wire/protocol.js and wire/protocol.py describe the same protocol: same kinds, states, error codes, limits,
-version, and the same fields in every request and reply (JSDoc typedefs against the TypedDicts)."""
+"""js/wire/protocol.js and wire/protocol.py describe the same protocol: same kinds, states, error codes,
+limits, version, and the same fields in every request and reply (JSDoc typedefs against the TypedDicts)."""
 
 from __future__ import annotations
 
