@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Re-resolves the test environment's pins (requirements/test.txt) to the newest releases PyPI has today.
-# The package's own dependency ranges in pyproject.toml stay ranges; only what the tests install is pinned,
-# for Python 3.11 (the machines CI runs on), so a fresh machine installs exactly what CI last passed with. Review the diff, run the tests, commit.
+# Resolves the test environment's pins (requirements/test.txt) for Python 3.11, the machines CI runs on. The
+# package's own dependency ranges in pyproject.toml stay ranges; only what the tests install is pinned, so a
+# fresh machine installs exactly what CI last passed with.
+#
+#   bash scripts/lock.sh             after a change to pyproject.toml: keeps every pin that still fits
+#   bash scripts/lock.sh --upgrade   moves every pin to the newest release (scripts/test_newest.sh first)
+#
+# Review the diff, run `bash scripts/test.sh`, commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}

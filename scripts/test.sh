@@ -70,6 +70,7 @@ tier mypy "$PY" -m mypy
 tier layers lint-imports --no-cache   # the layers declared in pyproject.toml
 tier tsc npm run --silent typecheck
 tier js npm test --silent
+tier docs "$PY" -m mkdocs build --strict --quiet --site-dir "$LOGS/site"   # the API reference (mkdocs.yml)
 
 if [ "$#" -gt 0 ]; then  # e.g. `bash scripts/test.sh tests/unit -k schema`: just those tests
   tier selected "${PYTEST[@]}" "$@"
