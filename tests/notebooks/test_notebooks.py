@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def test_the_demo_notebooks_are_there():
         "on-replicate.ipynb",
         "explore.ipynb",
     }
+
+
+def test_the_readme_lists_every_notebook():
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    listed = set(re.findall(r"^- \*\*([\w-]+)\*\*:", readme, re.MULTILINE))
+    assert {Path(name).stem for name in NAMES} <= listed, listed
 
 
 @pytest.mark.parametrize("name", NAMES)
