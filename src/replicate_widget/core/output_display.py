@@ -9,6 +9,7 @@ from a HEAD request, or from a streamed read that stops at the limit. Never a wh
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 from typing import TYPE_CHECKING, Any
@@ -30,10 +31,8 @@ def mimebundle(output: FileOutput) -> dict[str, Any]:
     (the executed quickstart was 2.09 MB). Jupyter front ends show the HTML, never both."""
     bundle: dict[str, Any] = {"text/plain": repr(output), "text/html": figure(output)}
     if _is_text(output.content_type):
-        try:
+        with contextlib.suppress(httpx.HTTPError):
             bundle["text/plain"] = output.first_bytes(TEXT_PREVIEW).decode("utf-8", "replace")
-        except httpx.HTTPError:
-            pass
     return bundle
 
 
