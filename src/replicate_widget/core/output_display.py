@@ -40,6 +40,8 @@ def figure(output: FileOutput, image_height: int = 512) -> str:
     name = html.escape(output.filename)
     link = "" if output.url.startswith("data:") else html.escape(output.url, quote=True)
     caption = f'<a href="{link}" target="_blank">{name}</a>' if link else name
+    if output.source:
+        caption = f"{html.escape(output.source)} → {caption}"
     try:
         body = _body(output, name, image_height)
     except httpx.HTTPError as exc:

@@ -89,3 +89,18 @@ def test_a_gallery_shows_its_images_small_enough_to_sit_several_to_a_row():
 )
 def test_filename_from_url(url, name):
     assert FileOutput(url).filename == name
+
+
+def test_a_batch_output_is_captioned_with_the_input_it_came_from(tmp_path):
+    """Models often name every output alike (`output.png`): the caption says which input each is from."""
+    from replicate_widget.core.batch import name_sources
+
+    png = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    result = name_sources(
+        [FileOutput(png), {"mask": FileOutput(png)}], {"image": tmp_path / "sunset.jpg", "n": 2}
+    )
+    assert [result[0].source, result[1]["mask"].source] == ["sunset.jpg", "sunset.jpg"]
+    assert "<figcaption>sunset.jpg → output.png</figcaption>" in result[0]._repr_mimebundle_()["text/html"]
+    unnamed = name_sources(FileOutput(png), {"image": b"bytes have no name", "prompt": "a cat"})
+    assert unnamed.source is None
+    assert "<figcaption>output.png</figcaption>" in unnamed._repr_mimebundle_()["text/html"]
