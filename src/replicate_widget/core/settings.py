@@ -67,9 +67,11 @@ def apply_dotenv(folder: Path | None = None) -> None:
         for name, value in values.items():
             os.environ.setdefault(name, value)
         return
+    changed = any(os.environ.get(name) != value for name, value in values.items())
     os.environ.update(values)
     base_url = values["REPLICATE_BASE_URL"]
-    if (seen[0], base_url) not in _said:
+    # Said when the file changed something (not in the demo's own JupyterLab, whose kernels have the same)
+    if changed and (seen[0], base_url) not in _said:
         _said.add((seen[0], base_url))
         token = " and REPLICATE_API_TOKEN" if "REPLICATE_API_TOKEN" in values else ""
         print(

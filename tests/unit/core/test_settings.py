@@ -56,3 +56,12 @@ def test_no_file_changes_nothing(fresh, monkeypatch):
     settings.apply_dotenv()
     assert settings.os.environ["REPLICATE_API_TOKEN"] == "r8_fake"
     assert "REPLICATE_BASE_URL" not in settings.os.environ
+
+
+def test_nothing_is_said_when_the_environment_already_has_the_files_settings(fresh, monkeypatch, capsys):
+    """The demo's own JupyterLab starts kernels with these settings: its notebooks need no notice."""
+    monkeypatch.setenv("REPLICATE_BASE_URL", "http://127.0.0.1:5555")
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "local_abc")
+    (fresh / ".env").write_text("REPLICATE_BASE_URL=http://127.0.0.1:5555\nREPLICATE_API_TOKEN=local_abc\n")
+    settings.apply_dotenv()
+    assert capsys.readouterr().err == ""
