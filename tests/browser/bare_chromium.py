@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -91,9 +92,14 @@ class BarePage:
 def open_page(url: str, chromium: str, args: list[str], timeout: float = 30) -> Iterator[BarePage]:
     """Start Chromium on ``url`` with a DevTools port on 127.0.0.1; yield its tab; stop Chromium after."""
     profile = Path(tempfile.mkdtemp(prefix="rw-bare-chromium-"))
+    (profile / "tmp").mkdir()
     proc = subprocess.Popen(
         [chromium, *args, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
          f"--user-data-dir={profile}", "--window-size=1280,900", url],
+        # Chromium keeps its single-instance socket in an org.chromium.Chromium.* folder under TMPDIR and
+        # removes it only on a clean exit: stopped by a signal, it stayed in /tmp. Inside the profile, it goes
+        # with the profile.
+        env={**os.environ, "TMPDIR": str(profile / "tmp")},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

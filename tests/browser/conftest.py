@@ -11,6 +11,7 @@ far_notebook (function) ``notebook`` for far_lab; the link is reset to no limit 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,26 @@ pytest.importorskip("playwright")
 from harness import CHROMIUM, Browser, Lab, Notebook, chromium, start_lab
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leaves_no_chromium_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every process this session starts (Chromium, Jupyter, kernels) gets a TMPDIR of the session's; at the
+    end it must hold no org.chromium.Chromium.* folder (Chromium's single-instance socket, left in /tmp when
+    it is stopped uncleanly outside a private TMPDIR). Set up first, so it is checked after everything
+    else has stopped."""
+    session_tmp = tmp_path_factory.mktemp("browser-session-tmp")
+    previous = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(session_tmp)
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = previous
+    left = sorted(p.name for p in session_tmp.glob("org.chromium.Chromium.*"))
+    assert not left, f"Chromium left {left} in the temporary folder"
 
 
 @pytest.fixture(scope="session")

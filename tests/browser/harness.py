@@ -297,12 +297,19 @@ class Notebook:
 @contextmanager
 def chromium() -> Iterator[Browser]:
     """Debian's Chromium driven by Playwright (never a downloaded browser), with the flags that work here."""
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    # Chromium's org.chromium.Chromium.* folder (its single-instance socket) goes under TMPDIR, and stays
+    # there if the browser dies uncleanly: a private TMPDIR is removed whatever happens.
+    tmp = Path(tempfile.mkdtemp(prefix="rw-chromium-tmp-"))
+    try:
+        with sync_playwright() as pw:
+            env = {**os.environ, "TMPDIR": str(tmp)}
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, env=env)
+            try:
+                yield browser
+            finally:
+                browser.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _isolated_env(tmp: Path, api_base_url: str, api_token: str) -> dict[str, str]:

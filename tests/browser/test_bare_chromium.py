@@ -75,3 +75,11 @@ def test_reload_gives_a_fresh_page_and_wait_for_gives_up_in_time(page: BarePage)
         page.wait_for("() => false", timeout=0.3)
     with pytest.raises(PageError, match="no element"):
         page.set_input_files("#absent", Path(__file__))
+
+
+def test_a_stopped_chromium_leaves_no_folder_in_tmpdir(tmp_path: Path, monkeypatch) -> None:
+    """Stopped with a signal, Chromium used to leave its org.chromium.Chromium.* folder under TMPDIR."""
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with open_page("about:blank", CHROMIUM, CHROMIUM_ARGS) as opened:
+        assert opened.evaluate("() => 1 + 1") == 2
+    assert list(tmp_path.iterdir()) == []

@@ -49,6 +49,7 @@ class Demo:
         for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
             env[name] = str(tmp / name.lower())
         env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp / "settings")
+        env["XDG_STATE_HOME"] = str(tmp / "state")  # where the demo notes its server (`replicate-widget env`)
         env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp / "workspaces")
         env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
         _write_settings(tmp / "settings")  # no news fetch on an offline machine
@@ -192,7 +193,7 @@ def test_demo_serves_the_quickstart_runs_it_and_stops_cleanly(demo: Demo, browse
 
         # The widget rendered, and the grayscale result is on the page, really gray.
         page.locator(".rw-file-input").first.wait_for(state="attached", timeout=30_000)
-        result = page.locator(".jp-OutputArea-output img[alt='gray.png']").first
+        result = page.locator(".jp-OutputArea-output img[alt='sunset-gray.png']").first
         result.wait_for(state="attached", timeout=30_000)
         result.scroll_into_view_if_needed()
         page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=result.element_handle())

@@ -3,6 +3,7 @@ its own process where a signal is the input."""
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 from typing import Any
@@ -63,9 +64,29 @@ def _png() -> bytes:
     return png()
 
 
+def _env_with_nothing_running(ctx: Any) -> tuple[int, str]:
+    """`replicate-widget env` where no server noted itself (an empty state folder of the case's own)."""
+    saved = os.environ.get("XDG_STATE_HOME")
+    os.environ["XDG_STATE_HOME"] = str(ctx.work / "state")
+    try:
+        return _cli(ctx, "env")
+    finally:
+        if saved is None:
+            os.environ.pop("XDG_STATE_HOME", None)
+        else:
+            os.environ["XDG_STATE_HOME"] = saved
+
+
+def _cli(ctx: Any, *args: str) -> tuple[int, str]:
+    result: tuple[int, str] = ctx.cli(*args)
+    return result
+
+
 C = "CLI"
 # fmt: off
 CASES = [
+    Case("cli-env-nothing-running", C, "env, with no local server running", "exit 1",
+         "No local server is running. Start one with `replicate-widget serve`", _env_with_nothing_running),
     Case("cli-no-equals", C, "run demo/slow-echo -i nonsense", "exit 1",
          "error: -i 'nonsense': expected NAME=VALUE.", lambda c: _run(c, "demo/slow-echo", "-i", "nonsense")),
     Case("cli-missing-file", C, "run demo/file-info -i file=@missing.png", "exit 1",

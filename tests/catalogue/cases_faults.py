@@ -176,11 +176,15 @@ CASES = [
     Case("py-token-non-ascii", P, "a token with a non-ASCII character ('tök')", "AuthenticationError",
          "The API token contains characters no token has",
          lambda c: rw.Client(api_token="tök", base_url=c.server.base_url).run("demo/slow-echo", ECHO)),
+    Case("py-local-token-changed", P, "a local server's local_ token from before the server restarted",
+         "AuthenticationError 401", "makes a new token each time it starts, so it has been restarted",
+         lambda c: rw.Client(api_token="local_" + "x" * 32, base_url=c.server.base_url).run(
+             "demo/slow-echo", ECHO)),
     Case("py-login-bad-token", P, "rw.login('r8_wrong')", "AuthenticationError 401",
          "You did not pass a valid authentication token", lambda c: _login(c, "r8_wrong")),
     # ---- HTTP statuses from the server
     Case("py-401-injected", P, "the create answered 401", "AuthenticationError 401",
-         "Set REPLICATE_API_TOKEN",
+         "`replicate-widget env` in a shell prints its current",
          lambda c: _failed_once(c, "POST /v1/models/demo/slow-echo/predictions", 401)),
     Case("py-403", P, "the create answered 403", "APIError 403", "HTTP 403 Forbidden",
          lambda c: _failed_once(c, "POST /v1/models/demo/slow-echo/predictions", 403)),

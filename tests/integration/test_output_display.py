@@ -160,7 +160,9 @@ def test_an_image_up_to_20_mib_is_read_once_for_a_thumbnail(files):
 def test_a_small_image_is_embedded_as_it_is(files):
     bundle, log = shown(files, "/small.png")
     assert [m for m, _, _ in log] == ["HEAD", "GET"]
-    assert base64.b64decode(bundle["image/png"]) == SMALL
+    embedded = bundle["text/html"].split('src="data:image/png;base64,')[1].split('"')[0]
+    assert base64.b64decode(embedded) == SMALL
+    assert "image/png" not in bundle  # once, in the HTML: not a second copy a saved notebook would store
 
 
 def test_without_a_length_a_video_is_read_only_up_to_the_embed_limit(files):

@@ -60,5 +60,5 @@ def test_the_readme_python_blocks_run_against_the_local_server(server, tmp_path,
     # What they did is on disk and on screen: the inverted sunset, and a story from the other server.
     assert (tmp_path / "sunset-inverted.png").read_bytes().startswith(b"\x89PNG")
     said = capsys.readouterr().out
-    assert "gray.png image/png" in said
+    assert "sunset-gray.png image/png" in said  # the input's name reached the model in its data URI
     assert "Once upon a time, a lighthouse keeper." in said

@@ -264,13 +264,15 @@ def test_cli_serve_prints_exports_and_stops_cleanly_on_a_signal(tmp_path, sig):
     workers stopped, and its temporary folder, uploads and Cog's own downloads included, removed."""
     tmpdir = tmp_path / "tmp"
     tmpdir.mkdir()
+    env = {**os.environ, "TMPDIR": str(tmpdir), "XDG_STATE_HOME": str(tmp_path / "state")}
     process = subprocess.Popen(
         [sys.executable, "-m", "replicate_widget.cli", "serve", "--token", "local_cli_test"],
         stdout=subprocess.PIPE,
         text=True,
         start_new_session=True,
-        env={**os.environ, "TMPDIR": str(tmpdir)},
+        env=env,
     )
+    cli_env = [sys.executable, "-m", "replicate_widget.cli", "env"]
     try:
         lines: dict[str, str] = {}
         assert process.stdout is not None
@@ -283,6 +285,12 @@ def test_cli_serve_prints_exports_and_stops_cleanly_on_a_signal(tmp_path, sig):
         assert lines["REPLICATE_API_TOKEN"] == "local_cli_test"
         base_url = lines["REPLICATE_BASE_URL"]
         assert base_url.startswith("http://127.0.0.1:")
+        # `replicate-widget env` finds the running server and prints the same two lines
+        printed = subprocess.run(cli_env, env=env, capture_output=True, text=True, timeout=30, check=True)
+        assert (
+            printed.stdout
+            == f"export REPLICATE_BASE_URL={base_url}\nexport REPLICATE_API_TOKEN=local_cli_test\n"
+        )
         with httpx.Client(
             base_url=base_url, headers={"Authorization": "Bearer local_cli_test"}, trust_env=False
         ) as c:
@@ -303,6 +311,8 @@ def test_cli_serve_prints_exports_and_stops_cleanly_on_a_signal(tmp_path, sig):
         assert process.wait(timeout=30) == 0
         wait_until(lambda: not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children))
         assert sorted(tmpdir.rglob("*")) == []
+        assert sorted((tmp_path / "state").rglob("*.json")) == []  # its note for `env` went with it
+        assert subprocess.run(cli_env, env=env, capture_output=True, timeout=30, check=False).returncode == 1
     finally:
         if process.poll() is None:
             process.kill()

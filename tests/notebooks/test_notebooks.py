@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -25,6 +26,12 @@ def test_the_demo_notebooks_are_there():
         "on-replicate.ipynb",
         "explore.ipynb",
     }
+
+
+def test_the_readme_lists_every_notebook():
+    readme = (NOTEBOOKS.parent / "README.md").read_text()
+    listed = set(re.findall(r"^- \*\*([\w-]+)\*\*:", readme, re.MULTILINE))
+    assert {Path(name).stem for name in NAMES} <= listed, listed
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -55,6 +62,8 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
     assert not silent, "a cell ran a model and displayed nothing:\n" + "\n---\n".join(silent)
     text = nbformat.writes(nb)
     assert server.token not in text, "the API token leaked into the executed notebook"
+    twice = [(i, n) for i, n in _embedded_images(nb).items() if n > 1]
+    assert not twice, f"outputs store the same image more than once (cell, copies): {twice}"
     if name != "on-replicate.ipynb":
         assert any(_creates_prediction(e) for e in server.log.entries), "it ran no prediction on the server"
     else:  # on the local server it skips, and says both things to change: the base URL and the token
@@ -70,6 +79,27 @@ def test_notebook_runs_top_to_bottom(name, server, tmp_path, monkeypatch):
 
     if name == "explore.ipynb":
         _check_explore(nb, server)
+
+
+_DATA_IMAGE = re.compile(r"data:image/[\w.+-]+;base64,([A-Za-z0-9+/=]+)")
+
+
+def _embedded_images(nb):
+    """(cell index, image's first 64 base64 characters) -> how many copies one output of that cell holds: as
+    an image/* entry of its bundle, or as a data: URI in its HTML (an <img>, a gallery)."""
+    copies = {}
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            found = [v for k, v in data.items() if k.startswith("image/") and k != "image/svg+xml"]
+            found += _DATA_IMAGE.findall(data.get("text/html", ""))
+            seen = {}
+            for payload in found:
+                key = (index, payload.replace("\n", "")[:64])
+                seen[key] = seen.get(key, 0) + 1
+            for key, n in seen.items():
+                copies[key] = max(copies.get(key, 0), n)
+    return copies
 
 
 def _texts(nb, index):

@@ -17,6 +17,10 @@ COMMANDS = {
         "replicate_widget.cli.demo",
         "open the demo notebooks in JupyterLab, their models on the local server (no account needed)",
     ),
+    "env": (
+        "replicate_widget.cli.env",
+        "print the REPLICATE_BASE_URL and REPLICATE_API_TOKEN lines of the running local server",
+    ),
     "run": (
         "replicate_widget.cli.run",
         "run a model once and save its output files, like `cog predict`: -i name=value -i image=@file",
@@ -29,6 +33,7 @@ EXAMPLES = """examples:
   replicate-widget demo --on-replicate   the notebook about Replicate's hosted models (needs your token)
   replicate-widget run demo/grayscale -i image=@photo.jpg -o out/
   replicate-widget serve                 prints the two export lines that point a client at it
+  eval "$(replicate-widget env)"         sets those two lines for a running `serve` or `demo`
 
 Run `replicate-widget COMMAND --help` for a command's options."""
 

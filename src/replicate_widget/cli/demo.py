@@ -25,6 +25,8 @@ from contextlib import ExitStack
 from importlib.resources import as_file, files
 from pathlib import Path
 
+from . import local_dotenv
+
 QUICKSTART = "quickstart.ipynb"
 ON_REPLICATE = "on-replicate.ipynb"
 REPLICATE_ORIGIN = "https://api.replicate.com"
@@ -81,7 +83,8 @@ def jupyter_command(
     root: Path, port: int, token: str, open_browser: bool, notebook: str = QUICKSTART
 ) -> list[str]:
     cmd = [
-        sys.executable, "-m", "jupyterlab", notebook,
+        # `jupyter lab` without its yarn lookup, whose failure filled the terminal (cli/_jupyterlab.py)
+        sys.executable, "-m", "replicate_widget.cli._jupyterlab", notebook,
         "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
         f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={token}",
         "--LabApp.news_url=", "--ServerApp.allow_remote_access=False",
@@ -112,7 +115,7 @@ def main(args: argparse.Namespace) -> int:
     copy_notebooks(notebooks_source(), root)
     notebook = ON_REPLICATE if args.on_replicate else QUICKSTART
     with ExitStack() as stack:
-        models = _where_models_run(args.on_replicate, env, stack)
+        models = _where_models_run(args.on_replicate, env, stack, root)
         if models is None:
             return 1
         jupyter_token = secrets.token_hex(16)
@@ -143,20 +146,31 @@ def main(args: argparse.Namespace) -> int:
             _stop_group(proc)
 
 
-def _where_models_run(on_replicate: bool, env: dict[str, str], stack: ExitStack) -> str | None:
-    """Starts the local server unless on Replicate, points ``env`` at it, and says where the models run."""
+def _where_models_run(on_replicate: bool, env: dict[str, str], stack: ExitStack, root: Path) -> str | None:
+    """Starts the local server unless on Replicate, points ``env`` and the folder's `.env` at it, notes it for
+    `replicate-widget env`, and says where the models run and how to reach them from elsewhere."""
     if on_replicate:
+        local_dotenv.remove_stale(root)  # a killed demo's file would send this kernel to its dead server
         where = env.get("REPLICATE_BASE_URL") or REPLICATE_ORIGIN
         return f"Models: Replicate's hosted models at {where}, with your REPLICATE_API_TOKEN."
     try:
         from ..local import serve
+        from ..local.record import recorded
     except ImportError as exc:
         print(f"The local server needs its extra: pip install 'replicate-widget[local]' ({exc})")
         return None
     server = stack.enter_context(serve())
+    stack.enter_context(recorded(server.base_url, server.token, folder=str(root)))
+    stack.enter_context(local_dotenv.written(root, server.base_url, server.token))
     line = f"Models: the local server's demo models at {server.base_url} (nothing leaves this machine)."
     if _replicate_token(env):
         line += "\nYour REPLICATE_API_TOKEN is not used here: `replicate-widget demo --on-replicate` uses it."
+    line += (
+        "\n\nTo reach it from a shell or another Jupyter (`replicate-widget env` prints these again):\n"
+        f"    export REPLICATE_BASE_URL={server.base_url}\n"
+        f"    export REPLICATE_API_TOKEN={server.token}\n"
+        f"Notebooks run in {root} (say, `jupyter nbconvert --execute`) read them from its .env."
+    )
     # The notebooks' kernels talk to the local server, whatever the shell had set.
     env["REPLICATE_BASE_URL"] = server.base_url
     env["REPLICATE_API_TOKEN"] = server.token

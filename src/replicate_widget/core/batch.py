@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .drive import drive
-from .outputs import galleries
+from .files import LocalFile
+from .outputs import FileOutput, galleries
 from .run import delete_uploads_flow, run_flow
 
 if TYPE_CHECKING:
@@ -51,7 +54,7 @@ def run_batch(
             raise
         if on_item_done:
             on_item_done(None)
-        return result
+        return name_sources(result, item)
 
     # Each item's thread waits for its answers on a thread of `waiters`, so that an abort reaches it.
     with (
@@ -71,6 +74,38 @@ def run_batch(
                 drive(transport, delete_uploads_flow(context, uploads))
     # a batch of files displays as a gallery, like a list-of-files output
     return galleries([_outcome(f) for f in futures])  # type: ignore[no-any-return]
+
+
+def name_sources(result: Any, item: dict[str, Any]) -> Any:
+    """Marks each output file in ``result`` with the input file it came from (its caption says so)."""
+    names = [n for n in (_file_name(v) for v in item.values()) if n]
+    if names:
+        for output in _file_outputs(result):
+            output.source = ", ".join(names)
+    return result
+
+
+def _file_name(value: Any) -> str | None:
+    if isinstance(value, LocalFile):
+        return value.name if value.named else None
+    if isinstance(value, os.PathLike):
+        return Path(value).name
+    if isinstance(value, FileOutput):
+        return value.source or value.filename
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return FileOutput(value).filename
+    name = getattr(value, "name", None)  # an open file's
+    return os.path.basename(name) if isinstance(name, str) and hasattr(value, "read") else None
+
+
+def _file_outputs(value: Any) -> list[FileOutput]:
+    if isinstance(value, FileOutput):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [o for v in value for o in _file_outputs(v)]
+    if isinstance(value, dict):
+        return [o for v in value.values() for o in _file_outputs(v)]
+    return []
 
 
 def _outcome(future: concurrent.futures.Future[Any]) -> Any:
@@ -102,7 +137,7 @@ async def async_run_batch(
                 raise
             if on_item_done:
                 on_item_done(None)
-            return result
+            return name_sources(result, item)
 
     try:
         results = await asyncio.gather(*(one(item) for item in inputs), return_exceptions=True)

@@ -30,6 +30,7 @@ from .progress import (
 )
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
+from .settings import apply_dotenv
 from .storage import StorageLocation, Stores
 from .stream import async_stream, stream
 from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
@@ -291,6 +292,7 @@ _defaults: dict[tuple[str | None, str | None, str | None], Client] = {}
 
 def default_client() -> Client:
     """The client of rw.run and friends: from the environment (or rw.login), rebuilt when that changes."""
+    apply_dotenv()  # a `.env` rewritten since (a restarted demo's new token) is followed
     key = (os.environ.get("REPLICATE_API_TOKEN"), os.environ.get("REPLICATE_BASE_URL"), _login_token)
     if key not in _defaults:
         forget_default_client()

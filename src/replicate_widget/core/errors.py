@@ -100,14 +100,25 @@ class APIError(ReplicateWidgetError):
         return ": ".join(parts[:2]) + ("\n" + "\n".join(parts[2:]) if len(parts) > 2 else "")
 
 
+# A local server makes a new `local_` token at each start: a kernel holding the last one gets 401s.
+LOCAL_TOKEN_HELP = (
+    "The local server at {origin} refused this kernel's local_ token: the server makes a new token each "  # noqa: S105
+    "time it starts, so it has been restarted since. `replicate-widget env` in a shell prints its current "
+    "REPLICATE_BASE_URL and REPLICATE_API_TOKEN: set them in the kernel (os.environ), or restart the kernel "
+    "(a notebook in the demo's folder reads them from its .env)."
+)
+
+
 class AuthenticationError(APIError):
     """No token is configured, or the API refused the one given (HTTP 401)."""
 
-    def __init__(self, status: int = 401, title: str = "Unauthenticated", detail: str = "") -> None:
+    def __init__(
+        self, status: int = 401, title: str = "Unauthenticated", detail: str = "", advice: str = TOKEN_HELP
+    ) -> None:
         detail = detail.strip()
         if detail and detail[-1] not in ".!?":
             detail += "."
-        super().__init__(status, title, f"{detail} {TOKEN_HELP}".strip())
+        super().__init__(status, title, f"{detail} {advice}".strip())
 
 
 class ModelError(ReplicateWidgetError):

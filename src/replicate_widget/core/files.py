@@ -118,6 +118,9 @@ class LocalFile:
         if not self.path.is_file():
             raise FileNotFoundError(f"No such file: {self.path}")
         self.name = sanitize_filename(name or self.path.name)
+        # False when the name is a stand-in (bytes carry none: they are named after their field). A real name
+        # travels with the file, in a data URI too (core/inputs.py), so the model sees it.
+        self.named = True
         self._content_type = content_type
         self._sha256 = sha256
         self._lock = threading.Lock()

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import APIError, AuthenticationError
+from .errors import LOCAL_TOKEN_HELP, TOKEN_HELP, APIError, AuthenticationError
 from .retry import RetryKind, decide, describe, is_loopback
 
 if TYPE_CHECKING:
@@ -163,7 +163,7 @@ def raise_for_status(response: httpx.Response) -> None:
     title = str(problem.get("title") or response.reason_phrase or "")
     detail = str(problem.get("detail") or "")
     if response.status_code == 401:
-        raise AuthenticationError(401, title or "Unauthenticated", detail)
+        raise AuthenticationError(401, title or "Unauthenticated", detail, _token_help(response.request))
     if response.status_code == 413 and not detail:
         detail = "The request is too large. Files over 100 MiB cannot be sent; smaller ones are uploaded."
     invalid = problem.get("invalid_fields")
@@ -194,3 +194,12 @@ def parse_iso_time(value: Any) -> float | None:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
     except ValueError:
         return None
+
+
+def _token_help(request: httpx.Request) -> str:
+    """Replicate's token page, unless a local server refused one of its own `local_` tokens (only the
+    prefix is looked at: the token itself goes nowhere)."""
+    sent = request.headers.get("authorization", "")
+    if sent.startswith("Bearer local_") and is_loopback(str(request.url)):
+        return LOCAL_TOKEN_HELP.format(origin=f"{request.url.scheme}://{request.url.netloc.decode()}")
+    return TOKEN_HELP

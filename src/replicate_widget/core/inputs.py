@@ -8,6 +8,7 @@ import io
 import math
 import os
 import re
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -45,7 +46,9 @@ def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | 
     if isinstance(value, os.PathLike):
         return LocalFile(_regular_file(Path(value), field))
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return LocalFile.from_bytes(bytes(value), name=field or "file")
+        spooled = LocalFile.from_bytes(bytes(value), name=field or "file")
+        spooled.named = False  # the field's name, not the file's
+        return spooled
     if isinstance(value, io.IOBase) or (hasattr(value, "read") and hasattr(value, "seek")):
         return _from_file_object(value, field)
     if isinstance(value, FileOutput):  # an output of an earlier run feeds the next one as its URL
@@ -78,9 +81,11 @@ def _from_file_object(value: Any, field: str | None) -> LocalFile:
         return LocalFile(name)
     if isinstance(value, io.TextIOBase):
         raise InputError(f"'{field}': open the file in binary mode ('rb'), not text mode.")
-    return LocalFile.from_stream(
+    spooled = LocalFile.from_stream(
         value, name=os.path.basename(name) if isinstance(name, str) else field or "file"
     )
+    spooled.named = isinstance(name, str)
+    return spooled
 
 
 def _normalize_string(value: str, schema: ModelSchema | None, field: str | None) -> Any:
@@ -187,8 +192,11 @@ def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> d
 
 
 def data_uri(file: LocalFile) -> str:
-    """``data:<type>;base64,<data>``, encoded in chunks (a multiple of 3 bytes, so chunks join cleanly)."""
-    head = f"data:{file.content_type};base64,"
+    """``data:<type>;name=<name>;base64,<data>``, encoded in chunks (a multiple of 3 bytes, so chunks join
+    cleanly). The ``name`` parameter (percent-encoded; absent for bytes, which have none) keeps the file's
+    name with it: a data URI has no path to carry one, and the local server gives it to the model."""
+    named = f";name={urllib.parse.quote(file.name, safe='')}" if file.named else ""
+    head = f"data:{file.content_type}{named};base64,"
     if file.size <= INLINE_BUDGET:  # at most 5 MB: one read and one encode is fastest
         return head + base64.b64encode(file.read()).decode("ascii")
     parts = [head]

@@ -38,6 +38,9 @@ class FileOutput:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        # The input it was made from, for its caption: run_batch sets it, where every output of a model may
+        # bear the same name (six `gray.png`).
+        self.source: str | None = None
         self._data: bytes | None = None
         self._content_type: str | None = None
         self._size: int | None = None

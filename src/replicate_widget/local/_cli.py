@@ -38,6 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     try:
         from . import parse_model_arg, serve
+        from .record import recorded
     except ModuleNotFoundError as exc:
         print(f"error: {exc}")
         return 1
@@ -56,13 +57,14 @@ def main(args: argparse.Namespace) -> int:
     except _Stop:  # before the server was up; its folder goes at exit (core/tempfiles.py)
         return 0
     try:
-        with server as srv:
+        with server as srv, recorded(srv.base_url, srv.token):
             print("Local Replicate-compatible server on", srv.base_url, "with models:")
             for spec in srv.models:
                 print(f"  {spec.ref}  ({spec.description})")
             for ref, model in srv.deployments.items():
                 print(f"  deployments/{ref}  (a deployment of {model})")
-            print("\nIn a notebook's terminal, or before starting Jupyter:\n")
+            print("\nIn a notebook's terminal, or before starting Jupyter")
+            print("(`replicate-widget env` prints these again while the server runs):\n")
             print(f"export REPLICATE_BASE_URL={srv.base_url}")
             print(f"export REPLICATE_API_TOKEN={srv.token}")
             print("\nPress Ctrl-C to stop.", flush=True)

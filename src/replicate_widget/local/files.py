@@ -54,6 +54,7 @@ class FileStore:
         self.spool.mkdir(parents=True, exist_ok=True)
         self._secret = secret
         self._files: dict[str, StoredFile] = {}
+        self._named_inputs: dict[str, StoredFile] = {}  # data URIs' bytes, under their name= (not listed)
         self._seq = itertools.count(1)
 
     def add(self, upload: ParsedUpload, name: str, content_type: str, metadata: dict[str, Any]) -> StoredFile:
@@ -93,8 +94,20 @@ class FileStore:
         token = capability(self._secret, "file", stored.id)
         return f"/_blobs/{stored.id}/{token}/{url_segment(stored.name)}"
 
+    def add_named_input(self, data: bytes, name: str, content_type: str, sha256: str) -> str:
+        """A named data URI's bytes as a download path for the model. Cog calls a data URI's file
+        `file.<ext>` whatever its parameters, and a URL's file after its last segment: this way the model's
+        Path has the name the client gave. Not a Files API file (never listed); gone with the server."""
+        file_id = new_id()
+        path = self.root / "named-inputs" / file_id
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
+        stored = StoredFile(file_id, 0, name, content_type, len(data), sha256, "", path)
+        self._named_inputs[file_id] = stored
+        return self.download_path(stored)
+
     def by_download_token(self, file_id: str, token: str) -> StoredFile | None:
-        stored = self._files.get(file_id)
+        stored = self._files.get(file_id) or self._named_inputs.get(file_id)
         if stored is None or token != capability(self._secret, "file", file_id):
             return None
         return stored

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import re
 from typing import Any
-from urllib.parse import unquote_to_bytes, urlsplit
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from .files import FileStore
 from .validation import is_file_array_property, is_file_property, resolve_property
@@ -52,6 +52,18 @@ def describe_data_uri(uri: str) -> tuple[str, str, int]:
         hasher.update(piece)
         size += len(piece)
     return content_type, hasher.hexdigest(), size
+
+
+def data_uri_name(uri: str) -> str | None:
+    """The file name a base64 data URI carries in a `name=` parameter (percent-encoded), if any."""
+    params = uri[5 : uri.find(",")].split(";")
+    if "base64" not in params[1:]:
+        return None
+    for param in params[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "name" and value:
+            return unquote(value) or None
+    return None
 
 
 class InputResolver:
@@ -114,13 +126,13 @@ class InputResolver:
             except ValueError as exc:
                 problems.append({"type": "format", "field": field, "description": f"broken data: URI: {exc}"})
                 return item, {"kind": "data-uri"}
-            return item, {
-                "kind": "data-uri",
-                "sha256": digest,
-                "size": size,
-                "content_type": content_type,
-                "filename": None,
-            }
+            name = data_uri_name(item)
+            record = {"kind": "data-uri", "sha256": digest, "size": size, "content_type": content_type}
+            if name is None:
+                return item, {**record, "filename": None}
+            data = base64.b64decode(item[item.index(",") + 1 :])  # describe_data_uri checked it
+            download = self.files.add_named_input(data, name, content_type, digest)
+            return f"{self.base_url}{download}", {**record, "filename": name}
         parts = urlsplit(item)
         match = _FILES_PATH.match(parts.path)
         if match and parts.netloc == self._netloc:

@@ -170,7 +170,7 @@ def test_data_uri_has_the_exact_bytes(tmp_path, size):
     path.write_bytes(payload)
     uri = data_uri(LocalFile(path))
     head, _, body = uri.partition(",")
-    assert head == "data:application/octet-stream;base64"
+    assert head == "data:application/octet-stream;name=blob.bin;base64"
     assert base64.b64decode(body) == payload
 
 

@@ -46,8 +46,8 @@ def test_data_uri_output_reads_saves_and_displays(tmp_path):
     assert saved == tmp_path / "output.png"
     assert saved.read_bytes() == data
     bundle = out._repr_mimebundle_()
-    assert base64.b64decode(bundle["image/png"]) == data
-    assert "<img" in bundle["text/html"]
+    assert f'<img src="{out.url}"' in bundle["text/html"]
+    assert "image/png" not in bundle  # the HTML holds the image; a second copy would double a saved notebook
     assert str(out).startswith("data:image/png")
     assert len(repr(out)) < 100
 
@@ -89,3 +89,18 @@ def test_a_gallery_shows_its_images_small_enough_to_sit_several_to_a_row():
 )
 def test_filename_from_url(url, name):
     assert FileOutput(url).filename == name
+
+
+def test_a_batch_output_is_captioned_with_the_input_it_came_from(tmp_path):
+    """Models often name every output alike (`output.png`): the caption says which input each is from."""
+    from replicate_widget.core.batch import name_sources
+
+    png = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
+    result = name_sources(
+        [FileOutput(png), {"mask": FileOutput(png)}], {"image": tmp_path / "sunset.jpg", "n": 2}
+    )
+    assert [result[0].source, result[1]["mask"].source] == ["sunset.jpg", "sunset.jpg"]
+    assert "<figcaption>sunset.jpg → output.png</figcaption>" in result[0]._repr_mimebundle_()["text/html"]
+    unnamed = name_sources(FileOutput(png), {"image": b"bytes have no name", "prompt": "a cat"})
+    assert unnamed.source is None
+    assert "<figcaption>output.png</figcaption>" in unnamed._repr_mimebundle_()["text/html"]

@@ -99,7 +99,8 @@ class Runner(BaseRunner):
         except Exception as exc:  # a broken file still gets its basic facts
             summary = {"error": f"could not read it as {kind}: {exc}"}
         # Cog downloads an input to a temporary file named "tmp" + 8 random characters + the original name;
-        # a data URI has no name, and Cog calls it "file" + an extension guessed from its type.
+        # a data URI has no name, and Cog calls it "file" + an extension guessed from its type. (The local
+        # server gives Cog a data URI with a name= parameter as a URL ending in that name: local/inputs.py.)
         name: str | None = re.sub(r"^tmp[a-z0-9_]{8}", "", path.name) or path.name
         if re.match(r"^file(\.[A-Za-z0-9]+)?$", name or ""):
             name = None
