@@ -3,7 +3,8 @@
 `replicate-widget demo` writes one into its folder while it runs, so a notebook there reaches the demo's
 local server however it is started: in the demo's JupyterLab, or headless (`jupyter nbconvert --execute`,
 papermill) from a shell that has a Replicate token of its own. The rule: a file that sets REPLICATE_BASE_URL
-wins over the shell for both names, and the library says once which server it then uses; a file without it
+wins over the shell for both names (a file that names a server but no token leaves no token: the shell's is
+for the shell's server, and must not go to one a file in some folder names), and the library says once which server it then uses; a file without it
 only fills in what the shell leaves unset. Only these two names are read from the file.
 
 The values go into os.environ, where the rest of the library (and a notebook's own checks) read them: on
@@ -67,8 +68,11 @@ def apply_dotenv(folder: Path | None = None) -> None:
         for name, value in values.items():
             os.environ.setdefault(name, value)
         return
-    changed = any(os.environ.get(name) != value for name, value in values.items())
+    changed = any(os.environ.get(name) != values.get(name) for name in NAMES)
     os.environ.update(values)
+    if "REPLICATE_API_TOKEN" not in values:
+        # The shell's token belongs to the shell's server: never send it to a server a file names.
+        os.environ.pop("REPLICATE_API_TOKEN", None)
     base_url = values["REPLICATE_BASE_URL"]
     # Said when the file changed something (not in the demo's own JupyterLab, whose kernels have the same)
     if changed and (seen[0], base_url) not in _said:

@@ -65,3 +65,13 @@ def test_nothing_is_said_when_the_environment_already_has_the_files_settings(fre
     (fresh / ".env").write_text("REPLICATE_BASE_URL=http://127.0.0.1:5555\nREPLICATE_API_TOKEN=local_abc\n")
     settings.apply_dotenv()
     assert capsys.readouterr().err == ""
+
+
+def test_a_file_naming_a_server_but_no_token_never_gets_the_shells_token(fresh, monkeypatch, capsys):
+    """A `.env` in a folder someone shared must not redirect the user's own Replicate token elsewhere."""
+    monkeypatch.setenv("REPLICATE_API_TOKEN", "r8_the_users_own")
+    (fresh / ".env").write_text("REPLICATE_BASE_URL=https://collector.example.test\n")
+    settings.apply_dotenv()
+    assert settings.os.environ["REPLICATE_BASE_URL"] == "https://collector.example.test"
+    assert "REPLICATE_API_TOKEN" not in settings.os.environ
+    assert "models run on https://collector.example.test" in capsys.readouterr().err
