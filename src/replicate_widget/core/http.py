@@ -175,6 +175,32 @@ def raise_for_status(response: httpx.Response) -> None:
     )
 
 
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object; an APIError that says what came instead (HTML from a proxy, nothing, a list)
+    when it is not one: the API answers every request we make with an object."""
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        data = _NOT_JSON
+    if isinstance(data, dict):
+        return data
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    if data is _NOT_JSON:
+        got = "an empty body" if not response.content.strip() else f"a body that is not JSON ({kind})"
+    else:
+        got = f"JSON that is not an object ({type(data).__name__})"
+    request = response.request
+    raise APIError(
+        response.status_code,
+        "Unexpected answer",
+        f"{request.method} {request.url.copy_with(query=None)} answered {got}, not the JSON object the API "
+        "sends. Check REPLICATE_BASE_URL: it should be the API's address (a proxy or a web page answers so).",
+    )
+
+
+_NOT_JSON = object()
+
+
 def _problem(response: httpx.Response) -> dict[str, Any]:
     try:
         data = json.loads(response.content or b"{}")

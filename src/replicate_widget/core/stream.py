@@ -12,7 +12,7 @@ import httpx
 from httpx_sse import aconnect_sse, connect_sse
 
 from .cancel import cancel_flow
-from .http import Call, Flow, Sleep, send
+from .http import Call, Flow, Sleep, json_object, send
 from .outputs import make_file_output
 from .prediction import Prediction
 from .run import (
@@ -127,7 +127,7 @@ def _events(url: str, schema: Any) -> Iterator[Any]:
 
 def _get_flow(base_url: str, prediction: Prediction) -> Flow:
     url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
-    return Prediction.from_json((yield from send(Call("GET", url))).json())
+    return Prediction.from_json(json_object((yield from send(Call("GET", url)))))
 
 
 def _final_flow(base_url: str, prediction: Prediction) -> Flow:
