@@ -50,6 +50,7 @@ def all_cases() -> list[Case]:
         cases_faults,
         cases_python,
         cases_server,
+        cases_storage,
         cases_values,
         cases_widget,
     )
@@ -58,6 +59,7 @@ def all_cases() -> list[Case]:
         *cases_python.CASES,
         *cases_answers.CASES,
         *cases_values.CASES,
+        *cases_storage.CASES,
         *cases_faults.CASES,
         *cases_widget.CASES,
         *cases_cli.CASES,

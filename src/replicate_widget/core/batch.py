@@ -42,7 +42,7 @@ def run_batch(
     def one(item: dict[str, Any]) -> Any:
         if abort.is_set():
             raise KeyboardInterrupt
-        flow = run_flow(context, model, item, uploads_log=uploads, **options)
+        flow = run_flow(context, model, item, uploads_log=uploads, private_uploads=delete_uploads, **options)
         try:
             result = drive(transport, flow, abort, waiters)
         except Exception as exc:

@@ -71,15 +71,18 @@ class StoreUpload:
     expiry: int
     stores: Stores
     progress: Callable[[int, int], None] | None = None
+    # This call's own key (delete_uploads=True): uploaded there, shared with no other call or client.
+    key: str | None = None
 
 
 @dataclass
 class StoreDelete:
-    """Delete the object holding these bytes, if this client put it there."""
+    """Delete the object holding these bytes, if this client put it there (or the call's own ``key``)."""
 
     file: LocalFile
     location: StorageLocation
     stores: Stores
+    key: str | None = None
 
 
 Effect = Call | Sleep | Upload | StoreUpload | StoreDelete

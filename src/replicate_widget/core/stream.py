@@ -78,6 +78,7 @@ def stream(
             uploaded=uploaded,
             storage=storage,
             storage_expiry=storage_expiry,
+            private_uploads=delete_uploads,
         )
         target, prediction = drive(with_retry_events(start, progress))
         yield from _follow(drive, context.base_url, target.schema, prediction)
@@ -183,6 +184,7 @@ async def async_stream(
                 uploaded=uploaded,
                 storage=storage,
                 storage_expiry=storage_expiry,
+                private_uploads=delete_uploads,
             )
         )
         async with contextlib.aclosing(
