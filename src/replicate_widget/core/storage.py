@@ -3,8 +3,9 @@
 Where: ``storage="s3://bucket/prefix"`` (also ``gs://`` and ``az://``), chosen by precedence: the call's
 option, then the widget's or Playground's, then the Client's, then REPLICATE_WIDGET_STORAGE (read each call).
 Objects live under ``prefix/<sha256>/<name>``; each client uploads the same bytes to the same place once.
-A call with delete_uploads=True uses a key of its own, ``prefix/<sha256>/<random>/<name>``, and deletes only
-that: a shared object could be in use by another client (another notebook, a script) when the call ends.
+A call with delete_uploads=True uses an object already there (never deleting it), or uploads under a key of
+its own, ``prefix/<sha256>/<random>/<name>``, and deletes only that: a shared object could be in use by
+another client (another notebook, a script) when the call ends.
 """
 
 from __future__ import annotations
@@ -177,6 +178,12 @@ class Stores:
                 f"{STORAGE_LIMIT:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
             )
         if key is not None:
+            # Someone else's object of these bytes may be used (it is not ours to delete); else our own key.
+            shared = location.key_for(file)
+            if object_store.head_size(self._store(location), shared, location) == file.size:
+                if progress:
+                    progress(file.size, file.size)
+                return StoredObject(location, shared, file.size, file.sha256, ours=False)
             return self._upload(location, key, file, progress, abort, look_first=False)
         place = (location, location.key_for(file))
         while True:
