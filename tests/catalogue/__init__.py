@@ -51,6 +51,7 @@ def all_cases() -> list[Case]:
         cases_python,
         cases_server,
         cases_storage,
+        cases_trust_server,
         cases_values,
         cases_widget,
     )
@@ -60,6 +61,7 @@ def all_cases() -> list[Case]:
         *cases_answers.CASES,
         *cases_values.CASES,
         *cases_storage.CASES,
+        *cases_trust_server.CASES,
         *cases_faults.CASES,
         *cases_widget.CASES,
         *cases_cli.CASES,

@@ -168,13 +168,27 @@ def raise_for_status(response: httpx.Response) -> None:
     if response.status_code == 401:
         raise AuthenticationError(401, title or "Unauthenticated", detail)
     if response.status_code == 413 and not detail:
-        detail = "The request is too large. Files over 100 MiB cannot be sent; smaller ones are uploaded."
+        detail = _too_large(response.request)
     invalid = problem.get("invalid_fields")
     raise APIError(
         response.status_code,
         title,
         detail,
         [f for f in invalid if isinstance(f, dict)] if isinstance(invalid, list) else None,
+    )
+
+
+def _too_large(request: httpx.Request) -> str:
+    """What a bare 413 means, by what was sent: a file, or a prediction's input (text counts too)."""
+    if request.url.path.endswith("/files"):
+        return "The file is too large: the Files API takes files up to 100 MiB; set storage= for larger ones."
+    try:
+        size = f" ({len(request.content):,} bytes)"
+    except httpx.RequestNotRead:  # a streamed body
+        size = ""
+    return (
+        f"The request body{size} is too large: the input's values together are over the API's limit. "
+        "Shorten long text; files of 1 MB or more are uploaded, not sent inline."
     )
 
 

@@ -11,7 +11,7 @@ import mimetypes
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -67,7 +67,27 @@ async def get_output(request: Request) -> Response:
     if "/" in token or ".." in token or "/" in filename or filename.startswith(".") or not path.is_file():
         raise not_found("File", "This output file does not exist (or the server was restarted).")
     content_type = (folder / ".content-type").read_text() or None
-    return FileResponse(path, media_type=content_type)
+    return FileResponse(path, media_type=content_type, headers=output_headers(content_type, filename))
+
+
+# Types a browser would run (script, markup that can hold script): an output of that kind, opened from the
+# prediction page, would otherwise run on the API's origin and could read what that page stored (the token).
+_ACTIVE = ("html", "xml", "javascript", "ecmascript", "svg", "pdf", "x-shockwave-flash")
+
+
+def output_headers(content_type: str | None, filename: str) -> dict[str, str]:
+    """Outputs are data, never pages of this origin: no sniffing, a sandbox without scripts, and active
+    types downloaded rather than shown."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
+        "style-src 'unsafe-inline'",
+    }
+    kind = (content_type or "").lower()
+    plain_text = kind.startswith("text/plain")
+    if not kind or any(word in kind for word in _ACTIVE) or (kind.startswith("text/") and not plain_text):
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return headers
 
 
 async def local_log(request: Request) -> Response:
@@ -92,6 +112,7 @@ async def local_faults(request: Request) -> Response:
             "delay": state.faults.delay,
             "drop": state.faults.drop,
             "rate_limit": state.faults.rate_limit,
+            "answer": state.faults.answer,
         }
         arms[kind](**body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
