@@ -93,6 +93,12 @@ def _active_outputs(ctx: Any) -> None:
         assert answer.headers["content-disposition"].startswith("attachment"), (name, answer.headers)
         assert answer.headers["x-content-type-options"] == "nosniff"
         assert answer.headers["content-security-policy"].startswith("sandbox")
+    # an uploaded file, fetched as a model fetches it (its signed link, no token), is as inert
+    record = ctx.api().post("/v1/files", files={"content": ("page.html", page, "text/html")}).json()
+    blob = ctx.api(token=None).get(record["urls"]["get"])
+    assert blob.headers["content-disposition"].startswith("attachment")
+    assert blob.headers["x-content-type-options"] == "nosniff"
+    assert blob.headers["content-security-policy"].startswith("sandbox")
     shown = _output(ctx, "y.png", "image/png", png())
     assert "content-disposition" not in shown.headers  # an image still shows where it is linked
     assert shown.headers["x-content-type-options"] == "nosniff"
@@ -259,7 +265,7 @@ CASES = [
     Case("srv-connection-cap", S, "connections past the cap (1000, or 1/4 of the descriptor limit)", "ok",
          "closed at once, holding no descriptor; uvicorn's limit_concurrency answers 503 just before",
          _connection_cap, limit=30),
-    Case("srv-active-output", S, "an HTML, SVG or XML output file opened from its URL", "ok",
+    Case("srv-active-output", S, "an HTML, SVG or XML output (or uploaded) file opened from its URL", "ok",
          "served as an attachment with X-Content-Type-Options: nosniff and a sandboxing CSP; images inline",
          _active_outputs),
     Case("srv-stop-with-waiting", S, "stop() while 20 creates wait on Prefer: wait", "ok",

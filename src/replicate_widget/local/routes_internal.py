@@ -11,14 +11,14 @@ import mimetypes
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .bodies import parse_json, read_body
-from .files import url_segment
+from .files import output_headers, url_segment
 from .problems import Problem, not_found
 from .state import ServerState
 from .streaming import stream_prediction
@@ -68,26 +68,6 @@ async def get_output(request: Request) -> Response:
         raise not_found("File", "This output file does not exist (or the server was restarted).")
     content_type = (folder / ".content-type").read_text() or None
     return FileResponse(path, media_type=content_type, headers=output_headers(content_type, filename))
-
-
-# Types a browser would run (script, markup that can hold script): an output of that kind, opened from the
-# prediction page, would otherwise run on the API's origin and could read what that page stored (the token).
-_ACTIVE = ("html", "xml", "javascript", "ecmascript", "svg", "pdf", "x-shockwave-flash")
-
-
-def output_headers(content_type: str | None, filename: str) -> dict[str, str]:
-    """Outputs are data, never pages of this origin: no sniffing, a sandbox without scripts, and active
-    types downloaded rather than shown."""
-    headers = {
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
-        "style-src 'unsafe-inline'",
-    }
-    kind = (content_type or "").lower()
-    plain_text = kind.startswith("text/plain")
-    if not kind or any(word in kind for word in _ACTIVE) or (kind.startswith("text/") and not plain_text):
-        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return headers
 
 
 async def local_log(request: Request) -> Response:
