@@ -95,7 +95,8 @@ def _active_outputs(ctx: Any) -> None:
         assert answer.headers["content-security-policy"].startswith("sandbox")
     # an uploaded file, fetched as a model fetches it (its signed link, no token), is as inert
     record = ctx.api().post("/v1/files", files={"content": ("page.html", page, "text/html")}).json()
-    blob = ctx.api(token=None).get(record["urls"]["get"])
+    files = ctx.server._state.files
+    blob = ctx.api(token=None).get(files.download_path(files.get(record["id"])))
     assert blob.headers["content-disposition"].startswith("attachment")
     assert blob.headers["x-content-type-options"] == "nosniff"
     assert blob.headers["content-security-policy"].startswith("sandbox")
