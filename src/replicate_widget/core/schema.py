@@ -52,9 +52,9 @@ class ModelSchema:
         self._by_name = {f.name: f for f in self.fields}
 
     def _read(self, openapi_schema: Any) -> None:
-        self.raw = _mapping(openapi_schema or {}, "the document")
+        self.raw = _mapping(_given(openapi_schema), "the document")
         self._components = _mapping(
-            _mapping(self.raw.get("components") or {}, "components").get("schemas") or {}, "schemas"
+            _given(_mapping(_given(self.raw.get("components")), "components").get("schemas")), "schemas"
         )
         self.available = "Input" in self._components
         self.fields = self._read_fields()
@@ -80,15 +80,15 @@ class ModelSchema:
         return node
 
     def _read_fields(self) -> list[InputField]:
-        schema = _mapping(self._components.get("Input") or {}, "Input")
+        schema = _mapping(_given(self._components.get("Input")), "Input")
         required = schema.get("required") or []
         if not isinstance(required, list):
             raise ValueError(f"'required' is {type(required).__name__}, not a list")
         fields = []
-        for index, (name, raw) in enumerate(_mapping(schema.get("properties") or {}, "properties").items()):
+        for index, (name, raw) in enumerate(_mapping(_given(schema.get("properties")), "properties").items()):
             prop = self._resolve(raw)
             kind = str(prop["type"]) if prop.get("type") in _JSON_TYPES else "string"
-            items = _mapping(self._resolve(prop.get("items") or {}), "items") if kind == "array" else {}
+            items = self._resolve(_given(prop.get("items"))) if kind == "array" else {}
             fields.append(
                 InputField(
                     name=name,
@@ -196,6 +196,11 @@ class ModelSchema:
 
 # What a malformed schema raises while it is read: the schema is then treated as missing.
 _UNREADABLE = (AttributeError, TypeError, ValueError, KeyError, OverflowError, RecursionError)
+
+
+def _given(node: Any) -> Any:
+    """``node``, or an empty object where the schema has none (null, absent); [] or "" stay, to be refused."""
+    return {} if node is None else node
 
 
 def _mapping(node: Any, what: str) -> dict[str, Any]:
