@@ -221,11 +221,24 @@ def test_batch_deletes_after_the_whole_batch(server2, client, s3_bucket, tmp_pat
     bucket, s3 = s3_bucket
     shared, shared_sha = write(tmp_path, "shared.bin", 50_000)
     items = [{"big": shared, "small": write(tmp_path, f"s{i}.bin", 10)[0]} for i in range(3)]
+    seen: set[str] = set()
+
+    def look(_event) -> None:  # the bucket while the batch runs
+        seen.update(objects(s3, bucket))
+
     # one at a time: a deletion after the first item would leave the next with a dead URL
     results = client.run_batch(
-        MODEL, items, concurrency=1, storage=f"s3://{bucket}", strategy="storage", delete_uploads=True
+        MODEL,
+        items,
+        concurrency=1,
+        storage=f"s3://{bucket}",
+        strategy="storage",
+        delete_uploads=True,
+        progress=look,
     )
     assert [r["big"]["sha256"] for r in results] == [shared_sha] * 3
+    # the batch's own key (delete_uploads): one object for the file the items share, not one per item
+    assert len([k for k in seen if k.startswith(f"{shared_sha}/")]) == 1, seen
     assert objects(s3, bucket) == []
 
 

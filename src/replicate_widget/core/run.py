@@ -84,7 +84,7 @@ def prepare_flow(
     uploaded: list[Uploaded],
     storage: Any = None,
     storage_expiry: int = DEFAULT_EXPIRY,
-    private_uploads: bool = False,
+    private_uploads: str | None = None,
 ) -> Flow:
     """Check everything checkable before any request, resolve the model, then upload and encode files.
 
@@ -125,7 +125,7 @@ def _prepare(
     storage: Any,
     storage_expiry: int,
     spooled: list[LocalFile],
-    private_uploads: bool = False,
+    private_uploads: str | None = None,
 ) -> Flow:
     if input is not None and not isinstance(input, dict):
         raise InputError(
@@ -160,7 +160,7 @@ def _prepare(
             uploaded.append(f)
         elif forms[f] == "storage" and location is not None:
             # To be deleted when the call ends: under a key of this call's own, never a shared object.
-            key = location.key_for(f, secrets.token_hex(8)) if private_uploads else None
+            key = location.key_for(f, private_uploads) if private_uploads else None
             urls[f] = yield StoreUpload(f, location, expiry, context.stores, report, key)
             uploaded.append(StoreDelete(f, location, context.stores, key))
         else:
@@ -233,7 +233,7 @@ def _predict_flow(
     storage: Any = None,
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
-    private_uploads: bool | None = None,
+    private_uploads: str | None = None,
 ) -> Flow:
     check_wait(wait)
     uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
@@ -247,7 +247,7 @@ def _predict_flow(
             uploaded=uploaded,
             storage=storage,
             storage_expiry=storage_expiry,
-            private_uploads=delete_uploads if private_uploads is None else private_uploads,
+            private_uploads=private_uploads or call_token(delete_uploads),
         )
         prediction = yield from wait_flow(
             context.base_url, create_call(target, body_input, wait, cancel_after, False), progress
@@ -263,6 +263,11 @@ def _predict_flow(
     if prediction.status == "succeeded":
         prediction.output = galleries(target.schema.convert_output(prediction.output, make_file_output))
     return prediction
+
+
+def call_token(delete_uploads: bool) -> str | None:
+    """With delete_uploads, the random part of the keys a call's bucket objects get (its own, to delete)."""
+    return secrets.token_hex(8) if delete_uploads else None
 
 
 def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:

@@ -171,7 +171,7 @@ class Stores:
         key: str | None = None,
     ) -> StoredObject:
         """The object holding these bytes, uploading them unless this client (or anyone) already has; with
-        ``key`` (a call's own), uploaded there and shared with nobody."""
+        ``key`` (a call's own, for delete_uploads), uploaded there and shared only within that call."""
         if file.size > STORAGE_LIMIT:
             raise InputError(
                 f"{file.name} is {file.size:,} bytes; uploads to your bucket take at most "
@@ -184,8 +184,7 @@ class Stores:
                 if progress:
                     progress(file.size, file.size)
                 return StoredObject(location, shared, file.size, file.sha256, ours=False)
-            return self._upload(location, key, file, progress, abort, look_first=False)
-        place = (location, location.key_for(file))
+        place = (location, key or location.key_for(file))
         while True:
             with self._lock:
                 future = self._objects.get(place)
@@ -208,7 +207,7 @@ class Stores:
                     future = self._objects[place] = concurrent.futures.Future()
                     break
         try:
-            record = self._upload(location, place[1], file, progress, abort)
+            record = self._upload(location, place[1], file, progress, abort, look_first=key is None)
         except BaseException as exc:
             with self._lock:
                 if self._objects.get(place) is future:
@@ -258,6 +257,8 @@ class Stores:
     def forget(self, location: StorageLocation, file: LocalFile, key: str | None = None) -> None:
         """Delete the object if this client put it there; nothing otherwise. ``key``: a call's own object."""
         if key is not None:
+            with self._lock:
+                self._objects.pop((location, key), None)
             object_store.delete(self._store(location), key, location)
             return
         record = self.stored(location, file)

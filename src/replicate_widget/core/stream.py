@@ -16,6 +16,7 @@ from .http import Call, Flow, Sleep, json_object, send
 from .outputs import make_file_output
 from .prediction import Prediction
 from .run import (
+    call_token,
     create_call,
     delete_uploads_flow,
     prepare_flow,
@@ -78,7 +79,7 @@ def stream(
             uploaded=uploaded,
             storage=storage,
             storage_expiry=storage_expiry,
-            private_uploads=delete_uploads,
+            private_uploads=call_token(delete_uploads),
         )
         target, prediction = drive(with_retry_events(start, progress))
         yield from _follow(drive, context.base_url, target.schema, prediction)
@@ -184,7 +185,7 @@ async def async_stream(
                 uploaded=uploaded,
                 storage=storage,
                 storage_expiry=storage_expiry,
-                private_uploads=delete_uploads,
+                private_uploads=call_token(delete_uploads),
             )
         )
         async with contextlib.aclosing(
