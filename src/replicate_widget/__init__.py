@@ -4,6 +4,7 @@ from .core.api import async_predict, async_run, async_stream, predict, run, run_
 from .core.errors import (
     APIError,
     AuthenticationError,
+    DiskFullError,
     InputError,
     ModelError,
     PredictionAborted,
@@ -32,6 +33,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "Client",
+    "DiskFullError",
     "FileInput",
     "FileOutput",
     "InputError",

@@ -44,10 +44,24 @@ class Case:
 
 
 def all_cases() -> list[Case]:
-    from . import cases_cli, cases_faults, cases_python, cases_server, cases_widget
+    from . import (
+        cases_answers,
+        cases_cli,
+        cases_faults,
+        cases_python,
+        cases_server,
+        cases_storage,
+        cases_trust_server,
+        cases_values,
+        cases_widget,
+    )
 
     cases = [
         *cases_python.CASES,
+        *cases_answers.CASES,
+        *cases_values.CASES,
+        *cases_storage.CASES,
+        *cases_trust_server.CASES,
         *cases_faults.CASES,
         *cases_widget.CASES,
         *cases_cli.CASES,

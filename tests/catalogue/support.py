@@ -32,6 +32,7 @@ class Ctx:
         self.server, self.work, self.tmpdir = server, work, tmpdir
         self.client = rw.Client(api_token=server.token, base_url=server.base_url)
         self._closers: list[Any] = []
+        self.fixture: Any = None  # pytest's getfixturevalue, set by the test that runs the case
 
     # ---- files
     def file(self, name: str, size: int | None = None, data: bytes | None = None) -> Path:

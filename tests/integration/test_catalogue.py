@@ -153,7 +153,7 @@ def warm_workers(local_server) -> None:
 
 
 @pytest.fixture
-def ctx(server, tmp_path, monkeypatch) -> Iterator[Ctx]:
+def ctx(server, tmp_path, monkeypatch, request) -> Iterator[Ctx]:
     tmpdir = tmp_path / "TMPDIR"
     work = tmp_path / "work"
     tmpdir.mkdir()
@@ -161,6 +161,7 @@ def ctx(server, tmp_path, monkeypatch) -> Iterator[Ctx]:
     monkeypatch.setattr(tempfile, "tempdir", str(tmpdir))
     monkeypatch.chdir(work)
     context = Ctx(server, work, tmpdir)
+    context.fixture = request.getfixturevalue  # a case that needs more (a bucket on moto) asks for it
     yield context
     context.close()
 

@@ -81,17 +81,17 @@ def test_ref_str_repr_and_bad_refs(client):
     m = client.model("demo/grayscale")
     assert (m.ref, str(m), repr(m)) == ("demo/grayscale", "demo/grayscale", "rw.model('demo/grayscale')")
     version = "a" * 64
-    assert rw.model(f"demo/grayscale:{version}").ref == f"demo/grayscale:{version}"
+    assert rw.model(f"demo/grayscale:{version}", lazy=True).ref == f"demo/grayscale:{version}"
     with pytest.raises(rw.InputError, match="not understood"):
         rw.model("not a model")
-    d = rw.deployment("demo/grayscale-prod")
+    d = rw.deployment("demo/grayscale-prod", lazy=True)
     assert (d.ref, repr(d)) == ("deployments/demo/grayscale-prod", "rw.deployment('demo/grayscale-prod')")
-    assert type(rw.model("deployments/demo/grayscale-prod")) is type(d)
+    assert type(rw.model("deployments/demo/grayscale-prod", lazy=True)) is type(d)
 
 
 def test_the_schema_is_fetched_once_on_first_use(server, client):
-    m = client.model("demo/grayscale")
-    assert server.log.entries == []  # making a handle asks nothing
+    m = client.model("demo/grayscale", lazy=True)
+    assert server.log.entries == []  # making a lazy handle asks nothing
     inspect.signature(m)
     m.__doc__  # noqa: B018
     m._repr_html_()
@@ -200,7 +200,7 @@ def test_the_run_count_counts_runs(server, client):
 
 
 def test_an_unknown_model_is_a_404_naming_the_models_and_its_card_says_so(client):
-    m = client.model("demo/nope")
+    m = client.model("demo/nope", lazy=True)
     with pytest.raises(rw.APIError) as info:
         m(text="x")
     assert info.value.status == 404
@@ -213,7 +213,7 @@ def test_an_unknown_model_is_a_404_naming_the_models_and_its_card_says_so(client
 def test_search_lists_handles_without_fetching_schemas(server, client):
     results = client.search("image")
     assert [m.ref for m in results][:2] == ["demo/contact-sheet", "demo/grayscale"]
-    assert all(isinstance(m, type(client.model("a/b"))) for m in results)
+    assert all(isinstance(m, type(client.model("a/b", lazy=True))) for m in results)
     grid = results._repr_html_()
     assert grid.count('class="rw-card"') == len(results)
     assert "rw.model(&#x27;demo/grayscale&#x27;)<wbr>.playground()" in grid

@@ -57,10 +57,10 @@ def test_the_cap_is_100_mib_without_a_bucket_and_says_how_to_raise_it(client, mo
 
 def test_with_a_bucket_the_cap_is_5_gib_from_the_widget_the_client_or_the_variable(client, monkeypatch):
     monkeypatch.delenv("REPLICATE_WIDGET_STORAGE", raising=False)
-    assert rw.FileInput(client=client, storage="s3://b/p").max_bytes == WIDGET_STORAGE_MAX_BYTES
-    other = rw.Client(api_token="x", base_url=client.base_url, storage="s3://b/p")
+    assert rw.FileInput(client=client, storage="s3://bkt/p").max_bytes == WIDGET_STORAGE_MAX_BYTES
+    other = rw.Client(api_token="x", base_url=client.base_url, storage="s3://bkt/p")
     assert rw.FileInput(client=other).max_bytes == WIDGET_STORAGE_MAX_BYTES
-    monkeypatch.setenv("REPLICATE_WIDGET_STORAGE", "gs://b")
+    monkeypatch.setenv("REPLICATE_WIDGET_STORAGE", "gs://bkt")
     assert rw.FileInput(client=client).max_bytes == WIDGET_STORAGE_MAX_BYTES
     assert rw.FileInput(client=client, max_bytes=1000).max_bytes == 1000  # an explicit cap stays
 

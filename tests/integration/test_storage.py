@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -106,7 +107,8 @@ def test_150_mib_reaches_the_model_through_a_signed_url(server2, s3_bucket, big_
     assert sent["big"]["kind"] == "url"
     url = urlsplit(sent["big"]["url"])
     assert f"{url.scheme}://{url.netloc}" == moto_server
-    assert url.path == f"/{bucket}/runs/{big_sha}/big.bin"
+    # delete_uploads: under a key of this call's own (runs/<sha256>/<random>/big.bin), shared with no one
+    assert re.fullmatch(rf"/{bucket}/runs/{big_sha}/[0-9a-f]{{16}}/big\.bin", url.path), url.path
     query = parse_qs(url.query)
     assert query["X-Amz-Expires"] == ["3600"]
     assert query["X-Amz-Signature"]
@@ -219,11 +221,24 @@ def test_batch_deletes_after_the_whole_batch(server2, client, s3_bucket, tmp_pat
     bucket, s3 = s3_bucket
     shared, shared_sha = write(tmp_path, "shared.bin", 50_000)
     items = [{"big": shared, "small": write(tmp_path, f"s{i}.bin", 10)[0]} for i in range(3)]
+    seen: set[str] = set()
+
+    def look(_event) -> None:  # the bucket while the batch runs
+        seen.update(objects(s3, bucket))
+
     # one at a time: a deletion after the first item would leave the next with a dead URL
     results = client.run_batch(
-        MODEL, items, concurrency=1, storage=f"s3://{bucket}", strategy="storage", delete_uploads=True
+        MODEL,
+        items,
+        concurrency=1,
+        storage=f"s3://{bucket}",
+        strategy="storage",
+        delete_uploads=True,
+        progress=look,
     )
     assert [r["big"]["sha256"] for r in results] == [shared_sha] * 3
+    # the batch's own key (delete_uploads): one object for the file the items share, not one per item
+    assert len([k for k in seen if k.startswith(f"{shared_sha}/")]) == 1, seen
     assert objects(s3, bucket) == []
 
 

@@ -4,7 +4,10 @@ and `main(args) -> int`, imported when the parser is built."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import sys
 from collections.abc import Sequence
 
 # command -> (module, one-line help). Each module has `configure(parser)` and `main(args) -> int`.
@@ -53,6 +56,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         modules[name] = module
     args = parser.parse_args(argv)
     try:
-        return int(modules[args.command].main(args))
+        code = int(modules[args.command].main(args))
+        sys.stdout.flush()  # a reader gone (`| head`) shows here, not in the interpreter's flush at exit
+        return code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 141  # as a tool that SIGPIPE ended (128 + 13): the reader left; there is nothing to say
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that the flush at exit finds no broken pipe to complain about."""
+    with contextlib.suppress(OSError, ValueError):  # not a real file (captured in tests): nothing to do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

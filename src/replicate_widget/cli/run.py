@@ -120,6 +120,8 @@ def main(args: argparse.Namespace) -> int:
     except ReplicateWidgetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        raise  # stdout's reader left (`| head`): the command line's main ends quietly
     except OSError as exc:  # the output folder, or a file in it, could not be written
         print(f"error: couldn't save the output in {folder}: {exc.strerror or exc}.", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .drive import drive
 from .files import LocalFile
 from .outputs import FileOutput, galleries
-from .run import delete_uploads_flow, run_flow
+from .run import call_token, delete_uploads_flow, run_flow
 
 if TYPE_CHECKING:
     from .context import ApiContext
@@ -41,11 +41,12 @@ def run_batch(
     abort = threading.Event()
     workers = max(1, concurrency)
     uploads: list[Uploaded] = []
+    token = call_token(delete_uploads)  # one for the batch: items that share a file share its object
 
     def one(item: dict[str, Any]) -> Any:
         if abort.is_set():
             raise KeyboardInterrupt
-        flow = run_flow(context, model, item, uploads_log=uploads, **options)
+        flow = run_flow(context, model, item, uploads_log=uploads, private_uploads=token, **options)
         try:
             result = drive(transport, flow, abort, waiters)
         except Exception as exc:
@@ -126,11 +127,13 @@ async def async_run_batch(
 ) -> list[Any]:
     gate = asyncio.Semaphore(max(1, concurrency))
     uploads: list[Uploaded] = []
+    token = call_token(delete_uploads)  # one for the batch: items that share a file share its object
 
     async def one(item: dict[str, Any]) -> Any:
         async with gate:
             try:
-                result = await adrive(run_flow(context, model, item, uploads_log=uploads, **options))
+                flow = run_flow(context, model, item, uploads_log=uploads, private_uploads=token, **options)
+                result = await adrive(flow)
             except Exception as exc:
                 if on_item_done:
                     on_item_done(exc)

@@ -150,9 +150,9 @@ def _store(effect: StoreUpload | StoreDelete, abort: threading.Event | None) -> 
     """The bucket's effects: blocking calls into obstore. An upload stops at its next chunk on Ctrl-C (or
     when ``abort`` is set) and aborts the multipart upload."""
     if isinstance(effect, StoreDelete):
-        effect.stores.forget(effect.location, effect.file)
+        effect.stores.forget(effect.location, effect.file, effect.key)
         return None
-    record = effect.stores.put(effect.location, effect.file, effect.progress, abort)
+    record = effect.stores.put(effect.location, effect.file, effect.progress, abort, effect.key)
     return effect.stores.sign(record, effect.expiry)
 
 

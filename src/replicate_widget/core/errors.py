@@ -6,6 +6,7 @@
         TransferError                    a widget file not complete in the kernel (.progress), or cut off
         StorageError                     the user's bucket refused (credentials, bucket, access): says what to
                                          set (.location)
+        DiskFullError(OSError)           no space left on this machine's disk (.folder): nothing half-written
         APIError                         an HTTP problem: .status .title .detail .invalid_fields
             AuthenticationError          401, or no token configured (says how to set one)
         ModelError                       the prediction failed: .prediction (with error and logs)
@@ -68,6 +69,21 @@ class StorageError(ReplicateWidgetError):
     def __init__(self, message: str, location: str = "") -> None:
         self.location = location
         super().__init__(message)
+
+
+class DiskFullError(ReplicateWidgetError, OSError):
+    """No space left on a disk of this machine while writing a file (an output saved, a copy spooled).
+
+    Nothing half-written is left: files are written under a temporary name and renamed when complete.
+    ``folder`` is where the file was going.
+    """
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+        super().__init__(
+            f"No space left on the disk holding {folder}: free some space (or choose another folder) and run "
+            "again. Nothing half-written was left there."
+        )
 
 
 class APIError(ReplicateWidgetError):

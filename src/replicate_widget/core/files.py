@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import tempfiles
+from .diskwrite import full_disk_said
 
 CHUNK_SIZE = 1024 * 1024
 OCTET_STREAM = "application/octet-stream"
@@ -140,7 +141,7 @@ class LocalFile:
         try:
             path = folder / sanitize_filename(name)
             hasher = hashlib.sha256()
-            with path.open("wb") as out:
+            with full_disk_said(folder.parent), path.open("wb") as out:
                 while chunk := stream.read(CHUNK_SIZE):
                     hasher.update(chunk)
                     out.write(chunk)

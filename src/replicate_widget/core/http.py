@@ -71,15 +71,18 @@ class StoreUpload:
     expiry: int
     stores: Stores
     progress: Callable[[int, int], None] | None = None
+    # This call's own key (delete_uploads=True): uploaded there, shared with no other call or client.
+    key: str | None = None
 
 
 @dataclass
 class StoreDelete:
-    """Delete the object holding these bytes, if this client put it there."""
+    """Delete the object holding these bytes, if this client put it there (or the call's own ``key``)."""
 
     file: LocalFile
     location: StorageLocation
     stores: Stores
+    key: str | None = None
 
 
 Effect = Call | Sleep | Upload | StoreUpload | StoreDelete
@@ -165,7 +168,7 @@ def raise_for_status(response: httpx.Response) -> None:
     if response.status_code == 401:
         raise AuthenticationError(401, title or "Unauthenticated", detail, _token_help(response.request))
     if response.status_code == 413 and not detail:
-        detail = "The request is too large. Files over 100 MiB cannot be sent; smaller ones are uploaded."
+        detail = _too_large(response.request)
     invalid = problem.get("invalid_fields")
     raise APIError(
         response.status_code,
@@ -173,6 +176,46 @@ def raise_for_status(response: httpx.Response) -> None:
         detail,
         [f for f in invalid if isinstance(f, dict)] if isinstance(invalid, list) else None,
     )
+
+
+def _too_large(request: httpx.Request) -> str:
+    """What a bare 413 means, by what was sent: a file, or a prediction's input (text counts too)."""
+    if request.url.path.endswith("/files"):
+        return "The file is too large: the Files API takes files up to 100 MiB; set storage= for larger ones."
+    try:
+        size = f" ({len(request.content):,} bytes)"
+    except httpx.RequestNotRead:  # a streamed body
+        size = ""
+    return (
+        f"The request body{size} is too large: the input's values together are over the API's limit. "
+        "Shorten long text; files of 1 MB or more are uploaded, not sent inline."
+    )
+
+
+def json_object(response: httpx.Response) -> dict[str, Any]:
+    """The answer's JSON object; an APIError that says what came instead (HTML from a proxy, nothing, a list)
+    when it is not one: the API answers every request we make with an object."""
+    try:
+        data = json.loads(response.content)
+    except ValueError:
+        data = _NOT_JSON
+    if isinstance(data, dict):
+        return data
+    kind = response.headers.get("content-type", "").split(";")[0].strip() or "no content type"
+    if data is _NOT_JSON:
+        got = "an empty body" if not response.content.strip() else f"a body that is not JSON ({kind})"
+    else:
+        got = f"JSON that is not an object ({type(data).__name__})"
+    request = response.request
+    raise APIError(
+        response.status_code,
+        "Unexpected answer",
+        f"{request.method} {request.url.copy_with(query=None)} answered {got}, not the JSON object the API "
+        "sends. Check REPLICATE_BASE_URL: it should be the API's address (a proxy or a web page answers so).",
+    )
+
+
+_NOT_JSON = object()
 
 
 def _problem(response: httpx.Response) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from .files import CHUNK_SIZE, LocalFile
 from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT, STORAGE_MAX_PARTS
 from .outputs import FileOutput
 from .storage import STORAGE_ENV
+from .values import convert, plain, refuse
 
 if TYPE_CHECKING:
     from .schema import ModelSchema
@@ -35,6 +36,9 @@ def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | 
     file (or a list of files), or where the model publishes no schema (``data:`` strings only).
     No I/O beyond stat, except that bytes and file objects are spooled to a temporary file.
     """
+    value = plain(value)
+    if schema is not None and field is not None:
+        value = convert(value, schema.field(field) if schema.available else None)
     if isinstance(value, float) and not math.isfinite(value):
         raise InputError(f"'{field}' is {value}: JSON carries only finite numbers; give a finite one.")
     if isinstance(value, dict):
@@ -55,6 +59,12 @@ def normalize_input(value: Any, schema: ModelSchema | None = None, field: str | 
         return value.url
     if isinstance(value, str):
         return _normalize_string(value, schema, field)
+    if schema is not None:
+        # Known by now what the field takes. Where the schema gives it a plain type, validate() says "must
+        # be a number, got Decimal"; elsewhere (no schema, inside a list or dict) what is not JSON is refused.
+        spec = schema.field(field) if field is not None else None
+        if spec is None or spec.type in ("array", "object"):
+            refuse(value, field)
     return value
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from . import client as _client
 from .errors import AuthenticationError, short_traceback
-from .http import Call, Flow, send
+from .http import Call, Flow, json_object, send
 
 
 def _account_flow(base_url: str) -> Flow:
-    return (yield from send(Call("GET", f"{base_url}/v1/account"))).json()
+    return json_object((yield from send(Call("GET", f"{base_url}/v1/account"))))
 
 
 @short_traceback

@@ -7,6 +7,7 @@ says what to set. Credentials stay in the environment and in obstore: never in a
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -51,8 +52,29 @@ _TIMEOUTS: Any = {"timeout": timedelta(minutes=10), "connect_timeout": timedelta
 
 
 def _failures(obstore: Any) -> tuple[type[Exception], ...]:
-    # obstore's not-found and permission errors are also OSErrors (FileNotFoundError, PermissionError)
-    return (obstore.exceptions.BaseError, OSError)
+    # obstore's not-found and permission errors are also OSErrors (FileNotFoundError, PermissionError);
+    # a key or configuration it can't parse is a ValueError.
+    return (obstore.exceptions.BaseError, OSError, ValueError)
+
+
+@contextlib.contextmanager
+def _guarded(location: StorageLocation, action: str) -> Iterator[None]:
+    """obstore's failures as a StorageError, a Rust panic included: pyo3's PanicException is a BaseException,
+    which no `except Exception` catches, so a panic would pass every handler above (the CLI's, the widget's)
+    and leave a file "uploading 0 %". Ctrl-C and the like pass through."""
+    obstore = _import_obstore()
+    try:
+        yield
+    except _failures(obstore) as exc:
+        raise storage_error(exc, location, action) from None
+    except BaseException as exc:
+        if type(exc).__module__ != "pyo3_runtime":  # PanicException's module
+            raise
+        raise StorageError(
+            f"Failed {action} {location}: the storage library stopped on an internal error "
+            f"({_first_line(exc)}). Check the bucket name, the prefix and the AWS_/GOOGLE_/AZURE_ variables.",
+            location=str(location),
+        ) from None
 
 
 def _import_obstore() -> Any:
@@ -74,7 +96,11 @@ def environment_fingerprint() -> str:
 
 def open_store(location: StorageLocation) -> Any:
     """An obstore store for the location's bucket, configured from the environment."""
-    obstore = _import_obstore()
+    with _guarded(location, "configuring"):
+        return _open_store(location)
+
+
+def _open_store(location: StorageLocation) -> Any:
     from obstore.store import AzureStore, GCSStore, S3Store
 
     # obstore retries for up to 3 minutes by default: too long to learn that an endpoint is wrong.
@@ -89,18 +115,15 @@ def open_store(location: StorageLocation) -> Any:
         if not os.environ.get("AWS_CHECKSUM_ALGORITHM"):
             extra["checksum_algorithm"] = "SHA256"
         return S3Store(location.bucket, client_options=client_options, retry_config=retry, **extra)
-    try:
-        # obstore reads the GOOGLE_* and AZURE_* variables itself; an http:// endpoint (an emulator, a local
-        # gateway) also needs allow_http, as for S3. AZURE_STORAGE_USE_EMULATOR=true turns that on by itself.
-        if location.scheme == "gs":
-            endpoint = os.environ.get("GOOGLE_BASE_URL", "")
-            options: Any = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
-            return GCSStore(location.bucket, client_options=options, retry_config=retry)
-        endpoint = os.environ.get("AZURE_STORAGE_ENDPOINT") or os.environ.get("AZURE_ENDPOINT") or ""
-        options = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
-        return AzureStore(location.bucket, client_options=options, retry_config=retry)
-    except _failures(obstore) as exc:
-        raise storage_error(exc, location, "configuring") from None
+    # obstore reads the GOOGLE_* and AZURE_* variables itself; an http:// endpoint (an emulator, a local
+    # gateway) also needs allow_http, as for S3. AZURE_STORAGE_USE_EMULATOR=true turns that on by itself.
+    if location.scheme == "gs":
+        endpoint = os.environ.get("GOOGLE_BASE_URL", "")
+        options: Any = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
+        return GCSStore(location.bucket, client_options=options, retry_config=retry)
+    endpoint = os.environ.get("AZURE_STORAGE_ENDPOINT") or os.environ.get("AZURE_ENDPOINT") or ""
+    options = {**_TIMEOUTS, "allow_http": endpoint.startswith("http://")}
+    return AzureStore(location.bucket, client_options=options, retry_config=retry)
 
 
 def _s3_credentials(location: StorageLocation) -> dict[str, Any]:
@@ -108,6 +131,14 @@ def _s3_credentials(location: StorageLocation) -> dict[str, Any]:
     chain (profiles, SSO, instance roles) through obstore's provider; else a StorageError on what to set."""
     if all(os.environ.get(k) for k in _S3_KEYS) or any(os.environ.get(k) for k in _S3_ROLE_SOURCES):
         return {}
+    given = [k for k in _S3_KEYS if os.environ.get(k)]
+    if given:  # one of the pair: a half-pasted setup (boto3 would raise its own PartialCredentialsError)
+        missing = next(k for k in _S3_KEYS if k not in given)
+        raise StorageError(
+            f"{given[0]} is set but {missing} is not, for {location}: set both (or neither, to use a "
+            "profile).",
+            location=str(location),
+        )
     try:
         import boto3
         from obstore.auth.boto3 import Boto3CredentialProvider
@@ -115,8 +146,16 @@ def _s3_credentials(location: StorageLocation) -> dict[str, Any]:
         raise StorageError(
             f"No credentials for {location}: {CREDENTIALS_HELP['s3']}.", location=str(location)
         ) from None
-    session = boto3.Session()
-    if session.get_credentials() is None:
+    try:
+        session = boto3.Session()
+        credentials = session.get_credentials()
+    except Exception as exc:  # botocore's own (a broken profile, a bad config file): never its text
+        raise StorageError(
+            f"The AWS configuration could not be read for {location} ({type(exc).__name__}): "
+            f"{CREDENTIALS_HELP['s3']}.",
+            location=str(location),
+        ) from None
+    if credentials is None:
         raise StorageError(
             f"No credentials for {location}: {CREDENTIALS_HELP['s3']}.", location=str(location)
         )
@@ -126,12 +165,11 @@ def _s3_credentials(location: StorageLocation) -> dict[str, Any]:
 def head_size(store: Any, key: str, location: StorageLocation) -> int | None:
     """The size of the object at ``key``, or None when there is none."""
     obstore = _import_obstore()
-    try:
-        meta = obstore.head(store, key)
-    except FileNotFoundError:
-        return None
-    except _failures(obstore) as exc:
-        raise storage_error(exc, location, "checking") from None
+    with _guarded(location, "checking"):
+        try:
+            meta = obstore.head(store, key)
+        except FileNotFoundError:
+            return None
     return int(meta["size"])
 
 
@@ -167,31 +205,35 @@ def stream_put(
                 if progress:
                     progress(sent, total)
 
-    try:
+    with _guarded(location, "uploading to"):
         obstore.put(store, key, chunks(), chunk_size=PART_SIZE, max_concurrency=PARTS_IN_FLIGHT)
-    except _failures(obstore) as exc:
-        raise storage_error(exc, location, "uploading to") from None
     return hasher.hexdigest()
 
 
 def sign_get(store: Any, key: str, seconds: int, location: StorageLocation) -> str:
     obstore = _import_obstore()
-    try:
+    with _guarded(location, "signing a URL for"):
         return str(obstore.sign(store, "GET", key, timedelta(seconds=seconds)))
-    except _failures(obstore) as exc:
-        raise storage_error(exc, location, "signing a URL for") from None
 
 
 def delete(store: Any, key: str, location: StorageLocation) -> None:
     obstore = _import_obstore()
-    try:
-        obstore.delete(store, key)
-    except FileNotFoundError:
-        return  # already gone is what we wanted
-    except _failures(obstore) as exc:
-        raise storage_error(exc, location, "deleting from") from None
+    with _guarded(location, "deleting from"):
+        try:
+            obstore.delete(store, key)
+        except FileNotFoundError:
+            return  # already gone is what we wanted
 
 
+def _first_line(exc: BaseException) -> str:
+    """The error's first line without what may hold a secret: a query string (a signature), or the
+    userinfo of a URL (http://user:password@host, from AWS_ENDPOINT_URL)."""
+    text = str(exc).strip()
+    line = text.splitlines()[0] if text else ""
+    return _USERINFO.sub("//", re.sub(r"\?\S*", "", line))[:300]
+
+
+_USERINFO = re.compile(r"//[^/@\s]*@")
 _CODE = re.compile(r"<Code>([^<]{1,64})</Code>")
 _STATUS = re.compile(r"status code: (\d{3})")
 _MISSING_BUCKET = {"NoSuchBucket", "ContainerNotFound"}
@@ -245,7 +287,7 @@ def storage_error(exc: Exception, location: StorageLocation, action: str) -> Sto
             "to write, read and delete objects there.",
             location=where,
         )
-    first = re.sub(r"\?\S*", "", text.strip().splitlines()[0] if text.strip() else "")[:300]
+    first = _first_line(exc)
     return StorageError(
         f"Failed {action} {where}: {seen or type(exc).__name__} ({first}). Check the bucket, and "
         f"{help_text}.",

@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from .diskwrite import write_whole
 from .files import OCTET_STREAM, guess_content_type, sanitize_filename, sniff_content_type
 from .limits import EMBED_LIMIT
 
@@ -93,11 +94,13 @@ class FileOutput:
         return self._data
 
     def save(self, path: str | Path = ".") -> Path:
-        """Write to ``path`` (a directory gets the file under its own name), streaming in chunks."""
+        """Write to ``path`` (a directory gets the file under its own name), streaming in chunks. The file
+        appears whole or not at all (written under a temporary name, then renamed); a full disk is a
+        DiskFullError."""
         target = Path(path)
         if target.is_dir():
             target = target / self.filename
-        with target.open("wb") as out:
+        with write_whole(target) as out:
             for chunk in self:
                 out.write(chunk)
         return target

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
-from .http import Call, Flow, send
+from .http import Call, Flow, json_object, send
 from .schema import ModelSchema
 
 _VERSION_ID = re.compile(r"^[0-9a-f]{64}$")
-_NAME = re.compile(r"^[\w.-]+$")
+# Letters, digits, '_', '-' and '.', but not a name of dots only: "../predictions" would climb out of
+# /v1/models/ to another endpoint.
+_NAME = re.compile(r"^(?!\.+$)[\w.-]+$")
 DEPLOYMENT_PREFIX = "deployments/"
 
 
@@ -81,7 +83,7 @@ class ModelRecords:
         with self._lock:
             record = self._records.get(url)
         if record is None:
-            record = (yield from send(Call("GET", url))).json()
+            record = json_object((yield from send(Call("GET", url))))
             with self._lock:
                 record = self._records.setdefault(url, record)
         return record
@@ -107,7 +109,7 @@ def resolve_flow(base_url: str, records: ModelRecords, ref_text: str) -> Flow:
         return Target(f"{base_url}/v1/predictions", ref.version, records.schema(url, version))
     model_url = f"{base_url}/v1/models/{ref.slug}"
     record = yield from records.fetch_flow(model_url)
-    latest = record.get("latest_version") or {}
+    latest = _object(record.get("latest_version"))
     schema = records.schema(model_url, latest)
     if record.get("is_official"):
         return Target(f"{base_url}/v1/models/{ref.slug}/predictions", None, schema)
@@ -119,10 +121,15 @@ def resolve_flow(base_url: str, records: ModelRecords, ref_text: str) -> Flow:
 def _deployment_target(base_url: str, records: ModelRecords, ref: ModelRef) -> Flow:
     """A deployment runs its current release; the schema is that release's version's."""
     record = yield from records.fetch_flow(f"{base_url}/v1/deployments/{ref.slug}")
-    release = record.get("current_release") or {}
+    release = _object(record.get("current_release"))
     model, version = release.get("model"), release.get("version")
     schema = ModelSchema(None)
-    if model and version:
+    if isinstance(model, str) and isinstance(version, str):
         url = f"{base_url}/v1/models/{model}/versions/{version}"
         schema = records.schema(url, (yield from records.fetch_flow(url)))
     return Target(f"{base_url}/v1/deployments/{ref.slug}/predictions", None, schema)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    """A sub-record, or {} where the API sent none (or something that is not one)."""
+    return value if isinstance(value, dict) else {}

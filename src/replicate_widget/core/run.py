@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,6 +84,7 @@ def prepare_flow(
     uploaded: list[Uploaded],
     storage: Any = None,
     storage_expiry: int = DEFAULT_EXPIRY,
+    private_uploads: str | None = None,
 ) -> Flow:
     """Check everything checkable before any request, resolve the model, then upload and encode files.
 
@@ -104,6 +106,7 @@ def prepare_flow(
                 storage=storage,
                 storage_expiry=storage_expiry,
                 spooled=spooled,
+                private_uploads=private_uploads,
             )
         )
     finally:
@@ -122,6 +125,7 @@ def _prepare(
     storage: Any,
     storage_expiry: int,
     spooled: list[LocalFile],
+    private_uploads: str | None = None,
 ) -> Flow:
     if input is not None and not isinstance(input, dict):
         raise InputError(
@@ -155,8 +159,10 @@ def _prepare(
             urls[f] = yield Upload(f, report)
             uploaded.append(f)
         elif forms[f] == "storage" and location is not None:
-            urls[f] = yield StoreUpload(f, location, expiry, context.stores, report)
-            uploaded.append(StoreDelete(f, location, context.stores))
+            # To be deleted when the call ends: under a key of this call's own, never a shared object.
+            key = location.key_for(f, private_uploads) if private_uploads else None
+            urls[f] = yield StoreUpload(f, location, expiry, context.stores, report, key)
+            uploaded.append(StoreDelete(f, location, context.stores, key))
         else:
             urls[f] = data_uri(f)
     return target, substitute(values, urls.__getitem__)
@@ -227,6 +233,7 @@ def _predict_flow(
     storage: Any = None,
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
+    private_uploads: str | None = None,
 ) -> Flow:
     check_wait(wait)
     uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
@@ -240,6 +247,7 @@ def _predict_flow(
             uploaded=uploaded,
             storage=storage,
             storage_expiry=storage_expiry,
+            private_uploads=private_uploads or call_token(delete_uploads),
         )
         prediction = yield from wait_flow(
             context.base_url, create_call(target, body_input, wait, cancel_after, False), progress
@@ -255,6 +263,11 @@ def _predict_flow(
     if prediction.status == "succeeded":
         prediction.output = galleries(target.schema.convert_output(prediction.output, make_file_output))
     return prediction
+
+
+def call_token(delete_uploads: bool) -> str | None:
+    """With delete_uploads, the random part of the keys a call's bucket objects get (its own, to delete)."""
+    return secrets.token_hex(8) if delete_uploads else None
 
 
 def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:

@@ -35,23 +35,42 @@ class ModelSchema:
     """Reads ``openapi_schema`` (the whole document, or None when the model publishes none)."""
 
     def __init__(self, openapi_schema: dict[str, Any] | None) -> None:
-        self.raw = openapi_schema or {}
-        self._components: dict[str, Any] = (self.raw.get("components") or {}).get("schemas") or {}
+        # Set when the model publishes a schema we cannot read: then it is treated as missing (any keyword
+        # goes, the server checks), and cards and docstrings say why.
+        self.unreadable = ""
+        self.raw: dict[str, Any] = {}
+        self._components: dict[str, Any] = {}
+        self.available = False
+        self.fields: list[InputField] = []
+        self.output: dict[str, Any] | None = None
+        self._output_kind = "unknown"
+        try:
+            self._read(openapi_schema)
+        except _UNREADABLE as exc:
+            self.available, self.fields, self.output, self._output_kind = False, [], None, "unknown"
+            self.unreadable = f"the model's schema could not be read ({exc})"
+        self._by_name = {f.name: f for f in self.fields}
+
+    def _read(self, openapi_schema: Any) -> None:
+        self.raw = _mapping(_given(openapi_schema), "the document")
+        self._components = _mapping(
+            _given(_mapping(_given(self.raw.get("components")), "components").get("schemas")), "schemas"
+        )
         self.available = "Input" in self._components
         self.fields = self._read_fields()
-        self._by_name = {f.name: f for f in self.fields}
-        self.output: dict[str, Any] | None = (
-            self._resolve(self._components["Output"]) if ("Output" in self._components) else None
-        )
+        if "Output" in self._components:
+            self.output = _mapping(self._resolve(self._components["Output"]), "Output")
+        self._output_kind = self._kind_of_output()
 
     # ---- reading -------------------------------------------------------------------------------------------
     def _resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         """Follow `$ref` and one-item `allOf` (older Cog's enums), keeping the outer keys (default, order)."""
+        node = _mapping(node, "a property")
         seen = 0
         while seen < 20:
             seen += 1
             if "$ref" in node:
-                target = self._components.get(str(node["$ref"]).rsplit("/", 1)[-1], {})
+                target = _mapping(self._components.get(str(node["$ref"]).rsplit("/", 1)[-1], {}), "$ref")
                 node = {**target, **{k: v for k, v in node.items() if k != "$ref"}}
             elif isinstance(node.get("allOf"), list) and len(node["allOf"]) == 1:
                 inner = self._resolve(node["allOf"][0])
@@ -61,18 +80,20 @@ class ModelSchema:
         return node
 
     def _read_fields(self) -> list[InputField]:
-        schema = self._components.get("Input") or {}
-        required = set(schema.get("required") or [])
+        schema = _mapping(_given(self._components.get("Input")), "Input")
+        required = schema.get("required") or []
+        if not isinstance(required, list):
+            raise ValueError(f"'required' is {type(required).__name__}, not a list")
         fields = []
-        for index, (name, raw) in enumerate((schema.get("properties") or {}).items()):
+        for index, (name, raw) in enumerate(_mapping(_given(schema.get("properties")), "properties").items()):
             prop = self._resolve(raw)
             kind = str(prop["type"]) if prop.get("type") in _JSON_TYPES else "string"
-            items = self._resolve(prop.get("items") or {}) if kind == "array" else {}
+            items = self._resolve(_given(prop.get("items"))) if kind == "array" else {}
             fields.append(
                 InputField(
                     name=name,
-                    title=prop.get("title") or name.replace("_", " ").capitalize(),
-                    description=prop.get("description") or "",
+                    title=_text(prop.get("title"), name, "title") or name.replace("_", " ").capitalize(),
+                    description=_text(prop.get("description"), name, "description"),
                     type=kind,
                     is_file=kind == "string" and prop.get("format") in _FILE_FORMATS,
                     is_file_array=kind == "array" and items.get("format") in _FILE_FORMATS,
@@ -80,12 +101,12 @@ class ModelSchema:
                     default=prop.get("default"),
                     has_default="default" in prop,
                     enum=list(prop["enum"]) if isinstance(prop.get("enum"), list) else None,
-                    minimum=prop.get("minimum"),
-                    maximum=prop.get("maximum"),
+                    minimum=_number(prop.get("minimum"), name, "minimum"),
+                    maximum=_number(prop.get("maximum"), name, "maximum"),
                     nullable=bool(prop.get("nullable")),
                     secret=bool(prop.get("x-cog-secret")) or prop.get("format") == "password",
-                    format=prop.get("format"),
-                    order=int(prop.get("x-order", 1000 + index)),
+                    format=prop.get("format") if isinstance(prop.get("format"), str) else None,
+                    order=_order(prop.get("x-order", 1000 + index), name),
                 )
             )
         return sorted(fields, key=lambda f: f.order)
@@ -104,6 +125,9 @@ class ModelSchema:
     @property
     def output_kind(self) -> str:
         """One of: file, files, text-stream, iterator, list, object, scalar, unknown."""
+        return self._output_kind
+
+    def _kind_of_output(self) -> str:
         out = self.output
         if out is None:
             return "unknown"
@@ -168,6 +192,43 @@ class ModelSchema:
                 out[key] = self._convert(sub, v, make_file) if sub else v
             return out
         return value
+
+
+# What a malformed schema raises while it is read: the schema is then treated as missing.
+_UNREADABLE = (AttributeError, TypeError, ValueError, KeyError, OverflowError, RecursionError)
+
+
+def _given(node: Any) -> Any:
+    """``node``, or an empty object where the schema has none (null, absent); [] or "" stay, to be refused."""
+    return {} if node is None else node
+
+
+def _mapping(node: Any, what: str) -> dict[str, Any]:
+    if not isinstance(node, dict):
+        raise ValueError(f"{what} is {type(node).__name__}, not an object")
+    return node
+
+
+def _text(value: Any, name: str, key: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"the {key} of '{name}' is {type(value).__name__}, not a string")
+    return value
+
+
+def _number(value: Any, name: str, key: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"the {key} of '{name}' is {value!r}, not a number")
+    return value
+
+
+def _order(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"the x-order of '{name}' is {value!r}, not a number")
+    return int(value)
 
 
 def convert_without_schema(value: Any, make_file: Callable[[str], Any]) -> Any:

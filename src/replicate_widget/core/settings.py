@@ -3,9 +3,9 @@
 `replicate-widget demo` writes one into its folder while it runs, so a notebook there reaches the demo's
 local server however it is started: in the demo's JupyterLab, or headless (`jupyter nbconvert --execute`,
 papermill) from a shell that has a Replicate token of its own. The rule: a file that sets REPLICATE_BASE_URL
-wins over the shell for both names (a file that names a server but no token leaves no token: the shell's is
-for the shell's server, and must not go to one a file in some folder names), and the library says once which server it then uses; a file without it
-only fills in what the shell leaves unset. Only these two names are read from the file.
+wins over the shell for both names, and the library says once which server it then uses; a file without it
+only fills in what the shell leaves unset. A file that names a server but no token leaves no token: the
+shell's is for the shell's server, never for one a file in some folder names. Only these two names are read.
 
 The values go into os.environ, where the rest of the library (and a notebook's own checks) read them: on
 import, and again before each default client is built, so a file rewritten by a restarted demo is followed.

@@ -3,12 +3,16 @@
 Where: ``storage="s3://bucket/prefix"`` (also ``gs://`` and ``az://``), chosen by precedence: the call's
 option, then the widget's or Playground's, then the Client's, then REPLICATE_WIDGET_STORAGE (read each call).
 Objects live under ``prefix/<sha256>/<name>``; each client uploads the same bytes to the same place once.
+A call with delete_uploads=True uses an object already there (never deleting it), or uploads under a key of
+its own, ``prefix/<sha256>/<random>/<name>``, and deletes only that: a shared object could be in use by
+another client (another notebook, a script) when the call ends.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,13 +56,56 @@ class StorageLocation:
             )
         if not parts.netloc:
             raise InputError(f"storage={text!r} names no bucket: write it as {scheme}://bucket/prefix.")
-        return cls(scheme, parts.netloc, parts.path.strip("/"))
+        _check_bucket(scheme, parts.netloc)
+        prefix = parts.path.strip("/")
+        _check_prefix(prefix, text)
+        return cls(scheme, parts.netloc, prefix)
 
-    def key_for(self, file: LocalFile) -> str:
-        return "/".join(p for p in (self.prefix, file.sha256, file.name) if p)
+    def key_for(self, file: LocalFile, call: str = "") -> str:
+        """Where these bytes go: shared by content, or under ``call``, a key no other call uses."""
+        return "/".join(p for p in (self.prefix, file.sha256, call, file.name) if p)
 
     def __str__(self) -> str:
         return f"{self.scheme}://{self.bucket}/{self.prefix}".rstrip("/")
+
+
+# Each store's own naming rules (S3's with the legacy us-east-1 names it still serves: capitals and '_').
+# obstore builds request URLs from the name, and one it can't (a space) panicked deep inside it.
+_BUCKET_RULES = {
+    "s3": (
+        re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]$"),
+        "3 to 255 letters, digits, '.', '-' or '_', starting and ending with a letter or digit "
+        "(new buckets: 3 to 63, lowercase)",
+    ),
+    "gs": (
+        re.compile(r"^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$"),
+        "3 to 63 lowercase letters, digits, '-', '_' or '.' (222 with dots), starting and ending with a "
+        "letter or digit",
+    ),
+    "az": (
+        re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$"),
+        "3 to 63 lowercase letters, digits and single '-', starting and ending with a letter or digit",
+    ),
+}
+_BUCKET_WORD = {"s3": "An S3 bucket", "gs": "A Google Cloud Storage bucket", "az": "An Azure container"}
+
+
+def _check_bucket(scheme: str, bucket: str) -> None:
+    rule, words = _BUCKET_RULES[scheme]
+    if not rule.match(bucket) or ".." in bucket:
+        raise InputError(
+            f"storage=: {bucket!r} is not a valid bucket name. {_BUCKET_WORD[scheme]} name is {words}."
+        )
+
+
+def _check_prefix(prefix: str, text: str) -> None:
+    """A prefix the stores take as a path: no empty, '.' or '..' segment, no control character."""
+    for segment in prefix.split("/") if prefix else []:
+        if segment in ("", ".", "..") or any(ord(c) < 32 or ord(c) == 127 for c in segment):
+            raise InputError(
+                f"storage={text!r}: the prefix {prefix!r} has an empty, '.', '..' or control-character "
+                "segment; give folder names separated by single '/'."
+            )
 
 
 def resolve_storage(*choices: Any) -> StorageLocation | None:
@@ -121,14 +168,23 @@ class Stores:
         file: LocalFile,
         progress: Callable[[int, int], None] | None = None,
         abort: threading.Event | None = None,
+        key: str | None = None,
     ) -> StoredObject:
-        """The object holding these bytes, uploading them unless this client (or anyone) already has."""
+        """The object holding these bytes, uploading them unless this client (or anyone) already has; with
+        ``key`` (a call's own, for delete_uploads), uploaded there and shared only within that call."""
         if file.size > STORAGE_LIMIT:
             raise InputError(
                 f"{file.name} is {file.size:,} bytes; uploads to your bucket take at most "
                 f"{STORAGE_LIMIT:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
             )
-        place = (location, location.key_for(file))
+        if key is not None:
+            # Someone else's object of these bytes may be used (it is not ours to delete); else our own key.
+            shared = location.key_for(file)
+            if object_store.head_size(self._store(location), shared, location) == file.size:
+                if progress:
+                    progress(file.size, file.size)
+                return StoredObject(location, shared, file.size, file.sha256, ours=False)
+        place = (location, key or location.key_for(file))
         while True:
             with self._lock:
                 future = self._objects.get(place)
@@ -151,7 +207,7 @@ class Stores:
                     future = self._objects[place] = concurrent.futures.Future()
                     break
         try:
-            record = self._upload(location, place[1], file, progress, abort)
+            record = self._upload(location, place[1], file, progress, abort, look_first=key is None)
         except BaseException as exc:
             with self._lock:
                 if self._objects.get(place) is future:
@@ -168,10 +224,12 @@ class Stores:
         file: LocalFile,
         progress: Callable[[int, int], None] | None,
         abort: threading.Event | None,
+        *,
+        look_first: bool = True,
     ) -> StoredObject:
         store = self._store(location)
         expected = file.sha256
-        if object_store.head_size(store, key, location) == file.size:
+        if look_first and object_store.head_size(store, key, location) == file.size:
             # The key names the sha256, so an object there of the right size holds these bytes.
             if progress:
                 progress(file.size, file.size)
@@ -196,8 +254,13 @@ class Stores:
             return None
         return future.result()
 
-    def forget(self, location: StorageLocation, file: LocalFile) -> None:
-        """Delete the object if this client put it there; nothing otherwise."""
+    def forget(self, location: StorageLocation, file: LocalFile, key: str | None = None) -> None:
+        """Delete the object if this client put it there; nothing otherwise. ``key``: a call's own object."""
+        if key is not None:
+            with self._lock:
+                self._objects.pop((location, key), None)
+            object_store.delete(self._store(location), key, location)
+            return
         record = self.stored(location, file)
         if record is None:
             return

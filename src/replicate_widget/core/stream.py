@@ -12,10 +12,11 @@ import httpx
 from httpx_sse import aconnect_sse, connect_sse
 
 from .cancel import cancel_flow
-from .http import Call, Flow, Sleep, send
+from .http import Call, Flow, Sleep, json_object, send
 from .outputs import make_file_output
 from .prediction import Prediction
 from .run import (
+    call_token,
     create_call,
     delete_uploads_flow,
     prepare_flow,
@@ -78,6 +79,7 @@ def stream(
             uploaded=uploaded,
             storage=storage,
             storage_expiry=storage_expiry,
+            private_uploads=call_token(delete_uploads),
         )
         target, prediction = drive(with_retry_events(start, progress))
         yield from _follow(drive, context.base_url, target.schema, prediction)
@@ -127,7 +129,7 @@ def _events(url: str, schema: Any) -> Iterator[Any]:
 
 def _get_flow(base_url: str, prediction: Prediction) -> Flow:
     url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
-    return Prediction.from_json((yield from send(Call("GET", url))).json())
+    return Prediction.from_json(json_object((yield from send(Call("GET", url)))))
 
 
 def _final_flow(base_url: str, prediction: Prediction) -> Flow:
@@ -183,6 +185,7 @@ async def async_stream(
                 uploaded=uploaded,
                 storage=storage,
                 storage_expiry=storage_expiry,
+                private_uploads=call_token(delete_uploads),
             )
         )
         async with contextlib.aclosing(

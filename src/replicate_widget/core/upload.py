@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import APIError
 from .files import CHUNK_SIZE, LocalFile
-from .http import Call, Flow, parse_iso_time, send
+from .http import Call, Flow, json_object, parse_iso_time, send
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ def upload_flow(base_url: str, file: LocalFile, progress: Callable[[int, int], N
         body=body,
     )
     response = yield from send(call)
-    record = parse_file_record(response.json())
+    record = parse_file_record(json_object(response))
     expected = file.sha256
     if record.sha256 and record.sha256 != expected:
         raise APIError(

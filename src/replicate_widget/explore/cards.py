@@ -50,6 +50,11 @@ class Facts:
     playground: str
 
 
+def link(url: Any) -> str | None:
+    """``url`` where it is an http(s) URL, else None: a record from a hostile API could carry javascript:."""
+    return url if isinstance(url, str) and url.lower().startswith(("https://", "http://")) else None
+
+
 def _e(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
@@ -75,8 +80,8 @@ def _meta(facts: Facts) -> str:
     parts = []
     if facts.subtitle:
         parts.append(_e(facts.subtitle))
-    if facts.run_count is not None:
-        count = int(facts.run_count)
+    if isinstance(facts.run_count, int) and not isinstance(facts.run_count, bool):
+        count = facts.run_count
         parts.append(f"{count:,} run{'s' if count != 1 else ''}")
     if not parts:
         return ""
@@ -101,6 +106,11 @@ def _code_line(line: str) -> str:
 
 
 def _inputs_table(schema: ModelSchema) -> str:
+    if schema.unreadable:
+        return (
+            f'<p style="color:{_MUTED}">The schema could not be read ({_e(schema.unreadable)}): any keyword '
+            "is sent as it is, and the server checks it.</p>"
+        )
     if not schema.available:
         return f'<p style="color:{_MUTED}">No Input schema published: any keyword is sent as it is.</p>'
     head = "".join(

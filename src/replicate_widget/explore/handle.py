@@ -1,8 +1,9 @@
 """Model and deployment handles: ``rw.model("owner/name")`` is a callable that documents itself.
 
 ``inspect.signature(m)`` is the model's Input fields (so Tab completion and ``m?`` work), ``m.__doc__`` lists
-them, calling it runs the model, and its notebook display is a static card. Nothing is fetched until it is
-needed: the schema (with the model record) on the first signature, docstring, call or display, then cached.
+them, calling it runs the model, and its notebook display is a static card. ``rw.model`` looks the model up
+when the handle is made (so a misspelt name fails there), keeping the schema; ``lazy=True`` (and handles from
+a search or collection) fetch it on the first signature, docstring, call or display instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..core.client import Client, default_client
-from ..core.errors import ReplicateWidgetError
+from ..core.errors import InputError, ReplicateWidgetError, short_traceback
 from ..core.refs import DEPLOYMENT_PREFIX, ModelRef
 from ..core.schema import ModelSchema
 from . import cards
@@ -107,7 +108,7 @@ class Model:
     def _signature(self) -> inspect.Signature:
         try:
             return signature(self.schema)
-        except ReplicateWidgetError:  # Tab completion must not raise; calling it will say what is wrong
+        except Exception:  # Tab completion must not raise; calling it says what is wrong
             return open_signature()
 
     def _docstring(self) -> str:
@@ -115,6 +116,8 @@ class Model:
             return docstring(self._title(), self.description, self.schema)
         except ReplicateWidgetError as exc:
             return f"{self._title()}: could not be fetched: {exc}"
+        except Exception as exc:  # help() and `m?` must not raise
+            return f"{self._title()}: could not be described ({type(exc).__name__})"
 
     # ---- running -------------------------------------------------------------------------------------------
     def __call__(self, **inputs: Any) -> Any:
@@ -183,8 +186,8 @@ class Model:
             title=self._ref,
             description=str(record.get("description") or ""),
             run_count=record.get("run_count"),
-            cover=record.get("cover_image_url"),
-            url=record.get("url"),
+            cover=cards.link(record.get("cover_image_url")),
+            url=cards.link(record.get("url")),
             badge="official" if record.get("is_official") else "",
             subtitle="",
             playground=self.playground_line(),
@@ -207,16 +210,16 @@ class Deployment(Model):
     @property
     def record(self) -> dict[str, Any]:
         """The record of the model the current release runs (description, cover...)."""
-        release = self.deployment_record.get("current_release") or {}
+        release = _object(self.deployment_record.get("current_release"))
         model = release.get("model")
-        if not model:
+        if not isinstance(model, str) or not model:
             return {}
         return self.client.record(f"models/{model}")
 
     def card_facts(self) -> cards.Facts:
         facts = super().card_facts()
-        release = self.deployment_record.get("current_release") or {}
-        hardware = (release.get("configuration") or {}).get("hardware")
+        release = _object(self.deployment_record.get("current_release"))
+        hardware = _object(release.get("configuration")).get("hardware")
         parts = [f"runs {release.get('model', '?')}", f"release {release.get('number', '?')}", hardware]
         facts.subtitle = " · ".join(str(p) for p in parts if p)
         facts.badge = "deployment"
@@ -224,20 +227,37 @@ class Deployment(Model):
         return facts
 
 
-def model(ref: str, *, client: Client | None = None, **options: Any) -> Model:
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+@short_traceback
+def model(ref: str, *, client: Client | None = None, lazy: bool = False, **options: Any) -> Model:
     """A handle on ``ref`` ('owner/name' or 'owner/name:version'; 'deployments/owner/name' gives a
     deployment). ``options`` are run options bound now (strategy, wait, cancel_after, progress,
     delete_uploads...), because the handle's own keyword arguments are the model's inputs.
 
-    Nothing is fetched yet: the schema comes on first use (signature, docstring, call or display).
+    The model is looked up now (one request, its schema kept for the signature): a misspelt name fails here,
+    not at the first call. ``lazy=True`` asks nothing until first use (signature, docstring, call or display).
     """
-    if ref.strip().startswith(DEPLOYMENT_PREFIX):
-        return Deployment(ref, client=client, **options)
-    return Model(ref, client=client, **options)
+    ModelRef.parse(ref)  # a reference that is not a string is an InputError, as rw.run(42) gives
+    handle = (Deployment if ref.strip().startswith(DEPLOYMENT_PREFIX) else Model)(
+        ref, client=client, **options
+    )
+    if not lazy:
+        handle.schema  # noqa: B018 - the lookup: raises APIError 404 for a model that does not exist
+    return handle
 
 
-def deployment(name: str, *, client: Client | None = None, **options: Any) -> Deployment:
-    """A handle on the deployment 'owner/name'; its ref is 'deployments/owner/name'."""
+@short_traceback
+def deployment(name: str, *, client: Client | None = None, lazy: bool = False, **options: Any) -> Deployment:
+    """A handle on the deployment 'owner/name'; its ref is 'deployments/owner/name'. Looked up now, as
+    rw.model does (``lazy=True``: at first use)."""
+    if not isinstance(name, str):
+        raise InputError(f"A deployment is named 'owner/name', not {name!r} ({type(name).__name__}).")
     name = name.strip()
     ref = name if name.startswith(DEPLOYMENT_PREFIX) else DEPLOYMENT_PREFIX + name
-    return Deployment(ref, client=client, **options)
+    handle = Deployment(ref, client=client, **options)
+    if not lazy:
+        handle.schema  # noqa: B018
+    return handle

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from ..core.client import Client, default_client
 from ..core.errors import APIError, InputError
-from ..core.http import Call, Flow, send
+from ..core.http import Call, Flow, json_object, send
+from ..core.refs import ModelRef
 from . import cards
 from .handle import Model
 
 MAX_LIMIT = 50  # GET /v1/search's own bound
+MAX_QUERY = 1000  # characters: a search is a few keywords; far longer URLs are refused on the way
 _MAX_PAGES = 20  # of the collections list: a guard against a server whose `next` never ends
 _SEARCH_MISSING = (404, 405, 501)
 
@@ -55,12 +57,18 @@ def _search_flow(client: Client, query: str, limit: int) -> Flow:
     """Model records and the search's metadata; QUERY /v1/models where GET /v1/search does not exist."""
     url = f"{client.base_url}/v1/search?{urlencode({'query': query, 'limit': limit})}"
     try:
-        answer = (yield from send(Call("GET", url))).json()
+        answer = json_object((yield from send(Call("GET", url))))
     except APIError as exc:
         if exc.status not in _SEARCH_MISSING:
             raise
     else:
-        return [(item.get("model") or {}, item.get("metadata") or {}) for item in answer.get("models") or []]
+        items = _items(answer, "models")
+        return [
+            (item.get("model"), item.get("metadata") if isinstance(item.get("metadata"), dict) else {})
+            if isinstance(item, dict)
+            else (None, {})
+            for item in items
+        ]
     encoded = query.encode()
     call = Call(
         "QUERY",
@@ -68,8 +76,13 @@ def _search_flow(client: Client, query: str, limit: int) -> Flow:
         headers={"content-type": "text/plain; charset=utf-8", "content-length": str(len(encoded))},
         body=lambda: iter([encoded]),
     )
-    answer = (yield from send(call)).json()
-    return [(record, {}) for record in (answer.get("results") or [])[:limit]]
+    answer = json_object((yield from send(call)))
+    return [(record, {}) for record in _items(answer, "results")[:limit]]
+
+
+def _items(answer: dict[str, Any], key: str) -> list[Any]:
+    items = answer.get(key)
+    return items if isinstance(items, list) else []
 
 
 def search(query: str, limit: int = 20, *, client: Client | None = None) -> ModelList:
@@ -82,17 +95,35 @@ def search(query: str, limit: int = 20, *, client: Client | None = None) -> Mode
         raise InputError(
             "rw.search needs words to look for, like rw.search('upscale') or rw.search('speech')."
         )
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+    if len(query) > MAX_QUERY:  # a URL of a megabyte is refused by httpx (InvalidURL), and by servers
+        raise InputError(
+            f"rw.search takes at most {MAX_QUERY:,} characters of words to look for; this query has "
+            f"{len(query):,}. Give a few keywords."
+        )
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be an integer from 1 to {MAX_LIMIT}, not {limit!r}.")
     found = _client(client).drive(_search_flow(_client(client), query.strip(), limit))
     handles = [_handle(record, client, metadata) for record, metadata in found if _slug(record)]
     note = f"{len(handles)} model{'s' if len(handles) != 1 else ''} for {query.strip()!r}"
-    return ModelList(handles, note=note)
+    return ModelList(handles, note=note + _skipped(len(found) - len(handles)))
 
 
-def _slug(record: dict[str, Any]) -> str:
+def _skipped(count: int) -> str:
+    return f" ({count} malformed record{'s' if count != 1 else ''} skipped)" if count else ""
+
+
+def _slug(record: Any) -> str:
+    """'owner/name' of a listed record; "" for a record that is not one (it is skipped, and counted)."""
+    if not isinstance(record, dict):
+        return ""
     owner, name = record.get("owner"), record.get("name")
-    return f"{owner}/{name}" if owner and name else ""
+    if not (isinstance(owner, str) and isinstance(name, str)):
+        return ""
+    try:
+        ModelRef.parse(f"{owner}/{name}")
+    except InputError:
+        return ""
+    return f"{owner}/{name}"
 
 
 def _handle(record: dict[str, Any], client: Client | None, metadata: dict[str, Any] | None = None) -> Model:
@@ -103,22 +134,26 @@ def _handle(record: dict[str, Any], client: Client | None, metadata: dict[str, A
 
 
 def _get_flow(url: str) -> Flow:
-    return (yield from send(Call("GET", url))).json()
+    return json_object((yield from send(Call("GET", url))))
 
 
 def collection(slug: str, *, client: Client | None = None) -> ModelList:
     """The models of the collection ``slug`` (like 'super-resolution') as handles; displays as a grid."""
+    if not isinstance(slug, str):
+        raise InputError(
+            f"A collection slug is a string like 'super-resolution', not {slug!r}; see rw.collections()."
+        )
     slug = slug.strip()
     if not slug or "/" in slug:
         raise InputError(
             f"A collection slug looks like 'super-resolution', not {slug!r}; see rw.collections()."
         )
     api = _client(client)
-    answer = api.drive(_get_flow(f"{api.base_url}/v1/collections/{slug}"))
-    handles = [_handle(record, client) for record in answer.get("models") or [] if _slug(record)]
-    return ModelList(
-        handles, heading=str(answer.get("name") or slug), note=str(answer.get("description") or "")
-    )
+    answer = api.drive(_get_flow(f"{api.base_url}/v1/collections/{quote(slug, safe='')}"))
+    records = _items(answer, "models")
+    handles = [_handle(record, client) for record in records if _slug(record)]
+    note = str(answer.get("description") or "") + _skipped(len(records) - len(handles))
+    return ModelList(handles, heading=str(answer.get("name") or slug), note=note.strip())
 
 
 def collections(*, client: Client | None = None) -> CollectionList:
@@ -131,7 +166,9 @@ def collections(*, client: Client | None = None) -> CollectionList:
         answer = api.drive(_get_flow(url))
         found.extend(
             CollectionInfo(str(c.get("slug", "")), str(c.get("name", "")), str(c.get("description") or ""))
-            for c in answer.get("results") or []
+            for c in _items(answer, "results")
+            if isinstance(c, dict) and isinstance(c.get("slug"), str)
         )
-        url, pages = answer.get("next"), pages + 1
+        following = answer.get("next")
+        url, pages = following if isinstance(following, str) else None, pages + 1
     return found

@@ -55,6 +55,8 @@ def signature(schema: ModelSchema) -> inspect.Signature:
             continue
         if field.required and not field.has_default:
             default: Any = inspect.Parameter.empty
+        elif field.secret and field.has_default and field.default is not None:
+            default = HIDDEN  # a secret's default (an API key, say) is not for Tab completion to show
         else:
             default = field.default if field.has_default else None
         params.append(
@@ -63,6 +65,16 @@ def signature(schema: ModelSchema) -> inspect.Signature:
             )
         )
     return inspect.Signature(params)
+
+
+class _Hidden:
+    """The default a signature shows for a secret field: left out when not given, as any default."""
+
+    def __repr__(self) -> str:
+        return "<hidden>"
+
+
+HIDDEN = _Hidden()
 
 
 def open_signature() -> inspect.Signature:
@@ -126,6 +138,11 @@ def docstring(title: str, description: str, schema: ModelSchema) -> str:
         "rw.Prediction, .stream(...) streams text, .run_batch([...]) runs many, .playground() opens a form."
     )
     lines.append("")
+    if schema.unreadable:
+        lines.append(
+            f"Its Input schema could not be read: {schema.unreadable}. Any keyword is sent as it is."
+        )
+        return "\n".join(lines)
     if not schema.available:
         lines.append("The model publishes no Input schema: any keyword is sent as it is.")
         return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from http import HTTPStatus
@@ -13,8 +14,9 @@ from starlette.responses import Response
 
 from . import routes_explore, routes_files, routes_internal, routes_predictions
 from .bodies import ClientDisconnected
+from .connections import quiet_loop_errors
 from .gate import Gate
-from .problems import Problem, problem_response
+from .problems import Problem, disk_full, problem_response
 from .state import ServerState
 
 
@@ -42,6 +44,12 @@ async def _disconnected(request: Request, exc: Exception) -> Response:
     return Response(status_code=400)  # nobody is listening; nothing was kept
 
 
+async def _os_error(request: Request, exc: Exception) -> Response:
+    """A full disk is an answer (507, no traceback); any other OSError is a bug, and stays one."""
+    assert isinstance(exc, OSError)
+    return disk_full(exc, request.app.state.server.root).response()
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(500, "Internal Server Error", f"The local server failed: {exc!r}")
 
@@ -49,6 +57,7 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
 def build_app(state: ServerState) -> Gate:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        quiet_loop_errors(asyncio.get_running_loop())
         try:
             yield
         finally:
@@ -65,6 +74,7 @@ def build_app(state: ServerState) -> Gate:
             Problem: _problem,
             HTTPException: _http_error,
             ClientDisconnected: _disconnected,
+            OSError: _os_error,
             Exception: _unexpected,
         },
         lifespan=lifespan,

@@ -47,8 +47,9 @@ async def drain(receive: Receive, limit: int = MAX_DRAIN) -> None:
 async def read_body(request: Request, limit: int = MAX_JSON_BYTES) -> bytearray:
     """The whole body, refused with 413 as soon as it passes `limit` (never held beyond it)."""
     refusal = too_large(
-        f"The request body is larger than {limit // MIB} MiB ({limit:,} bytes). Send files of 1 MB or more "
-        "through the Files API (POST /v1/files) and pass their URL instead of a data: URI."
+        f"The request body is larger than {limit // MIB} MiB ({limit:,} bytes): the input's values together "
+        "are too large. Shorten long text (or give it as a file, where the model takes one); send files of "
+        "1 MB or more through the Files API (POST /v1/files) and pass their URL instead of a data: URI."
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:

@@ -1,4 +1,5 @@
-"""Fault injection and rate limiting: fail, delay, drop or throttle the next N requests on a route."""
+"""Fault injection and rate limiting: fail, delay, drop, throttle or answer as told the next N requests on a
+route."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["fail", "delay", "drop", "rate_limit"]
+FaultKind = Literal["fail", "delay", "drop", "rate_limit", "answer"]
 
 
 @dataclass
@@ -19,6 +20,8 @@ class Fault:
     seconds: float = 0.0
     retry_after: float = 1.0
     detail: str = ""
+    body: str = ""
+    content_type: str = ""
 
     def matches(self, method: str, path: str) -> bool:
         return self.remaining > 0 and self.method in ("*", method) and path.startswith(self.path_prefix)
@@ -62,6 +65,15 @@ class Faults:
     def drop(self, route: str, times: int = 1) -> None:
         """Close the connection of the next `times` matching requests without any response."""
         self._add("drop", route, times)
+
+    def answer(
+        self, route: str, body: str, status: int = 200, content_type: str = "application/json", times: int = 1
+    ) -> None:
+        """Answer the next `times` matching requests with this body as it is: what a proxy, a captive portal
+        or a hostile API might send (HTML, nothing, a list, a record with a malformed schema)."""
+        if not (isinstance(status, int) and 200 <= status <= 599):
+            raise ValueError("status must be an HTTP status, 200 to 599")
+        self._add("answer", route, times, status=status, body=body, content_type=content_type)
 
     def rate_limit(self, route: str, times: int = 1, retry_after: float = 1) -> None:
         """Answer the next `times` matching requests with 429 and a Retry-After header."""

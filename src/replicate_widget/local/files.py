@@ -131,3 +131,23 @@ def guess_content_type(filename: str | None, declared: str | None) -> str:
         return declared
     guessed = mimetypes.guess_type(filename or "")[0]
     return guessed or declared or "application/octet-stream"
+
+
+# Types a browser would run (script, markup that can hold script): an output of that kind, opened from the
+# prediction page, would otherwise run on the API's origin and could read what that page stored (the token).
+_ACTIVE = ("html", "xml", "javascript", "ecmascript", "svg", "pdf", "x-shockwave-flash")
+
+
+def output_headers(content_type: str | None, filename: str) -> dict[str, str]:
+    """Outputs are data, never pages of this origin: no sniffing, a sandbox without scripts, and active
+    types downloaded rather than shown."""
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; "
+        "style-src 'unsafe-inline'",
+    }
+    kind = (content_type or "").lower()
+    plain_text = kind.startswith("text/plain")
+    if not kind or any(word in kind for word in _ACTIVE) or (kind.startswith("text/") and not plain_text):
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return headers

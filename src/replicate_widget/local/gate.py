@@ -11,6 +11,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .bodies import drain
@@ -83,6 +84,9 @@ class Gate:
                 return True
             raise ConnectionAbortedError("fault injection: dropping the connection")
         await drain(receive)
+        if fault.kind == "answer":
+            await Response(fault.body, fault.status, media_type=fault.content_type)(scope, receive, send)
+            return True
         if fault.kind == "rate_limit":
             wait = math.ceil(fault.retry_after)
             response = problem_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -129,12 +130,18 @@ class Prediction:
         }
 
 
+_STOP_CHECK = 0.2  # seconds between looks at `stopping` while a request waits
+
+
 class Predictions:
     def __init__(self, workers: WorkerPool, secret: bytes) -> None:
         self.workers = workers
         self._secret = secret
         self._by_id: dict[str, Prediction] = {}
         self._seq = 0
+        # Set by LocalServer.stop(): requests held by `Prefer: wait` answer with the prediction as it is,
+        # before the server's graceful shutdown would cancel them (one traceback each).
+        self.stopping = threading.Event()
 
     def create(
         self,
@@ -188,10 +195,16 @@ class Predictions:
                 # Before anyone learns of the failure: the next prediction must not reach the broken worker.
                 self.workers.worker(prediction.spec).mark_broken()
 
-    @staticmethod
-    async def wait(prediction: Prediction, seconds: float) -> None:
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(prediction.finished.wait(), seconds)
+    async def wait(self, prediction: Prediction, seconds: float) -> None:
+        """Until the prediction is final, ``seconds`` pass, or the server is stopping."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not prediction.finished.is_set() and not self.stopping.is_set():
+            left = deadline - loop.time()
+            if left <= 0:
+                return
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(prediction.finished.wait(), min(left, _STOP_CHECK))
 
     def page(self, cursor: str | None) -> tuple[list[Prediction], str | None]:
         return newest_first_page(self._by_id.values(), cursor)

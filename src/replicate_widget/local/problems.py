@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 
 from starlette.responses import JSONResponse
@@ -31,6 +32,17 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {"title": title, "detail": detail, "status": status, **extra}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def disk_full(exc: OSError, folder: Any) -> Problem:
+    """507 for a full disk (ENOSPC, EDQUOT); any other OSError is re-raised, a bug to see."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        raise exc
+    return Problem(
+        507,
+        "Insufficient Storage",
+        f"No space left on the local server's disk (in {folder}): free some space and send it again.",
+    )
 
 
 def unauthenticated() -> Problem:

@@ -9,7 +9,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .bodies import ClientDisconnected, parse_json
-from .files import guess_content_type
+from .files import guess_content_type, output_headers
 from .problems import Problem, not_found
 from .state import ServerState
 from .uploads import MAX_FILE_SIZE, receive_upload
@@ -103,7 +103,13 @@ async def download_blob(request: Request) -> Response:
     )
     if stored is None:
         raise not_found("File", "This download link is not valid (or the file was deleted).")
-    return FileResponse(stored.path, media_type=stored.content_type, filename=stored.name)
+    # Inert like an output (no sniffing, sandboxed); `filename` already makes it an attachment.
+    headers = {
+        k: v
+        for k, v in output_headers(stored.content_type, stored.name).items()
+        if k != "Content-Disposition"
+    }
+    return FileResponse(stored.path, media_type=stored.content_type, filename=stored.name, headers=headers)
 
 
 routes = [

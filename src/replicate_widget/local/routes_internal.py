@@ -18,7 +18,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from .bodies import parse_json, read_body
-from .files import url_segment
+from .files import output_headers, url_segment
 from .problems import Problem, not_found
 from .state import ServerState
 from .streaming import stream_prediction
@@ -67,7 +67,7 @@ async def get_output(request: Request) -> Response:
     if "/" in token or ".." in token or "/" in filename or filename.startswith(".") or not path.is_file():
         raise not_found("File", "This output file does not exist (or the server was restarted).")
     content_type = (folder / ".content-type").read_text() or None
-    return FileResponse(path, media_type=content_type)
+    return FileResponse(path, media_type=content_type, headers=output_headers(content_type, filename))
 
 
 async def local_log(request: Request) -> Response:
@@ -92,6 +92,7 @@ async def local_faults(request: Request) -> Response:
             "delay": state.faults.delay,
             "drop": state.faults.drop,
             "rate_limit": state.faults.rate_limit,
+            "answer": state.faults.answer,
         }
         arms[kind](**body)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

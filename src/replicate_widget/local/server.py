@@ -16,6 +16,7 @@ import uvicorn
 from ..core import tempfiles
 from .app import build_app
 from .catalog import build_deployments
+from .connections import CONCURRENCY_LIMIT, GuardedH11Protocol, install_log_limits
 from .faults import Faults
 from .log import RequestLog
 from .registry import ModelSpec, Registry, demo_models, parse_model_arg
@@ -68,6 +69,7 @@ class LocalServer:
     def stop(self) -> None:
         """Stop the server and every Cog worker it started; remove its temporary files."""
         atexit.unregister(self.stop)
+        self._state.predictions.stopping.set()  # held requests answer now, rather than being cancelled
         self._server.should_exit = True
         self._thread.join(timeout=30)
         tempfiles.remove_folder(self._state.root)
@@ -104,6 +106,7 @@ def serve(
     `deployments` adds deployments to the demo one, as `owner/name=model-owner/model-name` strings.
     Cog workers start when a model is first needed. Use it in `with`, or call `.stop()`.
     """
+    install_log_limits()
     specs = _as_specs(models)
     deployments = list(deployments)
     build_deployments(Registry(specs), deployments)  # a bad --deployment is refused before anything starts
@@ -128,7 +131,9 @@ def serve(
         access_log=False,
         lifespan="on",
         # h11 takes any method token; httptools (uvicorn's choice when installed) refuses QUERY /v1/models.
-        http="h11",
+        # Ours adds a header timeout and a connection cap (connections.py).
+        http=GuardedH11Protocol,
+        limit_concurrency=CONCURRENCY_LIMIT,
         timeout_graceful_shutdown=2,
         # Worker callbacks and long waits share this loop; keep-alive is generous for polling clients.
         timeout_keep_alive=30,

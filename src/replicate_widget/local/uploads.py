@@ -19,7 +19,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from .bodies import ClientDisconnected, too_large
-from .problems import Problem
+from .problems import Problem, disk_full
 
 MAX_FILE_SIZE = 100 * 1024 * 1024  # Replicate's limit: 100 MiB, inclusive
 # Form fields other than `content` (metadata, filename, type) are few and small. Without these caps a body of
@@ -207,6 +207,8 @@ async def receive_upload(content_type: str, receive: Receive, spool_dir: Path) -
                     refusal = Problem(400, "Malformed multipart body", f"Could not parse the body: {exc}")
                 except Problem as exc:
                     refusal = exc
+                except OSError as exc:  # the disk filled up: answer (after draining), don't fail the request
+                    refusal = disk_full(exc, spool_dir)
         if refusal is not None:
             raise refusal
         parser.finalize()

@@ -98,3 +98,34 @@ def test_fallback_rule_without_schema():
     )
     assert out == [("F", "https://a/b.png"), "http://a/b.png", ("F", "data:,x"), {"k": ("F", "https://c")}]
     assert convert_without_schema(3, str) == 3
+
+
+# ---- a schema that can't be read is treated as missing (issue 22, defect 5) -------------------------------
+def _input(**prop: object) -> dict:
+    return {"components": {"schemas": {"Input": {"type": "object", "properties": {"x": prop}}}}}
+
+
+@pytest.mark.parametrize(
+    ("document", "reason"),
+    [
+        ({"components": {"schemas": {"Input": {"properties": {"x": "text"}}}}}, "a property is str"),
+        (_input(type="integer", **{"x-order": "first"}), "the x-order of 'x' is 'first'"),
+        (_input(type="number", minimum="0"), "the minimum of 'x' is '0'"),
+        (_input(type="string", description=5), "the description of 'x' is int"),
+        ({"components": {"schemas": {"Input": {"required": True, "properties": {}}}}}, "'required' is bool"),
+        ({"components": {"schemas": {"Input": [], "Output": {}}}}, "Input is list"),
+        ({"components": {"schemas": {"Output": "x"}}}, "a property is str"),
+        ({"components": []}, "components is list"),
+        ("not a document", "the document is str"),
+    ],
+)
+def test_an_unreadable_schema_reads_as_missing_and_says_why(document, reason):
+    schema = ModelSchema(document)  # type: ignore[arg-type]
+    assert (schema.available, schema.fields, schema.output, schema.output_kind) == (
+        False,
+        [],
+        None,
+        "unknown",
+    )
+    assert reason in schema.unreadable
+    assert schema.validate({"anything": 1}) == []  # the server checks instead

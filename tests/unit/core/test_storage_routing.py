@@ -60,7 +60,7 @@ def test_locations_and_keys(tmp_path):
     assert str(where) == "s3://bucket/some/prefix"
     file = sized(tmp_path, "clip.mp4", 3)
     assert where.key_for(file) == f"some/prefix/{file.sha256}/clip.mp4"
-    assert StorageLocation.parse("gs://b").key_for(file) == f"{file.sha256}/clip.mp4"
+    assert StorageLocation.parse("gs://bkt").key_for(file) == f"{file.sha256}/clip.mp4"
     assert StorageLocation.parse("az://container/p").bucket == "container"
 
 
@@ -100,7 +100,7 @@ def test_the_base_install_never_imports_obstore():
     code = (
         "import sys, replicate_widget as rw\n"
         "from replicate_widget.core import storage, object_store\n"
-        "rw.Client(storage='s3://b/p')\n"
+        "rw.Client(storage='s3://bkt/p')\n"
         "assert 'obstore' not in sys.modules and 'boto3' not in sys.modules, sorted(sys.modules)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
