@@ -18,9 +18,9 @@ import traitlets
 
 from ...core.client import Client
 from ...core.errors import TransferError
+from ...core.events import RunEvent
 from ...core.handles import ModelArg, client_of, unpack
 from ...core.limits import FILES_API_LIMIT, FINAL_STATUSES, WIDGET_STORAGE_MAX_BYTES
-from ...core.run import RunEvent
 from ...core.schema import ModelSchema
 from ...core.storage import resolve_storage
 from ...wire.dropzone import DropZone

@@ -17,7 +17,7 @@ from .history import PlaygroundRun
 
 if TYPE_CHECKING:
     from ...core.client import Client
-    from ...core.run import RunEvent
+    from ...core.events import RunEvent
 
 _STREAM_REFRESH = 0.05  # seconds between displays while text streams in (each update resends it all)
 
