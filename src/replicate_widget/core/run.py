@@ -217,6 +217,7 @@ def _predict_flow(
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
     timeout: float | None = None,
+    to_the_end: bool = False,
 ) -> Flow:
     check_wait(wait)
     timeout = check_timeout(timeout)
@@ -233,7 +234,8 @@ def _predict_flow(
             storage_expiry=storage_expiry,
         )
         create = create_call(target, body_input, wait, cancel_after, False, timeout=timeout)
-        prediction = yield from wait_flow(context.base_url, create, progress, wait is not False, timeout)
+        until_done = to_the_end or wait is not False  # predict(wait=False) returns what the create says
+        prediction = yield from wait_flow(context.base_url, create, progress, until_done, timeout)
     except (GeneratorExit, PredictionTimeout):
         raise  # closed from outside: no more requests; or timed out: the prediction still needs its files
     except BaseException:
@@ -260,7 +262,8 @@ def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:
 
 
 def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
-    prediction = yield from predict_flow(context, model, input, **options)
+    # wait=False only skips the create's hold here: a run's answer is its output.
+    prediction = yield from predict_flow(context, model, input, to_the_end=True, **options)
     raise_for_prediction(prediction)
     return prediction.output
 
