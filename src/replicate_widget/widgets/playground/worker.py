@@ -123,13 +123,14 @@ class Runner:
             if self._streaming:
                 run.output = self._stream(run, values)
             else:
+                # wait=False: the id at once, for Cancel; then followed here, reporting as it goes
                 prediction = self._client.predict(
                     run.model,
                     values,
                     wait=False,
                     progress=lambda e: self._on_event(run, e),
                     **self._options(),
-                )
+                ).wait(progress=lambda e: self._on_event(run, e))
                 run.prediction_id = prediction.id
                 run.logs = prediction.logs or run.logs
                 if prediction.status != "succeeded":
