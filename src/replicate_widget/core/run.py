@@ -303,5 +303,6 @@ def wait_flow(
         if prediction is not None and not prediction.done:
             # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
             with contextlib.suppress(APIError):
-                yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
+                canceled = yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
+                report_changes(progress, prediction, canceled)  # the display (or the CLI) says "canceled"
         raise
