@@ -179,3 +179,49 @@ def test_a_text_model_streams_from_its_handle(client):
     assert len(chunks) > 1
     assert p.status == "succeeded"
     assert "".join(chunks) == p.output
+
+
+# ---- a kernel's interrupt cancels; a kernel's restart (which interrupts first) does not ----------------------
+def _start_in_kernel(kernel, text):
+    code = f'import replicate_widget as rw\nrw.run("demo/slow-echo", {{"text": "{text}", "seconds": 20}})'
+    return kernel.execute(code)
+
+
+def _reply(kernel, msg_id):
+    while (reply := kernel.get_shell_msg(timeout=30))["parent_header"].get("msg_id") != msg_id:
+        pass
+    return reply["content"]
+
+
+def _created(server, text, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    http = httpx.Client(base_url=server.base_url, headers={"authorization": f"Bearer {server.token}"})
+    with http:
+        while True:
+            found = [p for p in http.get("/v1/predictions").json()["results"] if p["input"].get("text") == text]
+            if found and found[0]["status"] == "processing":
+                return found[0]["id"]
+            assert time.monotonic() < deadline, "no prediction"
+            time.sleep(0.1)
+
+
+def test_a_kernel_interrupt_cancels_the_run_but_a_restart_leaves_it_running(client, server):
+    client.run(SLOW, {"text": "warm", "seconds": 0})
+    manager, kernel = _kernel(server)
+    try:
+        running = _start_in_kernel(kernel, "interrupted in a kernel")
+        interrupted = _created(server, "interrupted in a kernel")
+        manager.interrupt_kernel()  # the ■ button
+        assert _reply(kernel, running)["ename"] == "KeyboardInterrupt"
+        assert wait_for_status(server, interrupted, ("succeeded", "canceled")) == "canceled"
+
+        _start_in_kernel(kernel, "outlives its kernel")
+        survivor = _created(server, "outlives its kernel")
+        manager.restart_kernel(now=False)  # jupyter_client interrupts, then asks for the shutdown
+        kernel.wait_for_ready(timeout=60)
+        assert server_status(server, survivor) == "processing"
+        assert not server.log.find("POST", f"/v1/predictions/{survivor}/cancel")
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert client.prediction(survivor).wait(timeout=40, progress=False).output == "outlives its kernel"

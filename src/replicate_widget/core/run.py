@@ -20,8 +20,9 @@ from .errors import (
 )
 from .events import ProgressCallback, RunEvent, report_changes, with_retry_events
 from .files import collecting_spools
-from .http import Call, Flow, StoreDelete, StoreUpload, Upload, send
+from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, send
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
+from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
 from .predictions import follow_flow
@@ -301,6 +302,11 @@ def wait_flow(
         return prediction
     except (KeyboardInterrupt, asyncio.CancelledError):
         if prediction is not None and not prediction.done:
+            kernel = current_kernel()
+            if kernel is not None:  # a restart interrupts first, then asks for the shutdown: look for that
+                yield Sleep(SHUTDOWN_GRACE)
+                if shutting_down(kernel):
+                    raise  # the prediction outlives the kernel; its id is in the cell's output
             # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
             with contextlib.suppress(APIError):
                 canceled = yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
