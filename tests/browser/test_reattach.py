@@ -53,9 +53,13 @@ def test_a_run_is_picked_up_by_id_after_a_kernel_restart(notebook, server):
     restarted_at = time.monotonic()
     assert server_status(server, prediction_id) in ("starting", "processing"), "restarted mid-run"
 
-    code = f'import replicate_widget as rw\np = rw.prediction("{prediction_id}").wait()\nprint(p.status, p.output)'
+    code = (
+        f"import replicate_widget as rw\n"
+        f'p = rw.prediction("{prediction_id}").wait()\nprint(p.status, p.output)'
+    )
     nb.page.evaluate(
-        "(code) => window.jupyterapp.shell.currentWidget.content.widgets[1].model.sharedModel.setSource(code)",
+        "(code) => window.jupyterapp.shell.currentWidget.content.widgets[1]"
+        ".model.sharedModel.setSource(code)",
         code,
     )
     nb.run_cell(1, timeout=60)

@@ -27,8 +27,9 @@ def _sigint(ctx: Any) -> tuple[int, str]:
 
 def _sigint_twice(ctx: Any) -> tuple[int, str]:
     """Ctrl-C while the create waits (another process made the same prediction meanwhile), and again while
-    it waits for the answer to cancel by id. In this process: the watcher raises KeyboardInterrupt in the main thread
-    as SIGINT's handler does, at moments tied to the server's log (a subprocess can't be pinned down so)."""
+    it waits for the answer to cancel by id. In this process: the watcher raises KeyboardInterrupt in the
+    main thread as SIGINT's handler does, at moments tied to the server's log (a subprocess can't be pinned
+    down so)."""
     body = {"input": {"text": "leave me", "seconds": 3}}
     twin: dict[str, Any] = {}
 

@@ -99,10 +99,12 @@ def test_wait_false_returns_at_once_and_the_prediction_is_picked_up_by_id_here_a
     assert server_status(server, p.id) in ("starting", "processing"), "returned before the model finished"
     assert time.monotonic() - started < 4
     # another process, as after a kernel restart: only the id and the environment
-    code = "import sys, replicate_widget as rw; p = rw.prediction(sys.argv[1]).wait(); print(p.status, p.output)"
+    code = (
+        "import sys, replicate_widget as rw; p = rw.prediction(sys.argv[1]).wait(); print(p.status, p.output)"
+    )
     env = {**os.environ, "REPLICATE_BASE_URL": server.base_url, "REPLICATE_API_TOKEN": server.token}
     other = subprocess.run(
-        [sys.executable, "-c", code, p.id], env=env, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code, p.id], env=env, capture_output=True, text=True, timeout=60, check=False
     )
     assert other.stdout.strip() == "succeeded later", other.stderr
     again = client.prediction(p.id)
@@ -181,7 +183,7 @@ def test_a_text_model_streams_from_its_handle(client):
     assert "".join(chunks) == p.output
 
 
-# ---- a kernel's interrupt cancels; a kernel's restart (which interrupts first) does not ----------------------
+# ---- a kernel's interrupt cancels; a kernel's restart (which interrupts first) does not -------------------
 def _start_in_kernel(kernel, text):
     code = f'import replicate_widget as rw\nrw.run("demo/slow-echo", {{"text": "{text}", "seconds": 20}})'
     return kernel.execute(code)
@@ -198,7 +200,9 @@ def _created(server, text, timeout=30.0):
     http = httpx.Client(base_url=server.base_url, headers={"authorization": f"Bearer {server.token}"})
     with http:
         while True:
-            found = [p for p in http.get("/v1/predictions").json()["results"] if p["input"].get("text") == text]
+            found = [
+                p for p in http.get("/v1/predictions").json()["results"] if p["input"].get("text") == text
+            ]
             if found and found[0]["status"] == "processing":
                 return found[0]["id"]
             assert time.monotonic() < deadline, "no prediction"

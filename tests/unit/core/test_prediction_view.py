@@ -39,7 +39,9 @@ def test_the_table_escapes_what_the_api_sent():
 
 
 def test_listing_asks_with_the_api_s_filters_and_follows_pages_up_to_the_limit():
-    flow = list_predictions_flow("http://h", limit=3, since=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc))
+    flow = list_predictions_flow(
+        "http://h", limit=3, since=datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    )
     call = next(flow)
     assert isinstance(call, Call)
     assert call.url == "http://h/v1/predictions?created_after=2026-01-02T03%3A04%3A05.000000Z"
@@ -59,7 +61,9 @@ def test_listing_asks_with_the_api_s_filters_and_follows_pages_up_to_the_limit()
     assert [p.id for p in done.value.value] == ["a", "b", "c"]
 
 
-@pytest.mark.parametrize(("option", "value"), [("limit", 0), ("limit", True), ("since", "yesterday"), ("since", 5)])
+@pytest.mark.parametrize(
+    ("option", "value"), [("limit", 0), ("limit", True), ("since", "yesterday"), ("since", 5)]
+)
 def test_bad_listing_options_say_what_to_give(option, value):
     with pytest.raises(InputError, match=option):
         next(list_predictions_flow("http://h", **{option: value}))

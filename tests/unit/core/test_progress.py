@@ -133,10 +133,15 @@ def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last
     notebook = IPythonSink()
     notebook._handle = Handle()
     notebook.show(lines, False)
-    assert '<a href="http://h/p/abc123" target="_blank">prediction abc123 on demo/grayscale</a>' in (
-        shown[-1]["text/html"]
+    assert (
+        '<a href="http://h/p/abc123" target="_blank">prediction abc123 on demo/grayscale</a>'
+        in (shown[-1]["text/html"])
     )
     view = RunView("x/y", sink, clock)
-    view(RunEvent("status", status="starting", prediction=Prediction("i", "starting", urls={"web": "javascript:x"})))
+    view(
+        RunEvent(
+            "status", status="starting", prediction=Prediction("i", "starting", urls={"web": "javascript:x"})
+        )
+    )
     notebook.show(sink.shown[-1][0], False)
     assert "<a " not in shown[-1]["text/html"]
