@@ -229,3 +229,34 @@ def test_a_kernel_interrupt_cancels_the_run_but_a_restart_leaves_it_running(clie
         kernel.stop_channels()
         manager.shutdown_kernel(now=True)
     assert client.prediction(survivor).wait(timeout=40, progress=False).output == "outlives its kernel"
+
+
+def test_a_live_prediction_s_display_is_updated_in_place_until_it_ends(client, server):
+    client.run(SLOW, {"text": "warm", "seconds": 0})
+    p = client.predict(SLOW, {"text": "shown live", "seconds": 3, "steps": 3}, wait=False)
+    manager, kernel = _kernel(server)
+    messages = []
+    try:
+        code = f'import replicate_widget as rw, time\np = rw.prediction("{p.id}")\ndisplay(p)\ntime.sleep(6)'
+        reply = kernel.execute_interactive(code, timeout=30, output_hook=messages.append)
+    finally:
+        kernel.stop_channels()
+        manager.shutdown_kernel(now=True)
+    assert reply["content"]["status"] == "ok"
+    shown = [m for m in messages if m["msg_type"] in ("display_data", "update_display_data")]
+    assert [m["msg_type"] for m in shown].count("display_data") == 1
+    assert len({m["content"]["transient"]["display_id"] for m in shown}) == 1
+    first, last = shown[0]["content"]["data"]["text/html"], shown[-1]["content"]["data"]["text/html"]
+    assert "succeeded" not in first
+    assert "✓ succeeded" in last
+    assert "shown live" in last  # the output, once there
+
+
+def test_a_streaming_model_s_text_reaches_the_progress_as_it_is_written(client):
+    events = []
+    story = client.run("demo/story", {"sentences": 4, "delay": 0.05}, progress=events.append)
+    texts = [e.text for e in events if e.kind == "output" and e.status == "processing"]
+    assert len(texts) >= 2, [e.kind for e in events]
+    assert all(story.startswith(t) for t in texts)
+    assert len(texts[0]) < len(texts[-1]) <= len(story)
+    assert events[-1].status == "succeeded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .http import Flow, Sleep, notify_retries
 from .prediction import Prediction
@@ -12,10 +12,11 @@ from .prediction import Prediction
 
 @dataclass(frozen=True)
 class RunEvent:
-    """What a progress callback receives: an upload's bytes, a status change, new logs, model progress, or a
-    retry about to wait ``seconds`` because of ``reason`` (its ``message`` says so in words)."""
+    """What a progress callback receives: an upload's bytes, a status change, new logs, model progress, a
+    retry about to wait ``seconds`` because of ``reason`` (its ``message`` says so in words), or the text a
+    streaming model has written so far (``output``)."""
 
-    kind: Literal["upload", "status", "logs", "progress", "retry"]
+    kind: Literal["upload", "status", "logs", "progress", "retry", "output"]
     file: str | None = None
     sent: int = 0
     total: int = 0
@@ -25,6 +26,7 @@ class RunEvent:
     prediction: Prediction | None = None
     seconds: float = 0.0
     reason: str = ""
+    text: str = ""  # "output": the text a streaming model has written so far
 
     @property
     def message(self) -> str:
@@ -38,6 +40,8 @@ class RunEvent:
             return f"{self.status}: {100 * self.fraction:.0f} %"
         if self.kind == "logs":
             return self.logs.rstrip().rsplit("\n", 1)[-1]
+        if self.kind == "output":
+            return self.text[-200:]
         return str(self.status or "")
 
 
@@ -77,3 +81,16 @@ def report_changes(progress: ProgressCallback | None, before: Prediction | None,
                     prediction=now,
                 )
             )
+    text = _streamed_text(now.output)
+    if text is not None and text != _streamed_text(before.output if before else None):
+        progress(RunEvent("output", status=now.status, text=text, prediction=now))
+
+
+def _streamed_text(output: Any) -> str | None:
+    """The text so far of a model that streams text (its output, while it runs, is a growing list of str);
+    None for anything else (files, numbers, an output that is not there yet)."""
+    if not isinstance(output, list) or not output or not all(isinstance(item, str) for item in output):
+        return None
+    if any(item.startswith(("http:", "https:", "data:")) for item in output):
+        return None  # files
+    return "".join(output)

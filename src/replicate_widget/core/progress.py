@@ -153,6 +153,7 @@ class RunView:
         self.step = ""
         self.last_log = ""
         self.note = ""
+        self.text = ""
         self.announce: Linked | None = None  # "prediction abc… on owner/name": its id, for after a restart
         self._out = _Throttled(sink, clock)
 
@@ -171,6 +172,8 @@ class RunView:
                 self.last_log = lines[-1].strip()
         elif event.kind == "progress" and event.fraction is not None:
             self.fraction, self.step = event.fraction, f"{event.sent}/{event.total}"
+        elif event.kind == "output":  # a streaming model's text: its last line, as it is written
+            self.text = " ".join(event.text.split())[-160:]
         elif event.kind == "retry":  # "retrying in 2 s: connection refused", until the next status
             self.note = event.message
         else:  # kinds added later: say what happened in the event's own words
@@ -191,6 +194,8 @@ class RunView:
             lines.append(f"[{'#' * filled}{'.' * (20 - filled)}] {100 * self.fraction:.0f}% {self.step}")
         if self.last_log:
             lines.append(self.last_log[:200])
+        if self.text:
+            lines.append(f"» {self.text}")
         return lines
 
     def finish(self, error: BaseException | None = None) -> None:

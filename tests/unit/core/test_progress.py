@@ -145,3 +145,15 @@ def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last
     )
     notebook.show(sink.shown[-1][0], False)
     assert "<a " not in shown[-1]["text/html"]
+
+
+def test_a_streaming_model_s_text_shows_as_its_last_line():
+    sink, clock = Recorder(), Clock()
+    view = RunView("demo/story", sink, clock)
+    view(RunEvent("status", status="processing"))
+    clock.now += 1
+    view(RunEvent("output", status="processing", text="Once upon\na time, " + "word " * 50))
+    lines, _ = sink.shown[-1]
+    assert lines[-1].startswith("» ")
+    assert lines[-1].endswith("word word")
+    assert len(lines[-1]) == 2 + 160
