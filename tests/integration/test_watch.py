@@ -260,3 +260,16 @@ def test_a_streaming_model_s_text_reaches_the_progress_as_it_is_written(client):
     assert all(story.startswith(t) for t in texts)
     assert len(texts[0]) < len(texts[-1]) <= len(story)
     assert events[-1].status == "succeeded"
+
+
+def test_async_wait(client):
+    import asyncio
+
+    async def main():
+        p = await client.async_predict(SLOW, {"text": "async", "seconds": 1, "steps": 2}, wait=False)
+        assert p.status in ("starting", "processing")
+        return await client.prediction(p.id).async_wait(timeout=30, progress=False)
+
+    done = asyncio.run(main())
+    assert isinstance(done, rw.Prediction)
+    assert (done.status, done.output) == ("succeeded", "async")
