@@ -86,7 +86,7 @@ CASES = [
     Case("cli-unknown-command", C, "replicate-widget fly", "exit 2", "invalid choice: 'fly'",
          lambda c: c.cli("fly")),
     Case("cli-ctrl-c", C, 'Ctrl-C (SIGINT) while the create waits on a 5 s run', "exit 130",
-         "status: canceled", _sigint, limit=40),
+         "Interrupted: canceled prediction", _sigint, limit=40),
     Case("cli-ctrl-c-twice", C, 'Ctrl-C while the create waits (a twin prediction exists), then Ctrl-C again',
          "exit 130", "Ctrl-C again leaves it running", _sigint_twice, limit=40),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
+import sys
 import time
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -310,5 +311,7 @@ def wait_flow(
             # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
             with contextlib.suppress(APIError):
                 canceled = yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
-                report_changes(progress, prediction, canceled)  # the display (or the CLI) says "canceled"
+                report_changes(progress, prediction, canceled)
+                # On stderr as the driver's "waiting up to N s to cancel" is: a terminal's user sees it too.
+                print(f"Interrupted: canceled prediction {prediction.id}.", file=sys.stderr)
         raise
