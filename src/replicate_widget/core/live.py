@@ -44,14 +44,12 @@ class Prediction(_record.Prediction):
     ``await .async_wait()``. ``rw.prediction(id)`` gets one back, also after a kernel restart."""
 
     _client: Client
-    _converted: bool
 
     @classmethod
-    def attach(cls, record: _record.Prediction, client: Client, converted: bool = True) -> Prediction:
-        """``record`` as a handle on ``client``; ``converted``: its output is already Python objects."""
+    def attach(cls, record: _record.Prediction, client: Client) -> Prediction:
+        """``record`` (its output as it is: converted by a run, raw from a list) as a handle on ``client``."""
         handle = cls(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
         handle._client = client
-        handle._converted = converted or record.status != "succeeded"
         return handle
 
     # ---- flows, driven by the client -------------------------------------------------------------------
@@ -72,15 +70,14 @@ class Prediction(_record.Prediction):
         try:
             record = yield from follow_flow(self._client.base_url, record, progress, timeout)
         except PredictionTimeout as exc:
-            self._update(exc.prediction, converted=False)
+            self._update(exc.prediction)
             exc.prediction = self
             raise
         return (yield from self._finish_flow(record))
 
-    def _update(self, record: _record.Prediction, converted: bool = True) -> Prediction:
+    def _update(self, record: _record.Prediction) -> Prediction:
         for f in dataclasses.fields(record):
             setattr(self, f.name, getattr(record, f.name))
-        self._converted = converted or record.status != "succeeded"
         return self
 
     # ---- the public methods ----------------------------------------------------------------------------
@@ -148,7 +145,7 @@ class PredictionList(list[Prediction]):
 
 def get(client: Client, prediction_id: str) -> Prediction:
     handle = Prediction.attach(
-        client.drive(get_prediction_flow(client.base_url, check_id(prediction_id))), client, converted=False
+        client.drive(get_prediction_flow(client.base_url, check_id(prediction_id))), client
     )
     return handle._update(client.drive(handle._finish_flow(handle)))
 
@@ -156,4 +153,4 @@ def get(client: Client, prediction_id: str) -> Prediction:
 def listing(client: Client, limit: int = 20, since: Any = None) -> PredictionList:
     """Outputs stay as the API sent them (no schema lookup per model); ``p.reload()`` converts one."""
     records = client.drive(list_predictions_flow(client.base_url, limit=limit, since=since))
-    return PredictionList(Prediction.attach(r, client, converted=False) for r in records)
+    return PredictionList(Prediction.attach(r, client) for r in records)

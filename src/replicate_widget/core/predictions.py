@@ -1,4 +1,5 @@
-"""Predictions by id, as flows: get one, list recent ones, follow one until it ends, convert its output.
+"""Predictions by id, as flows: get one, list recent ones, follow one until it ends, convert its output;
+and create-then-follow (``wait_flow``), which cancels by id when interrupted.
 
 Reusable by anything that holds an id (rw.prediction, a batch picking its items up again): each takes the
 API's base URL and nothing else of the client, except ``schema_flow`` which shares the client's records.
@@ -6,14 +7,19 @@ API's base URL and nothing else of the client, except ``schema_flow`` which shar
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import sys
 import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from .cancel import cancel_flow
 from .errors import APIError, InputError, PredictionTimeout
 from .events import report_changes
 from .http import Call, Flow, Sleep, send
+from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
 from .refs import resolve_flow
@@ -134,3 +140,41 @@ def convert_output(schema: ModelSchema, prediction: Prediction) -> Prediction:
     if prediction.status == "succeeded":
         prediction.output = galleries(schema.convert_output(prediction.output, make_file_output))
     return prediction
+
+
+def wait_flow(
+    base_url: str,
+    create: Call,
+    progress: ProgressCallback | None,
+    until_done: bool = True,
+    timeout: float | None = None,
+) -> Flow:
+    """Create, then poll with backoff until final (``timeout``: PredictionTimeout, the prediction runs on).
+
+    Interrupted after the create went out, it waits for the create's answer (the drivers hold the interrupt
+    back until it is in: a short hold makes that one round trip), cancels that prediction by its id, and
+    re-raises. Only the id says which prediction is ours: another process may have sent the very same input.
+    """
+    prediction: Prediction | None = None
+    started = time.monotonic()
+    try:
+        response = yield from send(create)
+        prediction = Prediction.from_json(response.json())
+        report_changes(progress, None, prediction)
+        if until_done:
+            prediction = yield from follow_flow(base_url, prediction, progress, timeout, started)
+        return prediction
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        if prediction is not None and not prediction.done:
+            kernel = current_kernel()
+            if kernel is not None:  # a restart interrupts first, then asks for the shutdown: look for that
+                yield Sleep(SHUTDOWN_GRACE)
+                if shutting_down(kernel):
+                    raise  # the prediction outlives the kernel; its id is in the cell's output
+            # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
+            with contextlib.suppress(APIError):
+                canceled = yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
+                report_changes(progress, prediction, canceled)
+                # On stderr as the driver's "waiting up to N s to cancel" is: a terminal's user sees it too.
+                print(f"Interrupted: canceled prediction {prediction.id}.", file=sys.stderr)
+        raise

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import math
-import sys
-import time
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .cancel import cancel_flow
 from .errors import (
     APIError,
     InputError,
@@ -19,14 +15,13 @@ from .errors import (
     PredictionTimeout,
     StorageError,
 )
-from .events import ProgressCallback, RunEvent, report_changes, with_retry_events
+from .events import ProgressCallback, RunEvent, with_retry_events
 from .files import collecting_spools
-from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, send
+from .http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
-from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
-from .predictions import follow_flow
+from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
 from .storage import DEFAULT_EXPIRY, check_expiry, resolve_storage
 
@@ -277,41 +272,3 @@ def raise_for_prediction(prediction: Prediction) -> None:
         raise PredictionCanceled(prediction)
     if prediction.status == "aborted":
         raise PredictionAborted(prediction)
-
-
-def wait_flow(
-    base_url: str,
-    create: Call,
-    progress: ProgressCallback | None,
-    until_done: bool = True,
-    timeout: float | None = None,
-) -> Flow:
-    """Create, then poll with backoff until final (``timeout``: PredictionTimeout, the prediction runs on).
-
-    Interrupted after the create went out, it waits for the create's answer (the drivers hold the interrupt
-    back until it is in: a short hold makes that one round trip), cancels that prediction by its id, and
-    re-raises. Only the id says which prediction is ours: another process may have sent the very same input.
-    """
-    prediction: Prediction | None = None
-    started = time.monotonic()
-    try:
-        response = yield from send(create)
-        prediction = Prediction.from_json(response.json())
-        report_changes(progress, None, prediction)
-        if until_done:
-            prediction = yield from follow_flow(base_url, prediction, progress, timeout, started)
-        return prediction
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        if prediction is not None and not prediction.done:
-            kernel = current_kernel()
-            if kernel is not None:  # a restart interrupts first, then asks for the shutdown: look for that
-                yield Sleep(SHUTDOWN_GRACE)
-                if shutting_down(kernel):
-                    raise  # the prediction outlives the kernel; its id is in the cell's output
-            # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
-            with contextlib.suppress(APIError):
-                canceled = yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
-                report_changes(progress, prediction, canceled)
-                # On stderr as the driver's "waiting up to N s to cancel" is: a terminal's user sees it too.
-                print(f"Interrupted: canceled prediction {prediction.id}.", file=sys.stderr)
-        raise

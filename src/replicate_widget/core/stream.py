@@ -16,7 +16,8 @@ from .events import with_retry_events
 from .http import Call, Flow, Sleep, send
 from .outputs import make_file_output
 from .prediction import Prediction
-from .run import create_call, delete_uploads_flow, prepare_flow, raise_for_prediction, wait_flow
+from .predictions import wait_flow
+from .run import create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
 from .storage import DEFAULT_EXPIRY
 
 if TYPE_CHECKING:
