@@ -1,4 +1,5 @@
-"""Runs: a batch of 100 short predictions at concurrency 8, and the client's overhead per run.
+"""Runs: a batch of 100 short predictions at concurrency 8, the client's overhead per run, a 0.2 s model's
+wall time, and when a 5 s run's progress first hears `processing` (a default create holds 1 s, then polls).
 
 Run: /work/venv/bin/python benchmarks/core_runs.py
 """

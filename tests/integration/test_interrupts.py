@@ -115,9 +115,9 @@ def test_an_interrupt_cancels_only_its_own_prediction_among_identical_twins(serv
     assert wrong == [], f"{len(wrong)} of {TRIES} tries went wrong: {wrong[:3]}"
 
 
-def test_when_the_match_is_ambiguous_it_waits_for_the_answer_and_cancels_by_id(server, capfd):
-    # B's create goes out first, then an identical one from "elsewhere": both are newer than B's request,
-    # so the list cannot say which is B's. B waits for its create's answer (wait=3) and cancels by id.
+def test_with_an_identical_twin_it_waits_for_the_answer_and_cancels_by_id(server, capfd):
+    # B's create goes out first, then an identical one from "elsewhere": nothing but the id says which is
+    # B's. B waits for its create's answer (held up to wait=3 s) and cancels by that id.
     b_client = rw.Client(api_token=server.token, base_url=server.base_url)
     other = rw.Client(api_token=server.token, base_url=server.base_url)
     http = api(server)
