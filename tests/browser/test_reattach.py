@@ -32,7 +32,7 @@ def _creates(server):
 
 
 def test_a_run_is_picked_up_by_id_after_a_kernel_restart(notebook, server):
-    nb = notebook("reattach.ipynb", [RUN, "# the new cell"], run=False)
+    nb = notebook("reattach.ipynb", [RUN, "# the new cell", "rw.predictions(limit=3)"], run=False)
     # Started, not awaited (the command's promise ends with the cell): the kernel restarts while it runs.
     nb.page.evaluate(
         """() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0;
@@ -71,3 +71,11 @@ def test_a_run_is_picked_up_by_id_after_a_kernel_restart(notebook, server):
     # one prediction, created once, and it ran to the end: the restart neither canceled nor repeated it
     assert len(_creates(server)) == 1
     assert not server.log.find("POST", f"/v1/predictions/{prediction_id}/cancel")
+    # and the list of recent ones shows it at the top, as a table row linked to its page
+    nb.run_cell(2, timeout=60)
+    table = nb.page.locator(f"{nb.scope} .jp-Cell").nth(2).locator("table.rw-predictions")
+    first_row = table.locator("tr").nth(1)
+    assert prediction_id in first_row.inner_text()
+    assert "succeeded" in first_row.inner_text()
+    assert TEXT in first_row.inner_text()
+    nb.screenshot("predictions-table", table)
