@@ -1,4 +1,5 @@
-"""Runs: a batch of 100 short predictions at concurrency 8, and the client's overhead per run.
+"""Runs: a batch of 100 short predictions at concurrency 8, the client's overhead per run, a 0.2 s model's
+wall time, and when a 5 s run's progress first hears `processing` (a default create holds 1 s, then polls).
 
 Run: /work/venv/bin/python benchmarks/core_runs.py
 """
@@ -119,9 +120,57 @@ def overhead(server, runs: int = 40) -> None:
     )
 
 
+def short_model(server, seconds: float = 0.2, runs: int = 20) -> None:
+    """A 0.2 s model's wall time through rw.run (default options), against bare httpx's create+poll."""
+    client = rw.Client(api_token=server.token, base_url=server.base_url)
+    http = httpx.Client()
+    client.run(MODEL, {"text": "warm", "seconds": 0})
+    ours, bare = [], []
+    item = {"text": "x", "seconds": seconds, "steps": 1}
+    for i in range(runs):
+        pair = [
+            (ours, lambda: client.run(MODEL, item)),
+            (bare, lambda: _bare_run(http, server, item)),
+        ]
+        for times, fn in pair if i % 2 else reversed(pair):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    m_ours, m_bare = statistics.median(ours), statistics.median(bare)
+    print(f"\nWall time of a {seconds} s model, median of {runs}")
+    print(
+        f"replicate-widget {m_ours * 1000:.1f} ms; bare httpx (Prefer: wait) {m_bare * 1000:.1f} ms; "
+        f"overhead {1000 * (m_ours - m_bare):+.1f} ms"
+    )
+
+
+def _bare_run(http: httpx.Client, server, item: dict) -> None:
+    headers = {"authorization": f"Bearer {server.token}", "prefer": "wait"}
+    http.post(f"{server.base_url}/v1/models/{MODEL}/predictions", json={"input": item}, headers=headers)
+
+
+def first_status(server, seconds: float = 5.0) -> None:
+    """When a 5 s run's progress first hears `processing`, and when its run returns (seconds from the call)"""
+    client = rw.Client(api_token=server.token, base_url=server.base_url)
+    client.run(MODEL, {"text": "warm", "seconds": 0})
+    heard: dict[str, float] = {}
+    started = time.perf_counter()
+
+    def progress(event) -> None:
+        if event.kind == "status" and event.status not in heard:
+            heard[event.status] = time.perf_counter() - started
+
+    client.run(MODEL, {"text": "x", "seconds": seconds, "steps": 5}, progress=progress)
+    total = time.perf_counter() - started
+    said = ", ".join(f"{status} at {at:.2f} s" for status, at in heard.items())
+    print(f"\nA {seconds} s run: progress heard {said}; the run returned at {total:.2f} s")
+
+
 def run(server) -> None:
     batch(server)
     overhead(server)
+    short_model(server)
+    first_status(server)
     client_cpu_overhead()
 
 

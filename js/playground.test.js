@@ -118,5 +118,7 @@ describe("outputs and history", () => {
       { n: 2, id: "b", status: "canceled", seconds: 0.5, summary: "" },
     ]);
     expect([...list.querySelectorAll(".rwp-run-n")].map((n) => n.textContent)).toEqual(["#2", "#1"]);
+    // the id finds a run again after a kernel restart (rw.prediction)
+    expect([...list.querySelectorAll(".rwp-run-id")].map((n) => n.textContent)).toEqual(["b", "a"]);
   });
 });

@@ -49,7 +49,11 @@ export function renderHistory(list, runs) {
       h("span", "rwp-run-time", run.seconds === null ? "" : `${run.seconds.toFixed(1)} s`),
       h("span", "rwp-run-summary", run.summary),
     );
-    if (run.id) row.title = `prediction ${run.id}`;
+    if (run.id) {
+      // the id finds the run again after a kernel restart: rw.prediction(id)
+      row.title = `prediction ${run.id}`;
+      row.append(h("code", "rwp-run-id", run.id));
+    }
     list.append(row);
   }
 }

@@ -132,12 +132,13 @@ export const STYLE = `
 .rwp .rwp-out a.rwp-download { align-self: flex-start; color: var(--rwp-accent); font-size: 0.92em; text-decoration: underline; }
 .rwp-history summary { cursor: pointer; color: var(--rwp-muted); font-weight: 600; }
 .rwp-history-list { margin: 6px 0 0; padding: 0; list-style: none; display: flex; flex-direction: column; gap: 2px; }
-.rwp-run { display: grid; grid-template-columns: 2.5em 6.5em 4.5em minmax(0, 1fr); gap: 6px; font-size: 0.92em;
+.rwp-run { display: grid; grid-template-columns: 2.5em 6.5em 4.5em minmax(0, 1fr) minmax(0, 9em); gap: 6px; font-size: 0.92em;
   padding: 2px 4px; border-radius: 4px; }
 .rwp-run:nth-child(odd) { background: var(--rwp-panel); }
 .rwp-run-n, .rwp-run-time { color: var(--rwp-muted); }
 .rwp-run[data-status=succeeded] .rwp-run-status { color: var(--rwp-ok); }
 .rwp-run[data-status=failed] .rwp-run-status, .rwp-run[data-status=aborted] .rwp-run-status { color: var(--rwp-error); }
 .rwp-run-summary { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.rwp-run-id { font-size: 11px; opacity: 0.7; user-select: all; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .rwp [hidden] { display: none !important; }
 `;

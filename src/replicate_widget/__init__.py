@@ -1,6 +1,16 @@
 """Run Replicate models on files from a notebook. The public API, and nothing else."""
 
-from .core.api import async_predict, async_run, async_stream, predict, run, run_batch, stream
+from .core.api import (
+    async_predict,
+    async_run,
+    async_stream,
+    predict,
+    prediction,
+    predictions,
+    run,
+    run_batch,
+    stream,
+)
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -9,15 +19,16 @@ from .core.errors import (
     ModelError,
     PredictionAborted,
     PredictionCanceled,
+    PredictionTimeout,
     ReplicateWidgetError,
     StorageError,
     TransferError,
 )
+from .core.events import RunEvent
 from .core.files import LocalFile
+from .core.live import Prediction
 from .core.login import login
 from .core.outputs import FileOutput
-from .core.prediction import Prediction
-from .core.run import RunEvent
 from .core.settings import apply_dotenv as _apply_dotenv
 from .explore.client import Client
 from .explore.handle import deployment, model
@@ -43,6 +54,7 @@ __all__ = [
     "Prediction",
     "PredictionAborted",
     "PredictionCanceled",
+    "PredictionTimeout",
     "ReplicateWidgetError",
     "RunEvent",
     "StorageError",
@@ -56,6 +68,8 @@ __all__ = [
     "login",
     "model",
     "predict",
+    "prediction",
+    "predictions",
     "run",
     "run_batch",
     "search",

@@ -116,6 +116,16 @@ def _record_answer(body: str, content_type: str = "application/json") -> Any:
     return act
 
 
+def _run_answer(route: str, seconds: float) -> Any:
+    """The create (or, for a run long enough to be polled, a poll) answers an HTML page."""
+
+    def act(ctx: Any) -> Any:
+        _answer(ctx, route, "<html>Sign in</html>", content_type="text/html")
+        return ctx.client.run("demo/slow-echo", {"text": "hi", "seconds": seconds})
+
+    return act
+
+
 P = "Python call"
 # fmt: off
 _MALFORMED = [
@@ -140,6 +150,12 @@ CASES = [
     Case("py-answer-html", P, "an HTML page where the model record should be (a proxy, a portal)", "APIError",
          "answered a body that is not JSON (text/html), not the JSON object the API sends",
          _record_answer("<html>Sign in</html>", "text/html")),
+    Case("py-answer-html-create", P, "an HTML page where the created prediction should be", "APIError",
+         "/predictions answered a body that is not JSON (text/html)",
+         _run_answer("POST /v1/models/demo/slow-echo/predictions", 0)),
+    Case("py-answer-html-poll", P, "an HTML page where a poll of a running prediction should answer",
+         "APIError", "answered a body that is not JSON (text/html)",
+         _run_answer("GET /v1/predictions/", 3)),
     Case("py-answer-empty", P, "an empty 200 answer for the model record", "APIError",
          "answered an empty body", _record_answer("")),
     Case("py-answer-list", P, "a JSON list where the model record should be", "APIError",

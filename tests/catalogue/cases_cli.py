@@ -19,7 +19,7 @@ def _run(ctx: Any, *args: str, token: str | None = "") -> tuple[int, str]:
 def _sigint(ctx: Any) -> tuple[int, str]:
     """SIGINT into a running `replicate-widget run` process (Ctrl-C in a terminal signals the process)."""
     proc = ctx.cli_process("run", "demo/slow-echo", "-i", "text=stop", "-i", "seconds=5")
-    _wait_for(ctx, ctx.created)  # the server has made the prediction; the create waits on Prefer: wait
+    _wait_for(ctx, ctx.created)  # the server has made the prediction; the create is held (Prefer: wait=1)
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=30)
     assert ctx.final(ctx.created()) == "canceled", out
@@ -27,16 +27,17 @@ def _sigint(ctx: Any) -> tuple[int, str]:
 
 
 def _sigint_twice(ctx: Any) -> tuple[int, str]:
-    """Ctrl-C while the match is ambiguous (another process made the same prediction meanwhile), and again
-    while it waits to cancel by id. In this process: the watcher raises KeyboardInterrupt in the main thread
-    as SIGINT's handler does, at moments tied to the server's log (a subprocess can't be pinned down so)."""
+    """Ctrl-C while the create waits (another process made the same prediction meanwhile), and again while
+    it waits for the answer to cancel by id. In this process: the watcher raises KeyboardInterrupt in the
+    main thread as SIGINT's handler does, at moments tied to the server's log (a subprocess can't be pinned
+    down so)."""
     body = {"input": {"text": "leave me", "seconds": 3}}
     twin: dict[str, Any] = {}
 
     def create_twin() -> None:
         twin.update(ctx.api().post("/v1/models/demo/slow-echo/predictions", json=body).json())
 
-    ctx.interrupt_when(ctx.created, 0.2, 0.8, then=create_twin)
+    ctx.interrupt_when(ctx.created, 0.2, 0.3, then=create_twin)  # both within the create's 1 s hold
     code, out = _run(ctx, "demo/slow-echo", "-i", "text=leave me", "-i", "seconds=3")
     ours = ctx.requests("POST", "/predictions")[0]["prediction_id"]
     assert ctx.requests("POST", "/cancel") == []
@@ -107,7 +108,7 @@ CASES = [
          lambda c: c.cli("fly")),
     Case("cli-ctrl-c", C, 'Ctrl-C (SIGINT) while the create waits on a 5 s run', "exit 130",
          "Interrupted: canceled prediction", _sigint, limit=40),
-    Case("cli-ctrl-c-twice", C, 'Ctrl-C while the match is ambiguous (a twin prediction), then Ctrl-C again',
+    Case("cli-ctrl-c-twice", C, 'Ctrl-C while the create waits (a twin prediction exists), then Ctrl-C again',
          "exit 130", "Ctrl-C again leaves it running", _sigint_twice, limit=40),
 ]
 # fmt: on

@@ -32,11 +32,11 @@ def _twin(ctx: Any, body: dict[str, Any]) -> Any:
 
 
 def _interrupted_twice(ctx: Any) -> None:
-    """Ctrl-C while the create is still waiting and its match is ambiguous (another process made the same
-    prediction meanwhile): it waits for the answer to cancel by id; Ctrl-C again leaves it running."""
+    """Ctrl-C while the create is still waiting (another process made the same prediction meanwhile): it waits
+    for the answer to cancel by id; Ctrl-C again leaves it running."""
     body = {"input": {"text": "leave me", "seconds": 3}}
     twin, create = _twin(ctx, body)
-    ctx.interrupt_when(ctx.created, 0.2, 0.8, then=create)
+    ctx.interrupt_when(ctx.created, 0.2, 0.3, then=create)  # both within the create's 1 s hold
     try:
         ctx.client.run("demo/slow-echo", body["input"])
     finally:
@@ -56,6 +56,34 @@ def _someone_elses_prediction(ctx: Any) -> None:
     finally:
         assert ctx.final(ctx.created()) == "canceled"
         assert ctx.final(other["id"]) == "succeeded"
+
+
+def _interrupted_deployment(ctx: Any) -> None:
+    """A deployment's create names no model and no version: only its answer (within the 1 s hold) says which
+    prediction is ours, and that one is canceled by its id."""
+    other = ctx.isolated(deployments=["team/echo-prod=demo/slow-echo"])
+    other.interrupt_when(other.created, 0.3)
+    try:
+        other.client.run("deployments/team/echo-prod", {"text": "stop me", "seconds": 30})
+    finally:
+        assert other.requests("POST", "/v1/deployments/team/echo-prod/predictions")
+        assert other.final(other.created()) == "canceled"
+
+
+def _twin_while_ours_is_held(ctx: Any) -> None:
+    """Our create reaches the server first and is held there (2 s); an identical one from elsewhere is made
+    meanwhile, and we are interrupted before ours exists. The twin is the only prediction with our input
+    newer than our request, yet it is not ours: we wait for our create's answer and cancel that one."""
+    body = {"input": {"text": "held", "seconds": 4}}
+    ctx.server.faults.delay("POST /v1/models/demo/slow-echo/predictions", seconds=2)
+    twin, create = _twin(ctx, body)
+    ctx.interrupt_when(lambda: ctx.requests("POST", "/predictions"), 0.5, then=create)
+    try:
+        ctx.client.run("demo/slow-echo", body["input"])
+    finally:
+        ours = ctx.requests("POST", "/predictions")[0]["prediction_id"]
+        assert ctx.final(twin["id"]) == "succeeded"
+        assert ctx.final(ours) == "canceled"
 
 
 def _aborted(ctx: Any) -> None:
@@ -232,10 +260,15 @@ CASES = [
     Case("py-cancel-after-words", P, "cancel_after='soon'", "APIError 422",
          "Cancel-After 'soon' is not a duration like 30s, 5m or 1h30m",
          lambda c: c.client.run("demo/slow-echo", ECHO, cancel_after="soon")),
-    Case("py-ctrl-c", P, "Ctrl-C while a 30 s run's create waits (Prefer: wait)", "KeyboardInterrupt", "",
+    Case("py-ctrl-c", P, "Ctrl-C while a 30 s run's create waits (Prefer: wait=1)", "KeyboardInterrupt", "",
          _interrupted_run, limit=20),
-    Case("py-ctrl-c-twice", P, "Ctrl-C while the match is ambiguous (a twin prediction), then Ctrl-C again",
+    Case("py-ctrl-c-twice", P, "Ctrl-C while the create waits (a twin prediction exists), then Ctrl-C again",
          "KeyboardInterrupt", "", _interrupted_twice, limit=30),
+    Case("py-ctrl-c-deployment", P, "Ctrl-C while a deployment run's create waits", "KeyboardInterrupt", "",
+         _interrupted_deployment, limit=60),
+    Case("py-ctrl-c-twin-while-held", P,
+         "Ctrl-C while our create is held by the server and an identical twin is made meanwhile",
+         "KeyboardInterrupt", "", _twin_while_ours_is_held, limit=40),
     Case("py-ctrl-c-other-process", P, "Ctrl-C while another client runs the same input", "KeyboardInterrupt",
          "", _someone_elses_prediction, limit=30),
 ]

@@ -102,11 +102,12 @@ class Ctx:
             timer.start()
             self._closers.append(timer.cancel)
 
-    def isolated(self) -> Ctx:
-        """A fresh server of its own, for a case that could break the shared one for the cases after it."""
+    def isolated(self, **serve_options: Any) -> Ctx:
+        """A fresh server of its own, for a case that could break the shared one for the cases after it, or
+        that needs more than it serves (``deployments=[...]``: see rw.local.serve)."""
         from replicate_widget.local import serve
 
-        server = serve()
+        server = serve(**serve_options)
         other = Ctx(server, self.work, self.tmpdir)
         self._closers += [server.stop, other.close]
         return other

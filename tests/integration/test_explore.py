@@ -353,7 +353,10 @@ def test_automatic_progress_is_one_terminal_line_only_on_a_terminal(client, monk
     echo.run_batch([{"text": "a", "seconds": 0}, {"text": "b", "seconds": 0}])
     lines = terminal.text.split("\n")
     assert len(lines) == 3  # one line per call, each ended once
-    assert re.fullmatch(r".*✓ demo/slow-echo succeeded in \d+\.\d s *", lines[0])
+    # the last line keeps the prediction's id, to find it again (rw.prediction)
+    assert re.fullmatch(
+        r".*✓ demo/slow-echo succeeded in \d+\.\d s · prediction \w+ on demo/slow-echo *", lines[0]
+    )
     assert re.fullmatch(r".*demo/slow-echo: 2/2 done in \d+\.\d s *", lines[1])
     assert lines[2] == ""
     terminal.text = ""

@@ -154,3 +154,14 @@ def test_run_and_run_batch_take_handles(server, client, front):
     info = w.run(client.model("demo/contact-sheet", progress=False), field="images")
     assert info.read()[:4] == b"\x89PNG"
     assert [e["path"] for e in creates(server)] == ["/v1/models/demo/contact-sheet/predictions"]
+
+
+def test_the_status_names_the_prediction_while_it_runs(server, client, front):
+    w = rw.FileInput(client=client, upload="on-run")
+    texts = []
+    w.observe(lambda change: texts.append(change["new"]), names="status_text")
+    feed(front, w, "e1", "a.txt", b"abc", "text/plain")
+    w.run("demo/file-info")
+    (created,) = creates(server)
+    assert f"demo/file-info: succeeded · prediction {created['prediction_id']}" in texts
+    w.close()

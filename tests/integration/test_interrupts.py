@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 import replicate_widget as rw
 
@@ -41,10 +42,10 @@ def wait_until(check, timeout=30.0):
 
 
 class Worker:
-    def __init__(self, server, seconds):
+    def __init__(self, server, seconds, model="demo/slow-echo"):
         env = {**os.environ, "REPLICATE_API_TOKEN": server.token, "REPLICATE_BASE_URL": server.base_url}
         self.process = subprocess.Popen(
-            [sys.executable, str(WORKER), str(seconds)],
+            [sys.executable, str(WORKER), str(seconds), model],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -114,9 +115,9 @@ def test_an_interrupt_cancels_only_its_own_prediction_among_identical_twins(serv
     assert wrong == [], f"{len(wrong)} of {TRIES} tries went wrong: {wrong[:3]}"
 
 
-def test_when_the_match_is_ambiguous_it_waits_for_the_answer_and_cancels_by_id(server, capfd):
-    # B's create goes out first, then an identical one from "elsewhere": both are newer than B's request,
-    # so the list cannot say which is B's. B waits for its create's answer (wait=3) and cancels by id.
+def test_with_an_identical_twin_it_waits_for_the_answer_and_cancels_by_id(server, capfd):
+    # B's create goes out first, then an identical one from "elsewhere": nothing but the id says which is
+    # B's. B waits for its create's answer (held up to wait=3 s) and cancels by that id.
     b_client = rw.Client(api_token=server.token, base_url=server.base_url)
     other = rw.Client(api_token=server.token, base_url=server.base_url)
     http = api(server)
@@ -174,4 +175,78 @@ def test_ctrl_c_twice_leaves_the_prediction_running(server):
         assert not server.log.find("POST", f"/v1/predictions/{prediction['id']}/cancel")
     finally:
         worker.close()
+        http.close()
+
+
+def final_status(http, prediction_id):
+    return wait_until(
+        lambda: (
+            (s := http.get(f"/v1/predictions/{prediction_id}").json()["status"])
+            in ("succeeded", "failed", "canceled")
+            and s
+        ),
+        timeout=60,
+    )
+
+
+@pytest.fixture(scope="module")
+def deployment_server():
+    from replicate_widget.local import serve
+
+    with serve(deployments=["team/echo-prod=demo/slow-echo"]) as srv:
+        yield srv
+
+
+def test_ctrl_c_cancels_a_deployment_run(deployment_server):
+    # A deployment's create names no model and no version: only its answer (the id) says which is ours.
+    server = deployment_server
+    http = api(server)
+    worker = Worker(server, seconds=8, model="deployments/team/echo-prod")
+    try:
+        text = "deployed and interrupted"
+        worker.run(text)
+        (prediction,) = wait_until(lambda: predictions_with(http, text), timeout=60)
+        time.sleep(0.3)  # the create is in flight, held by the server
+        worker.interrupt()
+        assert worker.answer() == "interrupted"
+        assert server.log.find("POST", "/v1/deployments/team/echo-prod/predictions")
+        assert final_status(http, prediction["id"]) == "canceled"
+        assert server.log.find("POST", f"/v1/predictions/{prediction['id']}/cancel")
+    finally:
+        worker.close()
+        http.close()
+
+
+def _creates(server):
+    return [e for e in server.log.find("POST", "/v1/") if e["path"].endswith("/predictions")]
+
+
+def test_an_interrupt_never_cancels_a_twin_created_while_ours_was_delayed(server):
+    # B's create reaches the server first but is held there (a slow network, a busy API); A's identical
+    # create is made meanwhile. B is interrupted before its own prediction exists: the one prediction with
+    # its input, newer than its request, is A's. B must wait for its own create's answer and cancel that.
+    http = api(server)
+    a, b = Worker(server, seconds=5), Worker(server, seconds=5)
+    tries = 3
+    try:
+        for i in range(tries):
+            text = f"twin held {i}"
+            before = len(_creates(server))
+            server.faults.delay("POST /v1/models/demo/slow-echo/predictions", seconds=2.5)
+            b.run(text)
+            wait_until(lambda n=before: len(_creates(server)) == n + 1)  # B's create: arrived, held
+            a.run(text)
+            wait_until(lambda t=text: len(predictions_with(http, t)) == 1)  # A's prediction exists
+            time.sleep(0.2)
+            b.interrupt()
+            assert b.answer() == "interrupted"
+            assert a.answer() == f"ok {text}", "A's prediction was canceled by B's interrupt"
+            first, second = predictions_with(http, text)  # A's first: B's was created after its delay
+            assert (final_status(http, first["id"]), final_status(http, second["id"])) == (
+                "succeeded",
+                "canceled",
+            )
+    finally:
+        a.close()
+        b.close()
         http.close()

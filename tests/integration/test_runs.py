@@ -42,7 +42,8 @@ def _get(client, prediction_id):
 def test_success_under_429_and_503(server, client):
     server.faults.fail(route="GET /v1/models/demo/slow-echo", status=503, times=2)
     server.faults.rate_limit(route="POST /v1/models/demo/slow-echo/predictions", times=2, retry_after=0.2)
-    assert client.run("demo/slow-echo", {"text": "hi", "seconds": 0}) == "hi"
+    # wait=60: the create holds until the end even when the worker starts cold, so the log is just these
+    assert client.run("demo/slow-echo", {"text": "hi", "seconds": 0}, wait=60) == "hi"
     statuses = [e["status"] for e in server.log.entries]
     assert statuses == [503, 503, 200, 429, 429, 201]
 
@@ -84,7 +85,7 @@ def test_ctrl_c_while_the_create_is_still_waiting_cancels(server, client):
         client.run("demo/slow-echo", {"text": "waiting", "seconds": 30})
     assert time.monotonic() - started < 10  # not the 30 s the model would take
     (create,) = requests(server, "POST", "/predictions")
-    assert create["headers"]["prefer"] == "wait"
+    assert create["headers"]["prefer"] == "wait=1"  # a short hold: the id comes back within a second
     (cancel,) = requests(server, "POST", "/cancel")
     assert cancel["path"] == f"/v1/predictions/{create['prediction_id']}/cancel"
     assert final_status(client, create["prediction_id"]) == "canceled"

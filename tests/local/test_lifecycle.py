@@ -181,6 +181,28 @@ def test_get_and_list_predictions(server):
         assert created["id"] in page.text
 
 
+def test_list_filters_by_creation_time_as_replicate_does(server):
+    with api(server) as client:
+        first = _echo(client, 0, text="first", Prefer="wait").json()
+        second = _echo(client, 0, text="second", Prefer="wait").json()
+        third = _echo(client, 0, text="third", Prefer="wait").json()
+
+        def listed(**params: str) -> list[str]:
+            answer = client.get("/v1/predictions", params=params)
+            assert answer.status_code == 200, answer.text
+            return [p["id"] for p in answer.json()["results"]]
+
+        assert listed(created_after=first["created_at"])[:2] == [third["id"], second["id"]]
+        assert first["id"] not in listed(created_after=first["created_at"])
+        assert listed(created_after=first["created_at"], created_before=third["created_at"]) == [second["id"]]
+        assert listed(created_after=third["created_at"]) == []
+        offset = listed(created_after=second["created_at"].replace("Z", "+00:00"))
+        assert offset == [third["id"]]
+        bad = client.get("/v1/predictions", params={"created_after": "yesterday"})
+        assert bad.status_code == 400
+        assert "ISO 8601" in bad.json()["detail"]
+
+
 def test_worker_killed_mid_prediction_fails_clearly_and_server_recovers(server):
     with api(server) as client:
         victim = _echo(client, 30, text="doomed").json()

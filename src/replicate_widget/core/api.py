@@ -12,7 +12,7 @@ from typing import Any
 from .client import Client, default_client
 from .errors import short_traceback
 from .handles import ModelArg, client_of
-from .prediction import Prediction
+from .live import Prediction, PredictionList
 
 
 def _client(model: ModelArg, client: Client | None) -> Client:
@@ -87,3 +87,17 @@ def async_stream(
     To leave early, iterate inside ``async with contextlib.aclosing(rw.async_stream(...)) as chunks:``; the
     prediction is then cancelled as the block ends (an async generator is only closed when asked to)."""
     return _client(model, client).async_stream(model, input, **options)
+
+
+@short_traceback
+def prediction(prediction_id: str, *, client: Client | None = None) -> Prediction:
+    """The prediction with this id (from a run's progress line, or rw.predictions()), as a live handle:
+    ``.wait(timeout=None)``, ``.reload()``, ``.cancel()``, ``.output``, ``.stream()``; after a restart too."""
+    return (client or default_client()).prediction(prediction_id)
+
+
+@short_traceback
+def predictions(limit: int = 20, since: Any = None, *, client: Client | None = None) -> PredictionList:
+    """The newest ``limit`` predictions, newest first (``since``: a datetime, a timedelta ago, or ISO 8601
+    text); displays as a table of status, model, age and output."""
+    return (client or default_client()).predictions(limit, since)

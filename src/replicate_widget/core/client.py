@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
+from . import live
 from .batch import async_run_batch, run_batch
 from .cancel import cancel_flow
 from .context import ApiContext
@@ -176,6 +177,16 @@ class Client:
         return self.drive(cancel_flow(self.base_url, prediction_id))
 
     @short_traceback
+    def prediction(self, prediction_id: str) -> live.Prediction:
+        """The prediction with this id, as a live handle: .wait() .reload() .cancel() .output .stream()."""
+        return live.get(self, prediction_id)
+
+    @short_traceback
+    def predictions(self, limit: int = 20, since: Any = None) -> live.PredictionList:
+        """The newest ``limit`` predictions (created after ``since``: a datetime, a timedelta ago, ISO)."""
+        return live.listing(self, limit, since)
+
+    @short_traceback
     def run(
         self,
         model: ModelArg,
@@ -201,7 +212,8 @@ class Client:
     ) -> Any:
         ref, options = unpack(model, options)
         with reporting(ref, options.pop("progress", None)) as progress:
-            return self.drive(predict_flow(self._context, ref, input, progress=progress, **options), abort)
+            record = self.drive(predict_flow(self._context, ref, input, progress=progress, **options), abort)
+        return live.Prediction.attach(record, self)
 
     @short_traceback
     async def async_run(self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any) -> Any:
@@ -215,7 +227,8 @@ class Client:
     ) -> Any:
         ref, options = unpack(model, options)
         with reporting(ref, options.pop("progress", None)) as progress:
-            return await self.adrive(predict_flow(self._context, ref, input, progress=progress, **options))
+            record = await self.adrive(predict_flow(self._context, ref, input, progress=progress, **options))
+        return live.Prediction.attach(record, self)
 
     @short_traceback
     def run_batch(

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .errors import APIError, StorageError
+from .errors import StorageError
 from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
 
 if TYPE_CHECKING:
@@ -99,20 +99,13 @@ def _perform(
     except KeyboardInterrupt as interrupt:
         if not effect.interrupt_safe:
             raise
-        print("Interrupted: cancelling the prediction (Ctrl-C again leaves it running).", file=sys.stderr)
-        canceled = None
-        if effect.on_interrupt is not None:
-            with contextlib.suppress(APIError):
-                canceled = drive(transport, effect.on_interrupt())
-        if canceled is not None:
-            print(f"Interrupted: canceled prediction {canceled.id}.", file=sys.stderr)
-        else:  # not told apart from others yet: its id comes with the answer, then the cancel
-            left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
-            print(
-                f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
-                "Ctrl-C again leaves it running.",
-                file=sys.stderr,
-            )
+        # Its id comes with the answer (a default create holds a second at most), then the cancel by id.
+        left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
+        print(
+            f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
+            "Ctrl-C again leaves it running.",
+            file=sys.stderr,
+        )
         try:
             return _wait(future, None), interrupt
         except httpx.TransportError:
@@ -135,9 +128,6 @@ async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
                 try:
                     steps.value = await asyncio.shield(task)
                 except (asyncio.CancelledError, KeyboardInterrupt) as interrupt:
-                    if effect.on_interrupt is not None:
-                        with contextlib.suppress(APIError):
-                            await adrive(transport, effect.on_interrupt())
                     steps.value, steps.pending = await task, interrupt
             else:
                 steps.value = await transport.send(effect)

@@ -12,6 +12,7 @@
         ModelError                       the prediction failed: .prediction (with error and logs)
             PredictionCanceled
             PredictionAborted
+        PredictionTimeout(TimeoutError)  timeout= passed; the prediction runs on (.prediction names it)
 
 Messages never carry the API token: they are built from server answers and our own words only.
 """
@@ -165,6 +166,19 @@ class PredictionAborted(ModelError):
             prediction,
             f"Prediction {prediction.id} was aborted: its deadline passed before it started. "
             "Try again with a longer cancel_after, or when the model is less busy.",
+        )
+
+
+class PredictionTimeout(ReplicateWidgetError, TimeoutError):
+    """``timeout=`` seconds passed before the prediction ended. It was not canceled: it runs on, and
+    ``rw.prediction(id)`` picks it up again."""
+
+    def __init__(self, prediction: Prediction, timeout: float) -> None:
+        self.prediction = prediction
+        self.timeout = timeout
+        super().__init__(
+            f"Prediction {prediction.id} is still {prediction.status or 'running'} after {timeout:g} s, "
+            f"and runs on: rw.prediction({prediction.id!r}).wait() waits for it again, .cancel() stops it."
         )
 
 

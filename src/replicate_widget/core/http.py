@@ -39,9 +39,6 @@ class Call:
     body: Callable[[], Iterator[bytes]] | None = None
     # Keep waiting for the answer if interrupted: a create's answer names the prediction we must cancel.
     interrupt_safe: bool = False
-    # Run first when interrupted in flight, so that the answer we then wait for comes quickly; its answer is
-    # what it canceled, or None.
-    on_interrupt: Callable[[], Generator[Any, Any, Any]] | None = None
     # The server answers within this many seconds (a create's `Prefer: wait=N`); None: at once.
     answer_within: float | None = None
 

@@ -17,11 +17,29 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, Protocol
 
 from .errors import InputError
+from .events import ProgressCallback, RunEvent
 from .limits import FINAL_STATUSES
-from .run import ProgressCallback, RunEvent
 
 MIN_INTERVAL = 0.25  # seconds between two renders: at most 4 a second
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}
+
+
+class Linked(str):
+    """A line of the display that links somewhere (the prediction's page); plain text on a terminal."""
+
+    href: str = ""
+
+    def __new__(cls, text: str, href: str = "") -> Linked:
+        line = super().__new__(cls, text)
+        line.href = href
+        return line
+
+
+def _line_html(line: str) -> str:
+    href = getattr(line, "href", "")
+    if href.startswith(("http://", "https://")):
+        return f'<a href="{html.escape(href, quote=True)}" target="_blank">{html.escape(line)}</a>'
+    return html.escape(line)
 
 
 class Sink(Protocol):
@@ -38,7 +56,7 @@ class IPythonSink:
         from IPython.display import display
 
         text = "\n".join(lines)
-        body = "<br>".join(html.escape(line) for line in lines)
+        body = "<br>".join(_line_html(line) for line in lines)
         style = "font-family:var(--jp-code-font-family,monospace);font-size:12px;opacity:.85;white-space:pre"
         bundle = {"text/plain": text, "text/html": f'<div class="rw-progress" style="{style}">{body}</div>'}
         if self._handle is None:
@@ -135,9 +153,14 @@ class RunView:
         self.step = ""
         self.last_log = ""
         self.note = ""
+        self.text = ""
+        self.announce: Linked | None = None  # "prediction abc… on owner/name": its id, for after a restart
         self._out = _Throttled(sink, clock)
 
     def __call__(self, event: RunEvent) -> None:
+        p = event.prediction
+        if self.announce is None and p is not None and p.id:
+            self.announce = Linked(f"prediction {p.id} on {p.model or self.title}", p.urls.get("web", ""))
         if event.kind == "upload" and event.file is not None:
             self.uploads[event.file] = (event.sent, event.total)
             self.status = "uploading"
@@ -149,6 +172,8 @@ class RunView:
                 self.last_log = lines[-1].strip()
         elif event.kind == "progress" and event.fraction is not None:
             self.fraction, self.step = event.fraction, f"{event.sent}/{event.total}"
+        elif event.kind == "output":  # a streaming model's text: its last line, as it is written
+            self.text = " ".join(event.text.split())[-160:]
         elif event.kind == "retry":  # "retrying in 2 s: connection refused", until the next status
             self.note = event.message
         else:  # kinds added later: say what happened in the event's own words
@@ -158,6 +183,8 @@ class RunView:
     def lines(self) -> list[str]:
         head = f"{self.title}: {self.status}" + (f" ({self.note})" if self.note else "")
         lines = [head]
+        if self.announce is not None:
+            lines.append(self.announce)
         if self.uploads:
             sent = sum(s for s, _ in self.uploads.values())
             total = sum(t for _, t in self.uploads.values()) or 1
@@ -167,6 +194,8 @@ class RunView:
             lines.append(f"[{'#' * filled}{'.' * (20 - filled)}] {100 * self.fraction:.0f}% {self.step}")
         if self.last_log:
             lines.append(self.last_log[:200])
+        if self.text:
+            lines.append(f"» {self.text}")
         return lines
 
     def finish(self, error: BaseException | None = None) -> None:
@@ -177,7 +206,14 @@ class RunView:
         if error is not None and status not in FINAL_STATUSES:
             status = "interrupted" if isinstance(error, KeyboardInterrupt) else "stopped by an error"
         mark = _MARK.get(status, "·")
-        self._out.render(lambda: [f"{mark} {self.title} {status} in {self._out.elapsed()}"], final=True)
+
+        def last() -> list[str]:
+            line = f"{mark} {self.title} {status} in {self._out.elapsed()}"
+            if self.announce is None:
+                return [line]
+            return [Linked(f"{line} · {self.announce}", self.announce.href)]
+
+        self._out.render(last, final=True)
 
 
 class BatchView:

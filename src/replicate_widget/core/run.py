@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import functools
+import math
 import secrets
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from .cancel import cancel_flow, cancel_matching_flow
-from .errors import APIError, InputError, ModelError, PredictionAborted, PredictionCanceled, StorageError
+from .errors import (
+    APIError,
+    InputError,
+    ModelError,
+    PredictionAborted,
+    PredictionCanceled,
+    PredictionTimeout,
+    StorageError,
+)
+from .events import ProgressCallback, RunEvent, with_retry_events
 from .files import collecting_spools
-from .http import Call, Flow, Sleep, StoreDelete, StoreUpload, Upload, notify_retries, send
+from .http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
+from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
 from .storage import DEFAULT_EXPIRY, check_expiry, resolve_storage
 
@@ -26,49 +31,6 @@ if TYPE_CHECKING:
     from .files import LocalFile
 
 
-@dataclass(frozen=True)
-class RunEvent:
-    """What a progress callback receives: an upload's bytes, a status change, new logs, model progress, or a
-    retry about to wait ``seconds`` because of ``reason`` (its ``message`` says so in words)."""
-
-    kind: Literal["upload", "status", "logs", "progress", "retry"]
-    file: str | None = None
-    sent: int = 0
-    total: int = 0
-    status: str | None = None
-    fraction: float | None = None
-    logs: str = ""
-    prediction: Prediction | None = None
-    seconds: float = 0.0
-    reason: str = ""
-
-    @property
-    def message(self) -> str:
-        """One line for a person: "retrying in 2 s: connection refused", "uploading a.png: 40 %", ..."""
-        if self.kind == "retry":
-            return f"retrying in {self.seconds:.2g} s: {self.reason}"
-        if self.kind == "upload":
-            share = f"{100 * self.sent // self.total} %" if self.total else f"{self.sent:,} bytes"
-            return f"uploading {self.file}: {share}"
-        if self.kind == "progress" and self.fraction is not None:
-            return f"{self.status}: {100 * self.fraction:.0f} %"
-        if self.kind == "logs":
-            return self.logs.rstrip().rsplit("\n", 1)[-1]
-        return str(self.status or "")
-
-
-def with_retry_events(flow: Flow, progress: ProgressCallback | None) -> Flow:
-    """``flow``, telling ``progress`` of each retry before its wait starts."""
-    if progress is None:
-        return flow
-
-    def notify(wait: Sleep) -> None:
-        progress(RunEvent("retry", seconds=wait.seconds, reason=wait.reason or ""))
-
-    return notify_retries(flow, notify)
-
-
-ProgressCallback = Callable[[RunEvent], None]
 Uploaded: TypeAlias = (
     "LocalFile | StoreDelete"  # what delete_uploads undoes: a Files API upload, or a bucket object
 )
@@ -168,8 +130,20 @@ def _prepare(
     return target, substitute(values, urls.__getitem__)
 
 
+# How long a default create (wait=True) asks the API to hold it: a model done within it answers in one round
+# trip, as with a full `Prefer: wait`; a longer one is followed by polling, so progress shows from the first
+# second, and an interrupted create answers (with the id to cancel) within it.
+DEFAULT_HOLD = 1
+
+
 def create_call(
-    target: Target, body_input: dict[str, Any], wait: bool | int, cancel_after: Any, stream: bool
+    target: Target,
+    body_input: dict[str, Any],
+    wait: bool | int,
+    cancel_after: Any,
+    stream: bool,
+    *,
+    timeout: float | None = None,
 ) -> Call:
     body: dict[str, Any] = {"input": body_input}
     if target.version is not None:
@@ -177,12 +151,14 @@ def create_call(
     if stream:
         body["stream"] = True
     headers: dict[str, str] = {}
-    timeout = 30.0
+    request_timeout = 30.0
     answer_within = None
     if wait is not False and not stream:
-        seconds = 60 if wait is True else max(1, min(60, int(wait)))
-        headers["prefer"] = "wait" if wait is True else f"wait={seconds}"
-        timeout = seconds + 15.0
+        seconds = DEFAULT_HOLD if wait is True else max(1, min(60, int(wait)))
+        if timeout is not None:  # the hold must not outlast the caller's patience
+            seconds = max(1, min(seconds, math.ceil(timeout)))
+        headers["prefer"] = f"wait={seconds}"
+        request_timeout = seconds + 15.0
         answer_within = float(seconds)
     if cancel_after is not None:
         headers["cancel-after"] = (
@@ -195,7 +171,7 @@ def create_call(
         json=body,
         headers=headers,
         retry="create",
-        timeout=timeout,
+        timeout=request_timeout,
         interrupt_safe=True,
         answer_within=answer_within,
     )
@@ -206,6 +182,16 @@ def check_wait(wait: Any) -> None:
     if isinstance(wait, bool) or (isinstance(wait, (int, float)) and wait == wait):  # noqa: PLR0124 - NaN
         return
     raise InputError(f"wait must be True, False or seconds (1-60), not {wait!r}.")
+
+
+def check_timeout(timeout: Any) -> float | None:
+    if timeout is None:
+        return None
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and 0 < timeout < math.inf:
+        return float(timeout)
+    raise InputError(
+        f"timeout must be None (wait as long as the prediction runs) or seconds above 0, not {timeout!r}."
+    )
 
 
 def predict_flow(
@@ -234,8 +220,11 @@ def _predict_flow(
     storage_expiry: int = DEFAULT_EXPIRY,
     uploads_log: list[Uploaded] | None = None,
     private_uploads: str | None = None,
+    timeout: float | None = None,
+    to_the_end: bool = False,
 ) -> Flow:
     check_wait(wait)
+    timeout = check_timeout(timeout)
     uploaded: list[Uploaded] = uploads_log if uploads_log is not None else []
     try:
         target, body_input = yield from prepare_flow(
@@ -249,11 +238,11 @@ def _predict_flow(
             storage_expiry=storage_expiry,
             private_uploads=private_uploads or call_token(delete_uploads),
         )
-        prediction = yield from wait_flow(
-            context.base_url, create_call(target, body_input, wait, cancel_after, False), progress
-        )
-    except GeneratorExit:
-        raise  # closed from outside: no more requests
+        create = create_call(target, body_input, wait, cancel_after, False, timeout=timeout)
+        until_done = to_the_end or wait is not False  # predict(wait=False) returns what the create says
+        prediction = yield from wait_flow(context.base_url, create, progress, until_done, timeout)
+    except (GeneratorExit, PredictionTimeout):
+        raise  # closed from outside: no more requests; or timed out: the prediction still needs its files
     except BaseException:
         if delete_uploads:
             yield from delete_uploads_flow(context, uploaded)
@@ -283,7 +272,8 @@ def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:
 
 
 def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:
-    prediction = yield from predict_flow(context, model, input, **options)
+    # wait=False only skips the create's hold here: a run's answer is its output.
+    prediction = yield from predict_flow(context, model, input, to_the_end=True, **options)
     raise_for_prediction(prediction)
     return prediction.output
 
@@ -295,54 +285,3 @@ def raise_for_prediction(prediction: Prediction) -> None:
         raise PredictionCanceled(prediction)
     if prediction.status == "aborted":
         raise PredictionAborted(prediction)
-
-
-def wait_flow(
-    base_url: str, create: Call, progress: ProgressCallback | None, until_done: bool = True
-) -> Flow:
-    """Create, then poll with backoff until final. Interrupted after the create went out: cancel, re-raise."""
-    prediction: Prediction | None = None
-    sent_at = time.time()
-    create.on_interrupt = functools.partial(cancel_matching_flow, base_url, create, sent_at)
-    try:
-        response = yield from send(create)
-        prediction = Prediction.from_json(response.json())
-        _report(progress, None, prediction)
-        delay = 0.1
-        while until_done and not prediction.done:
-            yield Sleep(delay)
-            delay = min(delay * 1.5, 2.0)
-            url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
-            previous = prediction
-            prediction = Prediction.from_json((yield from send(Call("GET", url))).json())
-            _report(progress, previous, prediction)
-        return prediction
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        if prediction is not None and not prediction.done:
-            # Re-raising the interrupt matters more than a failed cancel; the prediction ends on its own.
-            with contextlib.suppress(APIError):
-                yield from cancel_flow(base_url, prediction.id, prediction.urls.get("cancel"))
-        raise
-
-
-def _report(progress: ProgressCallback | None, before: Prediction | None, now: Prediction) -> None:
-    if progress is None:
-        return
-    if before is None or before.status != now.status:
-        progress(RunEvent("status", status=now.status, prediction=now))
-    old_logs = before.logs if before else ""
-    if now.logs != old_logs:
-        new = now.logs[len(old_logs) :] if now.logs.startswith(old_logs) else now.logs
-        progress(RunEvent("logs", status=now.status, logs=new, prediction=now))
-        step = now.progress
-        if step is not None and (before is None or before.progress != step):
-            progress(
-                RunEvent(
-                    "progress",
-                    status=now.status,
-                    fraction=step.fraction,
-                    sent=step.current,
-                    total=step.total,
-                    prediction=now,
-                )
-            )

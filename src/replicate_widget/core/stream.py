@@ -12,25 +12,20 @@ import httpx
 from httpx_sse import aconnect_sse, connect_sse
 
 from .cancel import cancel_flow
+from .events import with_retry_events
 from .http import Call, Flow, Sleep, json_object, send
 from .outputs import make_file_output
 from .prediction import Prediction
-from .run import (
-    call_token,
-    create_call,
-    delete_uploads_flow,
-    prepare_flow,
-    raise_for_prediction,
-    wait_flow,
-    with_retry_events,
-)
+from .predictions import wait_flow
+from .run import call_token, create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
 from .storage import DEFAULT_EXPIRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .context import ApiContext
-    from .run import ProgressCallback, Uploaded
+    from .events import ProgressCallback
+    from .run import Uploaded
 
 
 def _start_flow(
@@ -82,16 +77,16 @@ def stream(
             private_uploads=call_token(delete_uploads),
         )
         target, prediction = drive(with_retry_events(start, progress))
-        yield from _follow(drive, context.base_url, target.schema, prediction)
+        yield from follow(drive, context.base_url, target.schema, prediction)
     finally:
         if delete_uploads and uploaded:
             with contextlib.suppress(Exception):  # the stream's own outcome matters more
                 drive(delete_uploads_flow(context, uploaded))
 
 
-def _follow(
-    drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: Prediction
-) -> Iterator[Any]:
+def follow(drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: Prediction) -> Iterator[Any]:
+    """The chunks of a started prediction (its stream, else polling); raises if it failed; cancels it when
+    left early."""
     finished = False
     try:
         url = prediction.urls.get("stream")

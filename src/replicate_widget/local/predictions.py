@@ -206,8 +206,15 @@ class Predictions:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(prediction.finished.wait(), min(left, _STOP_CHECK))
 
-    def page(self, cursor: str | None) -> tuple[list[Prediction], str | None]:
-        return newest_first_page(self._by_id.values(), cursor)
+    def page(
+        self, cursor: str | None, after: datetime | None = None, before: datetime | None = None
+    ) -> tuple[list[Prediction], str | None]:
+        chosen = [
+            p
+            for p in self._by_id.values()
+            if (after is None or p.created_at > after) and (before is None or p.created_at < before)
+        ]
+        return newest_first_page(chosen, cursor)
 
     def count(self, spec: ModelSpec) -> int:
         return sum(1 for p in self._by_id.values() if p.spec.ref == spec.ref)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -200,10 +202,30 @@ async def cancel_prediction(request: Request) -> Response:
     return JSONResponse(prediction.to_json(_state(request).base_url))
 
 
+def _time_filter(request: Request, name: str) -> datetime | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise Problem(
+            400, "Invalid filter", f"{name} must be an ISO 8601 time with a zone, like 2026-01-31T12:00:00Z."
+        )
+    return moment
+
+
 async def list_predictions(request: Request) -> Response:
+    """Newest first, 100 a page; ``created_after``/``created_before`` filter as on Replicate (exclusive)."""
     state = _state(request)
-    page, cursor = state.predictions.page(request.query_params.get("cursor"))
-    next_url = f"{state.base_url}/v1/predictions?cursor={cursor}" if cursor else None
+    after, before = _time_filter(request, "created_after"), _time_filter(request, "created_before")
+    page, cursor = state.predictions.page(request.query_params.get("cursor"), after, before)
+    filters = {k: v for k in ("created_after", "created_before") if (v := request.query_params.get(k))}
+    next_url = (
+        f"{state.base_url}/v1/predictions?{urlencode({**filters, 'cursor': cursor})}" if cursor else None
+    )
     return JSONResponse(
         {"next": next_url, "previous": None, "results": [p.to_json(state.base_url) for p in page]}
     )

@@ -11,9 +11,9 @@ from .display import log_tail
 
 if TYPE_CHECKING:
     from ..core.client import Client
+    from ..core.events import RunEvent
     from ..core.files import LocalFile
     from ..core.handles import ModelArg
-    from ..core.run import RunEvent
     from ..core.schema import InputField
     from ..wire.dropzone import DropZone
 
@@ -136,9 +136,9 @@ class WidgetRunMixin:
                 self.status_text = f"{model}: {len(finished)}/{batch_of} done"
             elif event.kind == "status" and event.status:
                 self.status = event.status
-                self.status_text = f"{model}: {event.status}"
+                self.status_text = f"{model}: {event.status}{_id_of(event)}"
             elif event.kind == "progress" and event.fraction is not None and batch_of is None:
-                self.status_text = f"{model}: {int(event.fraction * 100)}%"
+                self.status_text = f"{model}: {int(event.fraction * 100)}%{_id_of(event)}"
             if event.logs:
                 self.log_tail = log_tail(event.logs, _LOG_LINES)
 
@@ -173,3 +173,8 @@ class WidgetRunMixin:
 
 def _one(target: InputField, values: list[LocalFile | str]) -> Any:
     return list(values) if target.is_file_array else values[0]
+
+
+def _id_of(event: RunEvent) -> str:
+    """ " · prediction abc…": the id that finds the run again after a restart (rw.prediction)."""
+    return f" · prediction {event.prediction.id}" if event.prediction is not None else ""

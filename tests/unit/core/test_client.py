@@ -87,7 +87,7 @@ def test_create_requests():
     official = Target("http://h/v1/models/o/n/predictions", None, ModelSchema(None))
     call = create_call(official, {"a": 1}, True, 30, False)
     assert call.json == {"input": {"a": 1}}
-    assert call.headers == {"prefer": "wait", "cancel-after": "30s"}
+    assert call.headers == {"prefer": "wait=1", "cancel-after": "30s"}  # a short hold, then polling
     assert call.retry == "create"
     assert call.interrupt_safe
     versioned = Target("http://h/v1/predictions", "v" * 64, ModelSchema(None))
@@ -95,6 +95,8 @@ def test_create_requests():
     assert call.json == {"input": {}, "version": "v" * 64}
     assert call.headers == {"prefer": "wait=5", "cancel-after": "1m"}
     assert "prefer" not in create_call(versioned, {}, False, None, False).headers
+    # the hold never outlasts timeout=
+    assert create_call(versioned, {}, 30, None, False, timeout=2.5).headers["prefer"] == "wait=3"
 
 
 def test_cli_inputs_are_typed_by_the_schema(tmp_path):

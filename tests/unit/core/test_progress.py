@@ -104,3 +104,56 @@ def test_batch_is_one_line():
         ["demo/x: 3/3 done, 1 failed"],
         ["demo/x: 3/3 done, 1 failed in 3.0 s"],
     ]
+
+
+def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last_line():
+    from replicate_widget.core.prediction import Prediction
+    from replicate_widget.core.progress import IPythonSink
+
+    sink, clock = Recorder(), Clock()
+    view = RunView("demo/grayscale", sink, clock)
+    p = Prediction("abc123", "starting", model="demo/grayscale", urls={"web": "http://h/p/abc123"})
+    view(RunEvent("status", status="starting", prediction=p))
+    lines, _ = sink.shown[-1]
+    assert lines == ["demo/grayscale: starting", "prediction abc123 on demo/grayscale"]
+    assert lines[1].href == "http://h/p/abc123"
+    clock.now += 2
+    view(RunEvent("status", status="succeeded", prediction=p))
+    view.finish()
+    (last,), final = sink.shown[-1]
+    assert final
+    assert last == "✓ demo/grayscale succeeded in 2.0 s · prediction abc123 on demo/grayscale"
+    # in a notebook the line links to the prediction's page; a hostile href is not a link
+    shown = []
+
+    class Handle:
+        def update(self, bundle, raw):
+            shown.append(bundle)
+
+    notebook = IPythonSink()
+    notebook._handle = Handle()
+    notebook.show(lines, False)
+    assert (
+        '<a href="http://h/p/abc123" target="_blank">prediction abc123 on demo/grayscale</a>'
+        in (shown[-1]["text/html"])
+    )
+    view = RunView("x/y", sink, clock)
+    view(
+        RunEvent(
+            "status", status="starting", prediction=Prediction("i", "starting", urls={"web": "javascript:x"})
+        )
+    )
+    notebook.show(sink.shown[-1][0], False)
+    assert "<a " not in shown[-1]["text/html"]
+
+
+def test_a_streaming_model_s_text_shows_as_its_last_line():
+    sink, clock = Recorder(), Clock()
+    view = RunView("demo/story", sink, clock)
+    view(RunEvent("status", status="processing"))
+    clock.now += 1
+    view(RunEvent("output", status="processing", text="Once upon\na time, " + "word " * 50))
+    lines, _ = sink.shown[-1]
+    assert lines[-1].startswith("» ")
+    assert lines[-1].endswith("word word")
+    assert len(lines[-1]) == 2 + 160

@@ -16,9 +16,9 @@ import traitlets
 
 from ...core.client import Client
 from ...core.errors import TransferError
+from ...core.events import RunEvent
 from ...core.handles import ModelArg, client_of, unpack
 from ...core.limits import FINAL_STATUSES
-from ...core.run import RunEvent
 from ...core.schema import ModelSchema
 from ...wire.protocol import ErrorCode, Kind, ProtocolError, SecretRequest
 from ..display import form_listing, log_tail, with_static_view

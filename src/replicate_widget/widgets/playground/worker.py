@@ -17,7 +17,7 @@ from .history import PlaygroundRun
 
 if TYPE_CHECKING:
     from ...core.client import Client
-    from ...core.run import RunEvent
+    from ...core.events import RunEvent
 
 _STREAM_REFRESH = 0.05  # seconds between displays while text streams in (each update resends it all)
 
@@ -123,13 +123,14 @@ class Runner:
             if self._streaming:
                 run.output = self._stream(run, values)
             else:
+                # wait=False: the id at once, for Cancel; then followed here, reporting as it goes
                 prediction = self._client.predict(
                     run.model,
                     values,
                     wait=False,
                     progress=lambda e: self._on_event(run, e),
                     **self._options(),
-                )
+                ).wait(progress=lambda e: self._on_event(run, e))
                 run.prediction_id = prediction.id
                 run.logs = prediction.logs or run.logs
                 if prediction.status != "succeeded":
