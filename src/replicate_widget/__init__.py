@@ -3,6 +3,7 @@
 from .core.api import (
     async_predict,
     async_run,
+    async_run_batch,
     async_stream,
     predict,
     prediction,
@@ -14,6 +15,7 @@ from .core.api import (
 from .core.errors import (
     APIError,
     AuthenticationError,
+    ConnectionError,
     DiskFullError,
     InputError,
     ModelError,
@@ -28,6 +30,7 @@ from .core.events import RunEvent
 from .core.files import LocalFile
 from .core.live import Prediction
 from .core.login import login
+from .core.options import RunOptions
 from .core.outputs import FileOutput
 from .core.settings import apply_dotenv as _apply_dotenv
 from .explore.client import Client
@@ -44,6 +47,7 @@ __all__ = [
     "APIError",
     "AuthenticationError",
     "Client",
+    "ConnectionError",
     "DiskFullError",
     "FileInput",
     "FileOutput",
@@ -57,10 +61,12 @@ __all__ = [
     "PredictionTimeout",
     "ReplicateWidgetError",
     "RunEvent",
+    "RunOptions",
     "StorageError",
     "TransferError",
     "async_predict",
     "async_run",
+    "async_run_batch",
     "async_stream",
     "collection",
     "collections",

@@ -92,3 +92,34 @@ def test_a_big_file_goes_to_the_bucket_on_arrival_runs_as_a_signed_url_and_leave
     w.remove("e1")
     wait_for(lambda: "Contents" not in s3.list_objects_v2(Bucket=bucket))
     w.close()
+
+
+def test_a_handles_bucket_beats_the_widgets_and_the_calls_beats_both(client, s3_bucket, front):
+    """storage= precedence through FileInput.run: the call, then the model handle, then the widget (before
+    options.merge, the widget's bucket beat the handle's). What landed in which bucket says who won."""
+    bucket, s3 = s3_bucket
+    widget_bucket, call_bucket = bucket + "w", bucket + "c"
+    for name in (widget_bucket, call_bucket):
+        s3.create_bucket(Bucket=name)
+    w = rw.FileInput(client=client, upload="on-run", storage=f"s3://{widget_bucket}/w")
+    feed(front, w, "e1", "clip.bin", b"precedence" * 100)
+    wait_for(lambda: bool(w.files))
+    handle = client.model("demo/file-info", storage=f"s3://{bucket}/h")
+
+    def keys(name: str) -> list[str]:
+        return [o["Key"] for o in s3.list_objects_v2(Bucket=name).get("Contents", [])]
+
+    try:
+        w.run(handle, strategy="storage", progress=False)
+        assert [k.split("/")[0] for k in keys(bucket)] == ["h"]
+        assert keys(widget_bucket) == []
+        w.run(handle, strategy="storage", storage=f"s3://{call_bucket}/c", progress=False)
+        assert [k.split("/")[0] for k in keys(call_bucket)] == ["c"]
+        w.run("demo/file-info", strategy="storage", progress=False)  # no handle: the widget's
+        assert [k.split("/")[0] for k in keys(widget_bucket)] == ["w"]
+    finally:
+        w.close()
+        for name in (widget_bucket, call_bucket):
+            for key in keys(name):
+                s3.delete_object(Bucket=name, Key=key)
+            s3.delete_bucket(Bucket=name)

@@ -7,12 +7,16 @@ from rw.model / rw.deployment (its bound options apply, overridden by this call'
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .client import Client, default_client
 from .errors import short_traceback
 from .handles import ModelArg, client_of
 from .live import Prediction, PredictionList
+from .options import RunOptions
+
+if TYPE_CHECKING:
+    from typing import Unpack
 
 
 def _client(model: ModelArg, client: Client | None) -> Client:
@@ -22,21 +26,30 @@ def _client(model: ModelArg, client: Client | None) -> Client:
 
 @short_traceback
 def run(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> Any:
     """Run ``model`` on ``input`` and return its output as Python objects (files as FileOutput).
 
-    Options: strategy ("auto" | "data-uri" | "upload" | "storage"), wait (True | seconds 1-60 | False),
-    cancel_after (seconds or "5m"), progress (None: automatic; False: off; a callable receiving RunEvent),
-    delete_uploads (bool), storage ("s3://bucket/prefix", gs://, az://: where files over 100 MiB go; else
-    REPLICATE_WIDGET_STORAGE) and storage_expiry (seconds a signed URL stays valid, default 3600).
+    Options (``rw.RunOptions`` documents each): strategy ("auto" | "data-uri" | "upload" | "storage"), wait
+    (True | seconds 1-60 | False), cancel_after (seconds or "5m"), progress (None: automatic; False: off; a
+    callable receiving RunEvent), timeout (seconds, then rw.PredictionTimeout), delete_uploads (bool), storage
+    ("s3://bucket/prefix", gs://, az://: where files over 100 MiB go; else REPLICATE_WIDGET_STORAGE) and
+    storage_expiry (seconds a signed URL stays valid, default 3600).
     """
     return _client(model, client).run(model, input, **options)
 
 
 @short_traceback
 def predict(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> Prediction:
     """Like run, but returns the final Prediction (status, output, logs, error, metrics) without raising."""
     result: Prediction = _client(model, client).predict(model, input, **options)
@@ -45,15 +58,25 @@ def predict(
 
 @short_traceback
 async def async_run(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> Any:
+    """The async form of run: ``await rw.async_run(...)``. Cancelling the task cancels the prediction."""
     return await _client(model, client).async_run(model, input, **options)
 
 
 @short_traceback
 async def async_predict(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> Prediction:
+    """The async form of predict: ``await rw.async_predict(...)``."""
     result: Prediction = await _client(model, client).async_predict(model, input, **options)
     return result
 
@@ -65,22 +88,43 @@ def run_batch(
     *,
     concurrency: int = 8,
     client: Client | None = None,
-    **options: Any,
+    **options: Unpack[RunOptions],
 ) -> list[Any]:
     """The model once per input, ``concurrency`` at a time; in order; a failed item is its exception."""
     return _client(model, client).run_batch(model, inputs, concurrency=concurrency, **options)
 
 
 @short_traceback
+async def async_run_batch(
+    model: ModelArg,
+    inputs: list[dict[str, Any]],
+    *,
+    concurrency: int = 8,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
+) -> list[Any]:
+    """The async form of run_batch: ``await rw.async_run_batch(...)``."""
+    return await _client(model, client).async_run_batch(model, inputs, concurrency=concurrency, **options)
+
+
+@short_traceback
 def stream(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> Iterator[Any]:
     """Text chunks as a streaming model produces them. Stopping early cancels the prediction."""
     return _client(model, client).stream(model, input, **options)
 
 
 def async_stream(
-    model: ModelArg, input: dict[str, Any] | None = None, *, client: Client | None = None, **options: Any
+    model: ModelArg,
+    input: dict[str, Any] | None = None,
+    *,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
 ) -> AsyncGenerator[Any, None]:
     """The async form of stream: ``async for chunk in rw.async_stream(...)``.
 

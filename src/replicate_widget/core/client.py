@@ -22,6 +22,7 @@ from .context import ApiContext
 from .errors import short_traceback
 from .handles import ModelArg, unpack
 from .http import Flow
+from .options import RunOptions
 from .progress import (
     batch_reporting,
     check_progress,
@@ -39,6 +40,7 @@ from .upload import UploadedFile, upload_flow
 
 if TYPE_CHECKING:
     from types import TracebackType
+    from typing import Unpack
 
     from .files import LocalFile
     from .schema import ModelSchema
@@ -193,13 +195,15 @@ class Client:
         input: dict[str, Any] | None = None,
         *,
         abort: threading.Event | None = None,
-        **options: Any,
+        defaults: RunOptions | None = None,
+        **options: Unpack[RunOptions],
     ) -> Any:
         """Run and return the output. ``abort`` (set from another thread, e.g. a Stop button) cancels the
-        remote prediction and raises KeyboardInterrupt here, as Ctrl-C does."""
-        ref, options = unpack(model, options)
-        with reporting(ref, options.pop("progress", None)) as progress:
-            return self.drive(run_flow(self._context, ref, input, progress=progress, **options), abort)
+        remote prediction and raises KeyboardInterrupt here, as Ctrl-C does. ``defaults``: options that apply
+        where neither this call nor the model's handle sets one (a widget's own ``storage=``)."""
+        ref, opts = unpack(model, options, defaults, where="run")
+        with reporting(ref, opts.pop("progress", None)) as progress:
+            return self.drive(run_flow(self._context, ref, input, progress=progress, **opts), abort)
 
     @short_traceback
     def predict(
@@ -208,34 +212,48 @@ class Client:
         input: dict[str, Any] | None = None,
         *,
         abort: threading.Event | None = None,
-        **options: Any,
-    ) -> Any:
-        ref, options = unpack(model, options)
-        with reporting(ref, options.pop("progress", None)) as progress:
-            record = self.drive(predict_flow(self._context, ref, input, progress=progress, **options), abort)
+        defaults: RunOptions | None = None,
+        **options: Unpack[RunOptions],
+    ) -> live.Prediction:
+        """Run and return the prediction (``wait=False``: at once, as created); a failed run is returned."""
+        ref, opts = unpack(model, options, defaults, where="predict")
+        with reporting(ref, opts.pop("progress", None)) as progress:
+            record = self.drive(predict_flow(self._context, ref, input, progress=progress, **opts), abort)
         return live.Prediction.attach(record, self)
 
     @short_traceback
-    async def async_run(self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any) -> Any:
-        ref, options = unpack(model, options)
-        with reporting(ref, options.pop("progress", None)) as progress:
-            return await self.adrive(run_flow(self._context, ref, input, progress=progress, **options))
+    async def async_run(
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Unpack[RunOptions]
+    ) -> Any:
+        """The async form of run: cancelling the task, as Ctrl-C does, cancels the prediction."""
+        ref, opts = unpack(model, options, where="async_run")
+        with reporting(ref, opts.pop("progress", None)) as progress:
+            return await self.adrive(run_flow(self._context, ref, input, progress=progress, **opts))
 
     @short_traceback
     async def async_predict(
-        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any
-    ) -> Any:
-        ref, options = unpack(model, options)
-        with reporting(ref, options.pop("progress", None)) as progress:
-            record = await self.adrive(predict_flow(self._context, ref, input, progress=progress, **options))
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Unpack[RunOptions]
+    ) -> live.Prediction:
+        """The async form of predict."""
+        ref, opts = unpack(model, options, where="async_predict")
+        with reporting(ref, opts.pop("progress", None)) as progress:
+            record = await self.adrive(predict_flow(self._context, ref, input, progress=progress, **opts))
         return live.Prediction.attach(record, self)
 
     @short_traceback
     def run_batch(
-        self, model: ModelArg, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+        self,
+        model: ModelArg,
+        inputs: list[dict[str, Any]],
+        *,
+        concurrency: int = 8,
+        defaults: RunOptions | None = None,
+        **options: Unpack[RunOptions],
     ) -> list[Any]:
-        ref, options = unpack(model, options)
-        with batch_reporting(ref, len(inputs), options.pop("progress", None)) as (progress, done):
+        """The model once per input, ``concurrency`` at a time: outputs in input order, a failed item's
+        exception in its place."""
+        ref, opts = unpack(model, options, defaults, where="run_batch")
+        with batch_reporting(ref, len(inputs), opts.pop("progress", None)) as (progress, done):
             return run_batch(
                 self._transport,
                 self._context,
@@ -244,15 +262,21 @@ class Client:
                 concurrency=concurrency,
                 on_item_done=done,
                 progress=progress,
-                **options,
+                **opts,
             )
 
     @short_traceback
     async def async_run_batch(
-        self, model: ModelArg, inputs: list[dict[str, Any]], *, concurrency: int = 8, **options: Any
+        self,
+        model: ModelArg,
+        inputs: list[dict[str, Any]],
+        *,
+        concurrency: int = 8,
+        **options: Unpack[RunOptions],
     ) -> list[Any]:
-        ref, options = unpack(model, options)
-        with batch_reporting(ref, len(inputs), options.pop("progress", None)) as (progress, done):
+        """The async form of run_batch."""
+        ref, opts = unpack(model, options, where="async_run_batch")
+        with batch_reporting(ref, len(inputs), opts.pop("progress", None)) as (progress, done):
             return await async_run_batch(
                 self.adrive,
                 self._context,
@@ -261,30 +285,32 @@ class Client:
                 concurrency=concurrency,
                 on_item_done=done,
                 progress=progress,
-                **options,
+                **opts,
             )
 
     @short_traceback
-    def stream(self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any) -> Iterator[Any]:
+    def stream(
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Unpack[RunOptions]
+    ) -> Iterator[Any]:
         """Text chunks as the model produces them; leaving early cancels the prediction."""
-        ref, options = unpack(model, options)
-        progress = _stream_progress(options)
+        ref, opts = unpack(model, options, where="stream")
+        progress = _stream_progress(opts)
         return reported_iterator(
             ref,
             progress,
-            lambda call: stream(self.drive, self._context, ref, input, progress=call, **options),
+            lambda call: stream(self.drive, self._context, ref, input, progress=call, **opts),
         )
 
     def async_stream(
-        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Any
+        self, model: ModelArg, input: dict[str, Any] | None = None, **options: Unpack[RunOptions]
     ) -> AsyncGenerator[Any, None]:
         """The async form of stream: ``async for chunk in client.async_stream(...)``."""
-        ref, options = unpack(model, options)
-        progress = _stream_progress(options)
+        ref, opts = unpack(model, options, where="async_stream")
+        progress = _stream_progress(opts)
         return reported_async_iterator(
             ref,
             progress,
-            lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **options),
+            lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **opts),
         )
 
 

@@ -9,6 +9,7 @@
         DiskFullError(OSError)           no space left on this machine's disk (.folder): nothing half-written
         APIError                         an HTTP problem: .status .title .detail .invalid_fields
             AuthenticationError          401, or no token configured (says how to set one)
+            ConnectionError              no answer at all (.status 0): refused, unreachable, timed out
         ModelError                       the prediction failed: .prediction (with error and logs)
             PredictionCanceled
             PredictionAborted
@@ -19,6 +20,7 @@ Messages never carry the API token: they are built from server answers and our o
 
 from __future__ import annotations
 
+import builtins
 import functools
 import inspect
 from collections.abc import Callable, Iterator
@@ -115,6 +117,15 @@ class APIError(ReplicateWidgetError):
                 continue
             parts.append(f"- {field.get('field', '?')}: {what}")
         return ": ".join(parts[:2]) + ("\n" + "\n".join(parts[2:]) if len(parts) > 2 else "")
+
+
+class ConnectionError(APIError, builtins.ConnectionError):
+    """The API could not be reached: the connection was refused, the host unreachable, or it gave no answer
+    in time (after the retries the request allows). ``status`` is 0: no HTTP answer came. Also a builtin
+    ConnectionError, so code that catches that catches this."""
+
+    def __init__(self, title: str, detail: str) -> None:
+        super().__init__(0, title, detail)
 
 
 # A local server makes a new `local_` token at each start: a kernel holding the last one gets 401s.

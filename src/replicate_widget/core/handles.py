@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from .errors import InputError
+from .options import check_names, merge
 
 if TYPE_CHECKING:
     from .client import Client
@@ -30,12 +31,20 @@ class ModelHandleLike(Protocol):
 ModelArg = str | ModelHandleLike
 
 
-def unpack(model: ModelArg, options: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    """The reference to run and the options: the handle's bound ones, overridden by those of this call."""
+def unpack(
+    model: ModelArg,
+    options: Mapping[str, Any],
+    widget: Mapping[str, Any] | None = None,
+    *,
+    where: str = "run",
+) -> tuple[str, dict[str, Any]]:
+    """The reference to run and the options of this run: the call's, else the handle's bound ones, else the
+    ``widget``'s (options.merge). An option no run takes is a TypeError naming it."""
+    check_names(options, where)
     if isinstance(model, str):
-        return model, dict(options)
+        return model, merge(options, widget=widget)
     if isinstance(model, ModelHandleLike):
-        return model.ref, {**model.run_options, **options}
+        return model.ref, merge(options, handle=model.run_options, widget=widget)
     raise InputError(
         f"Model reference {model!r} not understood: use 'owner/name', 'owner/name:<64-hex version>', "
         "'deployments/owner/name', or a handle from rw.model / rw.deployment."

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import LOCAL_TOKEN_HELP, TOKEN_HELP, APIError, AuthenticationError
+from .errors import LOCAL_TOKEN_HELP, TOKEN_HELP, APIError, AuthenticationError, ConnectionError
 from .retry import RetryKind, decide, describe, is_loopback
 
 if TYPE_CHECKING:
@@ -130,7 +130,7 @@ def notify_retries(flow: Flow, notify: Callable[[Sleep], None]) -> Flow:
             value, error = None, exc
 
 
-def connection_error(call: Call, exc: Exception, attempts: int = 1, seconds: float = 0.0) -> APIError:
+def connection_error(call: Call, exc: Exception, attempts: int = 1, seconds: float = 0.0) -> ConnectionError:
     where = urlsplit(call.url)
     site = f"{where.scheme}://{where.netloc}"
     reason = describe(exc)
@@ -142,7 +142,9 @@ def connection_error(call: Call, exc: Exception, attempts: int = 1, seconds: flo
         )
     else:
         advice = f"Check the network and REPLICATE_BASE_URL ({site}), then run again."
-    return APIError(0, "Connection failed", f"{call.method} {site}{where.path}: {reason}{tried}. {advice}")
+    return ConnectionError(
+        "Connection failed", f"{call.method} {site}{where.path}: {reason}{tried}. {advice}"
+    )
 
 
 def raise_for_status(response: httpx.Response) -> None:

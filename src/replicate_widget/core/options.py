@@ -1,14 +1,76 @@
-"""Run options: which of the places an option can be given wins.
+"""Run options: every option a run takes, typed in one place, and which of the places it can be given wins.
 
-An option can come from the call itself, the model handle it runs (``rw.model(..., storage=...)``), the widget
-that runs it, the Client, and the environment. Each question of precedence is answered here, once.
+An option can come from the call itself, the model handle it runs (``rw.model(..., storage=...)``), the
+widget that runs it (its own ``storage=``), the Client, and the environment. The call beats the handle, the
+handle the widget, the widget the Client, the Client the environment: ``merge`` and ``choose_storage`` say
+so, once, and every entry point (rw.run, a Client, a handle, FileInput, the Playground) goes through them.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 from .storage import StorageLocation, resolve_storage
+
+if TYPE_CHECKING:
+    from .events import RunEvent
+    from .inputs import Strategy
+
+Progress = bool | Callable[["RunEvent"], None] | None
+
+
+class RunOptions(TypedDict, total=False):
+    """The keyword options of ``rw.run``, ``rw.predict``, ``rw.stream``, ``rw.run_batch``, their async forms,
+    a Client's same methods, a model handle (``rw.model(ref, **options)`` binds them) and a widget's run."""
+
+    strategy: Strategy
+    """How local files travel: ``"auto"`` (a data URI under 1 MB, the Files API up to 100 MiB, your bucket
+    above), or always ``"data-uri"``, ``"upload"`` or ``"storage"``."""
+    wait: bool | int
+    """How long the create asks the API to hold the request: ``True`` a short hold then polling (progress
+    from the first second), seconds 1-60, or ``False``: ``predict`` returns the prediction at once."""
+    cancel_after: str | float | None
+    """A deadline for the prediction on the API's side: seconds, or text such as ``"5m"``."""
+    progress: Progress
+    """``None``: automatic (a line updated in place in a notebook, stderr on a terminal); ``False``: none;
+    a callable receives each ``rw.RunEvent``."""
+    storage: str | Literal[False] | None
+    """Your bucket for files over 100 MiB, ``"s3://bucket/prefix"`` (``gs://``, ``az://``); ``False``: none
+    for this call, whatever the handle, widget, Client or REPLICATE_WIDGET_STORAGE say."""
+    storage_expiry: int
+    """Seconds the signed URL to a bucket object stays valid (1 to 604,800; default 3,600)."""
+    delete_uploads: bool
+    """Delete what the call uploaded (Files API uploads, its own bucket objects) once it is over."""
+    timeout: float | None
+    """Seconds to wait for the result before ``rw.PredictionTimeout``, which leaves the prediction running."""
+
+
+RUN_OPTIONS = frozenset(RunOptions.__annotations__)
+
+
+def check_names(options: Mapping[str, Any], where: str) -> None:
+    """A TypeError for an option no run takes, as Python gives for any unknown keyword argument."""
+    unknown = sorted(set(options) - RUN_OPTIONS)
+    if unknown:
+        raise TypeError(
+            f"{where}() got an unexpected keyword argument {unknown[0]!r}; the run options are "
+            f"{', '.join(sorted(RUN_OPTIONS))}."
+        )
+
+
+def merge(
+    call: Mapping[str, Any],
+    *,
+    handle: Mapping[str, Any] | None = None,
+    widget: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The options of one run: the call's, else the handle's, else the widget's (a storage=None from a
+    level that did not say is no choice, so it never hides a lower level's bucket)."""
+    merged: dict[str, Any] = {}
+    for level in (widget or {}, handle or {}, call):
+        merged.update({k: v for k, v in level.items() if not (k == "storage" and v is None)})
+    return merged
 
 
 def choose_storage(

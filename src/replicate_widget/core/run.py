@@ -20,11 +20,12 @@ from .events import ProgressCallback, RunEvent, with_retry_events
 from .files import collecting_spools
 from .http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
+from .options import choose_storage
 from .outputs import galleries, make_file_output
 from .prediction import Prediction
 from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
-from .storage import DEFAULT_EXPIRY, check_expiry, resolve_storage
+from .storage import DEFAULT_EXPIRY, check_expiry
 
 if TYPE_CHECKING:
     from .context import ApiContext
@@ -97,7 +98,8 @@ def _prepare(
     # Cog refuses an explicit null even for optional fields ("may be null" means "may be omitted").
     with collecting_spools(spooled):
         values = normalize_input({k: v for k, v in (input or {}).items() if v is not None})
-    location = resolve_storage(storage, context.storage)  # the call's, the client's, else the variable
+    # ``storage`` is already the call's, else the handle's, else the widget's (options.merge)
+    location = choose_storage(call=storage, client=context.storage)
     expiry = check_expiry(storage_expiry)
     plan(local_files(values), strategy, location is not None)  # refuses too-large files before the lookup
     ModelRef.parse(model)

@@ -14,12 +14,16 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ..core.client import Client, default_client
 from ..core.errors import InputError, ReplicateWidgetError, short_traceback
+from ..core.options import check_names
 from ..core.refs import DEPLOYMENT_PREFIX, ModelRef
 from ..core.schema import ModelSchema
 from . import cards
 from .signature import docstring, open_signature, signature
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
+    from ..core.options import RunOptions
     from ..core.prediction import Prediction
     from ..widgets.playground.widget import Playground
 
@@ -47,8 +51,9 @@ class Model:
         *,
         client: Client | None = None,
         record: Mapping[str, Any] | None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> None:
+        check_names(options, "model")
         self._parsed = ModelRef.parse(ref)  # a malformed reference is refused now, not at the first call
         self._ref = ref.strip()
         self._client = client
@@ -147,8 +152,9 @@ class Model:
     def async_stream(self, **inputs: Any) -> AsyncGenerator[Any, None]:
         return self.client.async_stream(self, inputs)
 
-    def with_options(self, **options: Any) -> Model:
+    def with_options(self, **options: Unpack[RunOptions]) -> Model:
         """The same model with more run options bound (strategy, wait, cancel_after, progress...)."""
+        check_names(options, "with_options")
         copy = type(self).__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy._options = {**self._options, **options}
@@ -232,7 +238,9 @@ def _object(value: Any) -> dict[str, Any]:
 
 
 @short_traceback
-def model(ref: str, *, client: Client | None = None, lazy: bool = False, **options: Any) -> Model:
+def model(
+    ref: str, *, client: Client | None = None, lazy: bool = False, **options: Unpack[RunOptions]
+) -> Model:
     """A handle on ``ref`` ('owner/name' or 'owner/name:version'; 'deployments/owner/name' gives a
     deployment). ``options`` are run options bound now (strategy, wait, cancel_after, progress,
     delete_uploads...), because the handle's own keyword arguments are the model's inputs.
@@ -250,7 +258,9 @@ def model(ref: str, *, client: Client | None = None, lazy: bool = False, **optio
 
 
 @short_traceback
-def deployment(name: str, *, client: Client | None = None, lazy: bool = False, **options: Any) -> Deployment:
+def deployment(
+    name: str, *, client: Client | None = None, lazy: bool = False, **options: Unpack[RunOptions]
+) -> Deployment:
     """A handle on the deployment 'owner/name'; its ref is 'deployments/owner/name'. Looked up now, as
     rw.model does (``lazy=True``: at first use)."""
     if not isinstance(name, str):

@@ -10,10 +10,13 @@ from ..core.limits import FINAL_STATUSES
 from .display import log_tail
 
 if TYPE_CHECKING:
+    from typing import Unpack
+
     from ..core.client import Client
     from ..core.events import RunEvent
     from ..core.files import LocalFile
     from ..core.handles import ModelArg
+    from ..core.options import RunOptions
     from ..core.schema import InputField
     from ..wire.dropzone import DropZone
 
@@ -43,7 +46,7 @@ class WidgetRunMixin:
         input: dict[str, Any] | None = None,
         *,
         field: str | None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> Any:
         """Run ``model`` on the widget's entries and return its output.
 
@@ -52,10 +55,10 @@ class WidgetRunMixin:
         use ``run_batch``, which runs the model once per entry.
         """
         full = self._input_for(model, input, field, batch=False)
-        if self.storage is not None:  # the call's own storage= wins over the widget's
-            options.setdefault("storage", self.storage)
+        mine: RunOptions = {"storage": self.storage}  # below the call's and the handle's (options.merge)
         return self._with_status(
-            model, lambda progress: self.client.run(model, full, progress=progress, **options)
+            model,
+            lambda progress: self.client.run(model, full, defaults=mine, **{**options, "progress": progress}),
         )
 
     def run_batch(
@@ -64,15 +67,16 @@ class WidgetRunMixin:
         input: dict[str, Any] | None = None,
         *,
         field: str | None = None,
-        **options: Any,
+        **options: Unpack[RunOptions],
     ) -> list[Any]:
         """Run ``model`` once per entry: outputs in entry order; an item that failed is its exception."""
         inputs = self._input_for(model, input, field, batch=True)
-        if self.storage is not None:
-            options.setdefault("storage", self.storage)
+        mine: RunOptions = {"storage": self.storage}
         return self._with_status(  # type: ignore[no-any-return]
             model,
-            lambda progress: self.client.run_batch(model, inputs, progress=progress, **options),
+            lambda progress: self.client.run_batch(
+                model, inputs, defaults=mine, **{**options, "progress": progress}
+            ),
             batch_of=len(inputs),
         )
 

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 from ..core.errors import AuthenticationError, InputError
 from ..core.limits import DATA_URI_LIMIT, FILES_API_LIMIT
-from ..core.storage import STORAGE_ENV, resolve_storage
+from ..core.options import choose_storage
+from ..core.storage import STORAGE_ENV
 from .protocol import State
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class EagerUploads:
         client = self._client()
         try:
             if entry.size > FILES_API_LIMIT:  # for the user's bucket, as a run would send it
-                bucket = resolve_storage(self._storage(), client.storage)
+                bucket = choose_storage(widget=self._storage(), client=client.storage)
                 if bucket is None:
                     raise InputError(too_large(entry.name, entry.size, FILES_API_LIMIT))
                 url = client.stores.put(bucket, file, progress).key
