@@ -18,7 +18,8 @@ def test_every_option_is_named_once_and_an_unknown_one_is_a_type_error_that_list
 def test_the_call_beats_the_handle_which_beats_the_widget():
     widget = {"storage": "s3://wdg/p", "strategy": "upload"}
     handle = {"storage": "s3://hnd/p", "wait": 5}
-    assert merge({}, handle=handle, widget=widget) == {"storage": "s3://hnd/p", "strategy": "upload", "wait": 5}
+    merged = merge({}, handle=handle, widget=widget)
+    assert merged == {"storage": "s3://hnd/p", "strategy": "upload", "wait": 5}
     assert merge({"storage": "s3://cli/p"}, handle=handle, widget=widget)["storage"] == "s3://cli/p"
     assert merge({}, widget=widget)["storage"] == "s3://wdg/p"
     # storage=None is "not said here": it never hides a lower level's bucket; False does ("no bucket")
@@ -29,7 +30,10 @@ def test_the_call_beats_the_handle_which_beats_the_widget():
 @pytest.mark.parametrize(
     ("levels", "bucket"),
     [
-        ({"call": "s3://arg/p", "handle": "s3://hnd/p", "widget": "s3://wdg/p", "client": "s3://cli/p"}, "arg"),
+        (
+            {"call": "s3://arg/p", "handle": "s3://hnd/p", "widget": "s3://wdg/p", "client": "s3://cli/p"},
+            "arg",
+        ),
         ({"handle": "s3://hnd/p", "widget": "s3://wdg/p", "client": "s3://cli/p"}, "hnd"),
         ({"widget": "s3://wdg/p", "client": "s3://cli/p"}, "wdg"),
         ({"client": "s3://cli/p"}, "cli"),

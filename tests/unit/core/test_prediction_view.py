@@ -2,6 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from replicate_widget.core.errors import InputError
@@ -46,18 +47,15 @@ def test_listing_asks_with_the_api_s_filters_and_follows_pages_up_to_the_limit()
     assert isinstance(call, Call)
     assert call.url == "http://h/v1/predictions?created_after=2026-01-02T03%3A04%3A05.000000Z"
 
-    class Page:
-        def __init__(self, ids, next_url):
-            self.status_code = 200
-            self.ids, self.next_url = ids, next_url
+    def page(ids, next_url):
+        results = [{"id": i, "status": "succeeded"} for i in ids]
+        request = httpx.Request("GET", "http://h/v1/predictions")
+        return httpx.Response(200, json={"results": results, "next": next_url}, request=request)
 
-        def json(self):
-            return {"results": [{"id": i, "status": "succeeded"} for i in self.ids], "next": self.next_url}
-
-    call = flow.send(Page(["a", "b"], "http://h/v1/predictions?cursor=c"))
+    call = flow.send(page(["a", "b"], "http://h/v1/predictions?cursor=c"))
     assert call.url == "http://h/v1/predictions?cursor=c"
     with pytest.raises(StopIteration) as done:
-        flow.send(Page(["c", "d"], None))
+        flow.send(page(["c", "d"], None))
     assert [p.id for p in done.value.value] == ["a", "b", "c"]
 
 
