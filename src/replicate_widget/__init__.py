@@ -1,6 +1,7 @@
 """Run Replicate models on files from a notebook. The public API, and nothing else."""
 
-from .core.api import async_predict, async_run, async_stream, predict, run, run_batch, stream
+from .core.api import async_predict, async_run, async_stream, batch, predict, run, run_batch, stream
+from .core.batches import Batch, BatchItem
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -26,6 +27,8 @@ from .widgets.playground.widget import Playground
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Batch",
+    "BatchItem",
     "Client",
     "FileInput",
     "FileOutput",
@@ -43,6 +46,7 @@ __all__ = [
     "async_predict",
     "async_run",
     "async_stream",
+    "batch",
     "collection",
     "collections",
     "deployment",

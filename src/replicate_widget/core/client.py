@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
 from .batch import async_run_batch, run_batch
+from .batches import Batch, start_batch
 from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback
@@ -232,6 +233,32 @@ class Client:
                 progress=progress,
                 **options,
             )
+
+    @short_traceback
+    def batch(
+        self,
+        model: ModelArg | list[ModelArg],
+        inputs: Any,
+        *,
+        out: Any = None,
+        field: str | None = None,
+        rate: float | None = None,
+        concurrency: int = 8,
+        **options: Any,
+    ) -> Batch:
+        """Every input through ``model`` (or each of a list of models), in the background; see rw.batch."""
+        refs = [unpack(m, {})[0] for m in (model if isinstance(model, list) else [model])]
+        return start_batch(
+            self._transport,
+            self._context,
+            refs,
+            inputs,
+            out=out,
+            field=field,
+            rate=rate,
+            concurrency=concurrency,
+            **options,
+        )
 
     @short_traceback
     async def async_run_batch(

@@ -1,0 +1,83 @@
+"""Many inputs through one or more models, resumably: ``rw.batch(model, inputs, out="dir/")``.
+
+ledger.py (SQLite in out/: what resumes), naming.py (inputs, item keys, output names), pacing.py (creates a
+minute, 429s), remote.py (get, list, reconcile), item.py (one item's flow), save.py (outputs and
+results.jsonl), engine.py (filling the ledger, the worker threads), batch.py (the Batch handle), gallery.py
+(its HTML).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InputError
+from .batch import Batch, BatchItem
+from .engine import Engine, file_field, fill
+from .ledger import Ledger
+from .pacing import check_rate
+
+if TYPE_CHECKING:
+    from ..context import ApiContext
+    from ..transport import Transport
+
+__all__ = ["Batch", "BatchItem", "start_batch"]
+_OPTIONS = {"strategy", "storage", "storage_expiry", "cancel_after", "delete_uploads"}
+
+
+def start_batch(
+    transport: Transport,
+    context: ApiContext,
+    models: list[str],
+    inputs: Any,
+    *,
+    out: str | Path | None,
+    field: str | None = None,
+    rate: float | None = None,
+    concurrency: int = 8,
+    **options: Any,
+) -> Batch:
+    """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once."""
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise TypeError(f"batch() got unexpected option(s): {', '.join(unknown)}")
+    if not models:
+        raise InputError("batch() needs at least one model.")
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise InputError(f"concurrency must be a whole number of at least 1, not {concurrency!r}.")
+    per_minute = check_rate(rate)
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"out={str(folder)!r} is a file: give a folder for the outputs and the ledger.")
+    ledger = Ledger(folder)
+    fields: dict[str, str] = {}
+
+    def field_for(model: str) -> str:
+        if field is not None:
+            return field
+        if model not in fields:
+            fields[model] = file_field(transport, context, model)
+        return fields[model]
+
+    try:
+        fill(ledger, models, inputs, field_for)
+    except BaseException:
+        ledger.close()
+        raise
+    ledger.reopen_canceled()
+    engine = Engine(
+        transport,
+        context,
+        ledger,
+        folder,
+        models,
+        concurrency=concurrency,
+        rate=per_minute,
+        options=options,
+        changed=lambda: None,
+    )
+    title = models[0] if len(models) == 1 else f"{len(models)} models"
+    batch = Batch(engine, title)
+    engine.start()
+    return batch

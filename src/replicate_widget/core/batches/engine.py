@@ -1,0 +1,209 @@
+"""Filling the ledger with a batch's items, and the threads that work through them.
+
+``concurrency`` worker threads each take the next item from the ledger (never a list of all of them: a
+10,000-item batch holds only the items in flight), drive its flow (item.py) and record the outcome. The
+creates are paced (pacing.py); answers are waited for on a pool of their own so that cancel() reaches a
+thread that is waiting.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ..drive import drive
+from ..errors import InputError, ReplicateWidgetError
+from ..refs import resolve_flow
+from ..run import delete_uploads_flow
+from .item import Hooks, item_flow
+from .ledger import Ledger
+from .naming import base_name, encode, item_key, iter_inputs, model_folder, unique
+from .pacing import Pacer
+from .save import Results, save_outputs
+
+if TYPE_CHECKING:
+    from ..context import ApiContext
+    from ..run import Uploaded
+    from ..transport import Transport
+    from .ledger import Row
+
+_FILL_CHUNK = 500
+
+
+def file_field(transport: Transport, context: ApiContext, model: str) -> str:
+    """The model's one file input, where files were given without ``field=``."""
+    target = drive(transport, resolve_flow(context.base_url, context.records, model))
+    fields = [f.name for f in target.schema.file_fields]
+    if len(fields) == 1:
+        return fields[0]
+    which = f"its file inputs are {', '.join(fields)}" if fields else "it has no file input"
+    raise InputError(f"Which input of {model} should the files go to? {which}: pass field='name'.")
+
+
+def fill(ledger: Ledger, models: list[str], inputs: Any, field_for: Callable[[str], str]) -> None:
+    """Every (input, model) pair into the ledger, in order; items already there (a re-run) stay as they are.
+    Identical inputs are one item."""
+    taken = {m: ledger.names(m) for m in models}
+    seen: set[str] = set()
+    chunk: list[tuple[str, int, int, str, str, str]] = []
+    for row, given in enumerate(iter_inputs(inputs, None)):
+        for m, model in enumerate(models):
+            if isinstance(given, Path):
+                encoded = {field_for(model): encode(given)}
+            else:
+                encoded = encode(given)
+            key = item_key(model, encoded)
+            if key in seen:
+                continue
+            seen.add(key)
+            if ledger.has(key):
+                continue
+            name = unique(base_name(encoded, row), taken[model])
+            chunk.append((key, row * len(models) + m, row, model, json.dumps(encoded), name))
+            if len(chunk) >= _FILL_CHUNK:
+                ledger.add(chunk)
+                chunk = []
+    ledger.add(chunk)
+
+
+class Engine:
+    """The batch's workers. ``changed`` is called after every item ends (the display redraws)."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        context: ApiContext,
+        ledger: Ledger,
+        out: Path,
+        models: list[str],
+        *,
+        concurrency: int,
+        rate: float | None,
+        options: dict[str, Any],
+        changed: Callable[[], None],
+    ) -> None:
+        self.transport, self.context, self.ledger, self.out = transport, context, ledger, out
+        self.models = models
+        self.concurrency = max(1, concurrency)
+        self.pacer = Pacer(rate)
+        self.options = options
+        self.changed = changed
+        self.results = Results(out)
+        self.abort = threading.Event()
+        self.finished = threading.Event()
+        self.done_here = 0  # items finished by this run, for the ETA
+        self.started = time.monotonic()
+        self.error: BaseException | None = None
+        self.unsaved: list[tuple[str, str]] = []  # (item, why) outputs that could not be saved this run
+        self._uploads: list[Uploaded] = []
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.finished.clear()
+        self.abort.clear()
+        self.pacer = Pacer(60.0 / self.pacer.interval if self.pacer.interval else None)
+        self._thread = threading.Thread(target=self._run, name="rw-batch", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self.abort.set()
+        self.pacer.stop()
+
+    def _run(self) -> None:
+        try:
+            with concurrent.futures.ThreadPoolExecutor(self.concurrency, "rw-batch-wait") as waiters:
+                workers = [
+                    threading.Thread(target=self._work, args=(waiters,), name=f"rw-batch-{n}", daemon=True)
+                    for n in range(self.concurrency)
+                ]
+                for w in workers:
+                    w.start()
+                for w in workers:
+                    w.join()
+            if self.options.get("delete_uploads"):
+                with contextlib.suppress(ReplicateWidgetError):
+                    drive(self.transport, delete_uploads_flow(self.context, self._uploads))
+            self.results.rewrite(self.ledger)
+        except BaseException as exc:  # noqa: BLE001 - kept for wait() to raise in the caller's thread
+            self.error = exc
+        finally:
+            self.finished.set()
+            self.changed()
+
+    def _work(self, waiters: concurrent.futures.Executor) -> None:
+        while not self.abort.is_set():
+            row = self.ledger.claim()
+            if row is None:
+                return
+            if self._one(row, waiters):
+                self.ledger.release(row.key)
+
+    def _one(self, row: Row, waiters: concurrent.futures.Executor) -> bool:
+        """Work on one item; False keeps it taken (not tried again by this run)."""
+        key = row.key
+        made: list[str] = []
+
+        def running(prediction_id: str) -> None:
+            made.append(prediction_id)
+            self.ledger.running(key, prediction_id)
+
+        def twins(canceled: list[str], kept: str) -> None:
+            for twin in canceled:
+                self.ledger.duplicate(twin, key, kept)
+
+        hooks = Hooks(
+            take_turn=self.pacer.take,
+            hold=self.pacer.hold,
+            sending=lambda sent_at, digest: self.ledger.sending(key, sent_at, digest),
+            running=running,
+            pending=lambda: self.ledger.pending(key),
+            twins=twins,
+        )
+        flow = item_flow(self.context, row, hooks, self._uploads, self.options)
+        try:
+            prediction, target = drive(self.transport, flow, self.abort, waiters)
+        except KeyboardInterrupt:  # canceled: an item that made a prediction is canceled, others stay
+            if made:
+                self.ledger.finish(key, "canceled", prediction_id=made[-1], error="canceled by cancel()")
+                self._ended(key)
+            return True
+        except (ReplicateWidgetError, httpx.HTTPError, OSError) as exc:
+            self.ledger.finish(key, "failed", prediction_id=made[-1] if made else None, error=str(exc))
+            self._ended(key)
+            return True
+        if prediction.status != "succeeded":
+            status = "canceled" if prediction.status == "canceled" else "failed"
+            error = prediction.error or f"the prediction ended {prediction.status}"
+            self.ledger.finish(key, status, prediction_id=prediction.id, error=error)
+            self._ended(key)
+            return True
+        folder = self.out / model_folder(row.model) if len(self.models) > 1 else self.out
+        try:
+            paths = save_outputs(prediction.output, target, folder, row.name, self.out)
+        except (httpx.HTTPError, OSError) as exc:
+            # Still recorded as running, and kept taken: the next run reattaches and downloads again.
+            self.unsaved.append((row.name, f"{type(exc).__name__}: {exc}"))
+            self.changed()
+            return False
+        self.ledger.finish(key, "succeeded", prediction_id=prediction.id, output=prediction.output, paths=paths)
+        self._ended(key)
+        return True
+
+    def _ended(self, key: str) -> None:
+        self.done_here += 1
+        self.results.append(self.ledger.get(key))
+        self.changed()
+
+    def eta(self) -> float | None:
+        left = sum(n for s, n in self.ledger.counts().items() if s in ("pending", "sending", "running"))
+        if not self.done_here:
+            return None
+        return (time.monotonic() - self.started) / self.done_here * left
