@@ -21,6 +21,10 @@ COMMANDS = {
         "replicate_widget.cli.run",
         "run a model once and save its output files, like `cog predict`: -i name=value -i image=@file",
     ),
+    "batch": (
+        "replicate_widget.cli.batch",
+        "run a model over a folder, glob or .jsonl of inputs; outputs saved in --out; resumable",
+    ),
 }
 
 DESCRIPTION = "Run Replicate models on files from Jupyter notebooks or from this shell."
@@ -28,6 +32,7 @@ EXAMPLES = """examples:
   replicate-widget demo                  the demo notebooks, on the local server's demo models
   replicate-widget demo --on-replicate   the notebook about Replicate's hosted models (needs your token)
   replicate-widget run demo/grayscale -i image=@photo.jpg -o out/
+  replicate-widget batch demo/grayscale --inputs photos/ --out gray/
   replicate-widget serve                 prints the two export lines that point a client at it
 
 Run `replicate-widget COMMAND --help` for a command's options."""

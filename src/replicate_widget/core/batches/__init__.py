@@ -36,9 +36,11 @@ def start_batch(
     field: str | None = None,
     rate: float | None = None,
     concurrency: int = 8,
+    retry_failed: bool = False,
     **options: Any,
 ) -> Batch:
-    """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once."""
+    """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once. ``retry_failed``:
+    items that failed in an earlier run are tried again (otherwise a re-run skips them like the others)."""
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
         raise TypeError(f"batch() got unexpected option(s): {', '.join(unknown)}")
@@ -66,6 +68,8 @@ def start_batch(
         ledger.close()
         raise
     ledger.reopen_canceled()
+    if retry_failed:
+        ledger.retry_failed()
     engine = Engine(
         transport,
         context,
