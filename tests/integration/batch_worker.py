@@ -1,5 +1,5 @@
-"""A process that runs one rw.batch to the end, for tests that SIGKILL it: argv = model, inputs (a folder or a
-.jsonl file), out folder, concurrency. Prints "started" once the batch runs, "done <counts>" when the batch has ended."""
+"""A process that runs one rw.batch to the end, for tests that SIGKILL it: argv = model, inputs (a folder or
+a .jsonl file), out folder, concurrency. Prints "started" once the batch runs, "done <counts>" at the end."""
 
 import sys
 

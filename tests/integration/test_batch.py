@@ -78,7 +78,12 @@ def test_a_folder_of_images_is_saved_by_name_with_results_jsonl(server, client, 
     with Image.open(out / "photo2-gray.png") as gray:
         assert gray.size == (18, 8)
     lines = rows(out)  # rewritten in input order when the batch ends
-    assert [Path(r["input"]["image"]).name for r in lines] == ["photo0.png", "photo1.png", "photo2.png", "sunset.jpg"]
+    assert [Path(r["input"]["image"]).name for r in lines] == [
+        "photo0.png",
+        "photo1.png",
+        "photo2.png",
+        "sunset.jpg",
+    ]
     made = {e["prediction_id"] for e in creates(server, "/v1/models/demo/grayscale/predictions")}
     assert {r["id"] for r in lines} == made
     assert len(made) == 4
@@ -115,14 +120,9 @@ def test_resume_reattaches_running_and_reconciles_sending(server, client, tmp_pa
     # item 0: running, its id known; item 1: sending, its prediction exists; item 2: sending, never arrived
     db.execute("UPDATE items SET status='running', done_seq=NULL WHERE idx=0")
     sent_at = time.time() - 5
-    db.execute(
-        "UPDATE items SET status='sending', prediction_id=NULL, done_seq=NULL, sent_at=?, sent_hash=? WHERE idx=1",
-        (sent_at, sent_hash(inputs[1])),
-    )
-    db.execute(
-        "UPDATE items SET status='sending', prediction_id=NULL, done_seq=NULL, sent_at=?, sent_hash=? WHERE idx=2",
-        (time.time(), sent_hash({"text": "never sent"})),
-    )
+    sending = "UPDATE items SET status='sending', prediction_id=NULL, done_seq=NULL, sent_at=?, sent_hash=?"
+    db.execute(sending + " WHERE idx=1", (sent_at, sent_hash(inputs[1])))
+    db.execute(sending + " WHERE idx=2", (time.time(), sent_hash({"text": "never sent"})))
     db.close()
     server.log.clear()
     again = client.batch("demo/slow-echo", inputs, out=tmp_path).wait()
@@ -215,7 +215,10 @@ def test_several_models_side_by_side(server, client, tmp_path):
     assert len(results) == 2
     assert all(len(pair) == 2 for pair in results)
     assert results[0][1]["kind"] == "image"
-    assert sorted(p.name for p in (out / "demo-grayscale").iterdir()) == ["photo0-gray.png", "photo1-gray.png"]
+    assert sorted(p.name for p in (out / "demo-grayscale").iterdir()) == [
+        "photo0-gray.png",
+        "photo1-gray.png",
+    ]
     html = batch._repr_mimebundle_()["text/html"]
     assert 'class="rw-batch-grid"' in html
     assert html.count("<img") == 2  # the two gray images; file-info's dicts as text
@@ -233,7 +236,7 @@ def test_gallery_embeds_small_thumbnails_of_the_saved_copies(server, client, tmp
 def test_bad_arguments_are_refused_with_what_to_do(server, client, tmp_path):
     with pytest.raises(rw.InputError, match="pass field="):
         client.batch("demo/slow-echo", [SUNSET], out=tmp_path)
-    with pytest.raises(rw.InputError, match="not a folder, a glob pattern or a .jsonl file"):
+    with pytest.raises(rw.InputError, match=r"not a folder, a glob pattern or a \.jsonl file"):
         client.batch("demo/grayscale", str(tmp_path / "missing"), out=tmp_path)
     with pytest.raises(rw.InputError, match="rate must be"):
         client.batch("demo/grayscale", [], out=tmp_path, rate=-1)

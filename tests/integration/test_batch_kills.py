@@ -62,7 +62,12 @@ def _kill_three_times_then_finish(server, args, out, rng):
         worker.wait()
         seen.append(_states(out))
     done = subprocess.run(
-        [sys.executable, str(WORKER), *args], env=_env(server), capture_output=True, text=True, timeout=300
+        [sys.executable, str(WORKER), *args],
+        check=False,
+        env=_env(server),
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr
     return seen
@@ -75,7 +80,9 @@ def test_killed_three_times_every_text_item_done_exactly_once(local_server, tmp_
     texts = [f"{tag} {n}" for n in range(60)]
     inputs.write_text("".join(json.dumps({"text": t, "seconds": 0.3, "steps": 2}) + "\n" for t in texts))
     out = tmp_path / "out"
-    seen = _kill_three_times_then_finish(local_server, ["demo/slow-echo", str(inputs), str(out), "8"], out, rng)
+    seen = _kill_three_times_then_finish(
+        local_server, ["demo/slow-echo", str(inputs), str(out), "8"], out, rng
+    )
     print("ledger states after each kill:", seen)
     mine = [p for p in _all_predictions(local_server) if str(p["input"].get("text", "")).startswith(tag)]
     per_input = Counter(p["input"]["text"] for p in mine)
@@ -95,7 +102,9 @@ def test_killed_three_times_every_image_saved_exactly_once(local_server, tmp_pat
     for n in range(24):  # distinct pixels per run: the server's list is shared with other tests
         Image.new("RGB", (20 + n, 10), (tag, n * 10, 50)).save(folder / f"pic{n:02d}.png")
     out = tmp_path / "out"
-    seen = _kill_three_times_then_finish(local_server, ["demo/grayscale", str(folder), str(out), "4"], out, rng)
+    seen = _kill_three_times_then_finish(
+        local_server, ["demo/grayscale", str(folder), str(out), "4"], out, rng
+    )
     print("ledger states after each kill:", seen)
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert len(rows) == 24

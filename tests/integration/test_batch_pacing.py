@@ -25,7 +25,9 @@ def create_statuses(server):
 
 
 def test_the_server_refuses_creates_past_its_rate_with_retry_after(limited):
-    with httpx.Client(base_url=limited.base_url, headers={"Authorization": f"Bearer {limited.token}"}) as http:
+    with httpx.Client(
+        base_url=limited.base_url, headers={"Authorization": f"Bearer {limited.token}"}
+    ) as http:
         answers = [http.post(ECHO_CREATE, json={"input": {"text": "x", "seconds": 0}}) for _ in range(8)]
         listing = http.get("/v1/predictions")  # only creates are limited
     statuses = [a.status_code for a in answers]

@@ -1,5 +1,6 @@
 """`replicate-widget batch MODEL --inputs FILE.jsonl|DIR|GLOB [--field NAME] --out DIR [--rate N]
-[--concurrency N] [--retry-failed]`: every input through the model, outputs saved in DIR, resumable; exit 1 if any failed."""
+[--concurrency N] [--retry-failed]`: every input through the model, outputs saved in DIR, resumable; the
+exit status is 1 if any item failed."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--inputs",
         required=True,
         metavar="FILE.jsonl|DIR|GLOB",
-        help="a .jsonl file (one object of model inputs a line), a folder of files, or a glob like 'in/*.jpg'",
+        help="a .jsonl file (an object of model inputs a line), a folder of files, or a glob like 'in/*.jpg'",
     )
     parser.add_argument("--field", default=None, help="the model input files go to (if it has several)")
     parser.add_argument("--out", required=True, metavar="DIR", help="outputs, results.jsonl and the ledger")
@@ -94,10 +95,14 @@ def main(args: argparse.Namespace) -> int:
         return 1
     failed = batch.failed
     for item in failed[:10]:
-        print(f"failed: {item.name} ({item.model}): {(item.error or '').splitlines()[0][:200]}", file=sys.stderr)
+        print(
+            f"failed: {item.name} ({item.model}): {(item.error or '').splitlines()[0][:200]}", file=sys.stderr
+        )
     if len(failed) > 10:
         print(f"… and {len(failed) - 10} more failures: see results.jsonl", file=sys.stderr)
     print(f"results: {batch.out / 'results.jsonl'}")
     if failed:
-        print("Some items failed. Add --retry-failed to the same command to retry only those.", file=sys.stderr)
+        print(
+            "Some items failed. Add --retry-failed to the same command to retry only those.", file=sys.stderr
+        )
     return 1 if failed or batch.counts.get("running") else 0

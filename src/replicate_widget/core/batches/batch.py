@@ -32,8 +32,8 @@ MIN_INTERVAL = 0.25  # seconds between two redraws of the live display: at most 
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One finished item: its input, prediction id, status, output (files as rw.FileOutput, Replicate's
-    copies, gone after about an hour), the saved copies in ``out/`` (``paths``), and the error if it failed."""
+    """One finished item: its input, prediction id, status, output (files as rw.FileOutput: Replicate's
+    copies, gone after about an hour), the saved copies in ``out/`` (``paths``), its error if it failed."""
 
     input: dict[str, Any]
     id: str | None
@@ -95,8 +95,10 @@ class Batch:
     def _item(self, row: Row) -> BatchItem:
         output = row.output
         if output is not None and row.status == "succeeded":
-            target = drive(self._engine.transport, resolve_flow(self._engine.context.base_url,
-                                                                self._engine.context.records, row.model))
+            target = drive(
+                self._engine.transport,
+                resolve_flow(self._engine.context.base_url, self._engine.context.records, row.model),
+            )
             output = galleries(target.schema.convert_output(output, FileOutput))
         return BatchItem(
             input=decode(row.input),
@@ -148,7 +150,9 @@ class Batch:
         item = self._item(row)
         if item.ok:
             return item.output
-        prediction = Prediction(id=row.prediction_id or "", status=row.status, error=row.error, model=row.model)
+        prediction = Prediction(
+            id=row.prediction_id or "", status=row.status, error=row.error, model=row.model
+        )
         return PredictionCanceled(prediction) if row.status == "canceled" else ModelError(prediction)
 
     def __iter__(self) -> Iterator[BatchItem]:
@@ -190,7 +194,9 @@ class Batch:
         else:
             body = gallery.grid(newest, self.models, self.out, self._thumbs)
         counts = self.counts
-        failed = gallery.failures(self._ledger.by_status("failed", gallery.MAX_FAILURES_SHOWN), counts.get("failed", 0))
+        failed = gallery.failures(
+            self._ledger.by_status("failed", gallery.MAX_FAILURES_SHOWN), counts.get("failed", 0)
+        )
         where = f'<div style="font-size:11px;opacity:.7">saved in {html.escape(str(self.out))}</div>'
         return gallery.page(self.title, self.summary(), body + where, failed)
 

@@ -21,7 +21,7 @@ import httpx
 
 from ..drive import drive
 from ..errors import InputError, ReplicateWidgetError
-from ..refs import resolve_flow
+from ..refs import Target, resolve_flow
 from ..run import delete_uploads_flow
 from .item import Hooks, item_flow
 from .ledger import Ledger
@@ -40,8 +40,8 @@ _FILL_CHUNK = 500
 
 def file_field(transport: Transport, context: ApiContext, model: str) -> str:
     """The model's one file input, where files were given without ``field=``."""
-    target = drive(transport, resolve_flow(context.base_url, context.records, model))
-    fields = [f.name for f in target.schema.file_fields]
+    target: Target = drive(transport, resolve_flow(context.base_url, context.records, model))
+    fields: list[str] = [f.name for f in target.schema.file_fields]
     if len(fields) == 1:
         return fields[0]
     which = f"its file inputs are {', '.join(fields)}" if fields else "it has no file input"
@@ -56,10 +56,7 @@ def fill(ledger: Ledger, models: list[str], inputs: Any, field_for: Callable[[st
     chunk: list[tuple[str, int, int, str, str, str]] = []
     for row, given in enumerate(iter_inputs(inputs, None)):
         for m, model in enumerate(models):
-            if isinstance(given, Path):
-                encoded = {field_for(model): encode(given)}
-            else:
-                encoded = encode(given)
+            encoded = {field_for(model): encode(given)} if isinstance(given, Path) else encode(given)
             key = item_key(model, encoded)
             if key in seen:
                 continue
@@ -132,7 +129,7 @@ class Engine:
                 with contextlib.suppress(ReplicateWidgetError):
                     drive(self.transport, delete_uploads_flow(self.context, self._uploads))
             self.results.rewrite(self.ledger)
-        except BaseException as exc:  # noqa: BLE001 - kept for wait() to raise in the caller's thread
+        except BaseException as exc:
             self.error = exc
         finally:
             self.finished.set()
@@ -193,7 +190,9 @@ class Engine:
             self.unsaved.append((row.name, f"{type(exc).__name__}: {exc}"))
             self.changed()
             return False
-        self.ledger.finish(key, "succeeded", prediction_id=prediction.id, output=prediction.output, paths=paths)
+        self.ledger.finish(
+            key, "succeeded", prediction_id=prediction.id, output=prediction.output, paths=paths
+        )
         self._ended(key)
         return True
 

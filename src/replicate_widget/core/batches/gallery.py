@@ -100,7 +100,9 @@ def cell(row: Row, out: Path, thumbs: Thumbnails) -> str:
         src = thumbs.get(out / row.paths[0])
         more = f" +{len(row.paths) - 1}" if len(row.paths) > 1 else ""
         if src:
-            body = f'<img src="{src}" alt="{name}" style="max-width:{THUMB_EDGE}px;max-height:{THUMB_EDGE}px">'
+            body = (
+                f'<img src="{src}" alt="{name}" style="max-width:{THUMB_EDGE}px;max-height:{THUMB_EDGE}px">'
+            )
         else:
             body = f'<div style="font-size:11px">{html.escape(Path(row.paths[0]).name)}</div>'
         name += more
@@ -147,7 +149,9 @@ def failures(rows: list[Row], total_failed: int) -> str:
         f'<td style="text-align:left">{html.escape((r.error or "")[:300])}</td></tr>'
         for r in rows
     )
-    more = f"<caption>first {len(rows)} of {total_failed} failures</caption>" if total_failed > len(rows) else ""
+    more = (
+        f"<caption>first {len(rows)} of {total_failed} failures</caption>" if total_failed > len(rows) else ""
+    )
     return (
         f'<table class="rw-batch-failures">{more}<tr><th>item</th><th>model</th><th>prediction</th>'
         f"<th>error</th></tr>{lines}</table>"

@@ -63,7 +63,9 @@ def item_flow(
             else:
                 hooks.pending()
         if prediction is None:
-            prediction = yield from _create_flow(context, target, row, hooks, uploads, options)
+            prediction = yield from _create_flow(
+                context, target, row, hooks, uploads=uploads, options=options
+            )
         while not prediction.done:
             prediction = yield from _poll_flow(context.base_url, prediction)
         return prediction, target
@@ -79,6 +81,7 @@ def _create_flow(
     target: Target,
     row: Row,
     hooks: Hooks,
+    *,
     uploads: list[Uploaded],
     options: dict[str, Any],
 ) -> Flow:
@@ -102,7 +105,11 @@ def _create_flow(
         try:
             response = yield from notify_retries(send(create), lambda wait: hooks.hold(wait.seconds))
         except APIError as exc:
-            if isinstance(exc, AuthenticationError) or exc.status not in _UNSURE or attempt == _CREATE_ATTEMPTS:
+            if (
+                isinstance(exc, AuthenticationError)
+                or exc.status not in _UNSURE
+                or attempt == _CREATE_ATTEMPTS
+            ):
                 raise
             yield Sleep(backoff(attempt), f"create failed ({exc.status or 'connection'}); checking the list")
             found = yield from reconcile_flow(context.base_url, target, sent_at, digest)

@@ -148,13 +148,12 @@ class Ledger:
         """The next item to work on, taken by this process until ``release``: reattach first, then
         reconcile, then new creates, each in input order."""
         with self._lock:
-            taken = ",".join("?" * len(self._taken))
-            found = self._db.execute(
-                "SELECT * FROM items WHERE status IN ('running', 'sending', 'pending') "
-                f"AND key NOT IN ({taken}) "
-                "ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'sending' THEN 1 ELSE 2 END, idx LIMIT 1",
-                tuple(self._taken),
-            ).fetchone()
+            taken = ",".join("?" * len(self._taken))  # placeholders only: the keys go as parameters
+            query = f"SELECT * FROM items WHERE status IN ('running', 'sending', 'pending') AND key NOT IN ({taken}) "  # noqa: S608, E501
+            query += (
+                "ORDER BY CASE status WHEN 'running' THEN 0 WHEN 'sending' THEN 1 ELSE 2 END, idx LIMIT 1"
+            )
+            found = self._db.execute(query, tuple(self._taken)).fetchone()
             if found is None:
                 return None
             self._taken.add(found["key"])
@@ -173,7 +172,9 @@ class Ledger:
         )
 
     def running(self, key: str, prediction_id: str) -> None:
-        self._write("UPDATE items SET status = 'running', prediction_id = ? WHERE key = ?", prediction_id, key)
+        self._write(
+            "UPDATE items SET status = 'running', prediction_id = ? WHERE key = ?", prediction_id, key
+        )
 
     def pending(self, key: str) -> None:
         self._write("UPDATE items SET status = 'pending', prediction_id = NULL WHERE key = ?", key)

@@ -34,7 +34,9 @@ def iter_inputs(inputs: Inputs, field: str | None) -> Iterator[dict[str, Any] | 
             matches = sorted(glob.glob(text, recursive=True))
             files = [Path(m) for m in matches if Path(m).is_file()]
             if not files:
-                raise InputError(f"The pattern {text!r} matches no file. Check it from the folder you run in.")
+                raise InputError(
+                    f"The pattern {text!r} matches no file. Check it from the folder you run in."
+                )
             yield from files
             return
         path = Path(text)
@@ -54,7 +56,9 @@ def iter_inputs(inputs: Inputs, field: str | None) -> Iterator[dict[str, Any] | 
     if isinstance(inputs, dict):
         raise InputError("inputs must be a list of dicts (one per item), not one dict: wrap it in [...].")
     if not isinstance(inputs, Iterable):
-        raise InputError(f"inputs must be a list, a folder, a glob or a .jsonl file, not {type(inputs).__name__}.")
+        raise InputError(
+            f"inputs must be a list, a folder, a glob or a .jsonl file, not {type(inputs).__name__}."
+        )
     for item in inputs:
         if isinstance(item, dict):
             yield item
@@ -72,7 +76,9 @@ def _jsonl(path: Path) -> Iterator[dict[str, Any]]:
             try:
                 value = json.loads(line)
             except ValueError as exc:
-                raise InputError(f"{path}, line {number}: not JSON ({exc}). Each line must be one object.") from None
+                raise InputError(
+                    f"{path}, line {number}: not JSON ({exc}). Each line must be one object."
+                ) from None
             if not isinstance(value, dict):
                 raise InputError(f"{path}, line {number}: each line must be a JSON object of model inputs.")
             yield value
@@ -95,8 +101,8 @@ def encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     raise InputError(
-        f"A batch keeps its inputs on disk to resume, and cannot keep a {type(value).__name__}. Give files as "
-        "paths (pathlib.Path or rw.LocalFile), or as bytes."
+        f"A batch keeps its inputs on disk to resume, and cannot keep a {type(value).__name__}. "
+        "Give files as paths (pathlib.Path or rw.LocalFile), or as bytes."
     )
 
 

@@ -38,7 +38,7 @@ def save_outputs(raw: Any, target: Target, folder: Path, stem: str, out: Path) -
         destinations = [folder / stem / unique(f.filename, taken) for f in files]
         (folder / stem).mkdir(parents=True, exist_ok=True)
     saved = []
-    for file, destination in zip(files, destinations):
+    for file, destination in zip(files, destinations, strict=True):
         partial = destination.with_name(f".{destination.name}.partial")
         with partial.open("wb") as sink:
             for chunk in file:
