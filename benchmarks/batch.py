@@ -4,8 +4,8 @@ The server runs in a process of its own (so the client's memory is measured alon
 predictor as bench/echo with 64 slots, each prediction sleeping 0.2 s. Three runs:
 
 1. ``--items`` (2,000) at a server limit of 6,000 creates a minute, the batch paced at the same rate,
-   concurrency 32: throughput as a share of the limit (creates a minute from the ledger's sent_at, and
-   items a minute end to end).
+   ``--concurrency`` 32: throughput as a share of the limit (creates a minute from the ledger's sent_at,
+   and items a minute end to end).
 2. the same items with no limit anywhere, concurrency 32: elapsed against the ideal (items x 0.2 s / 32).
 3. ``--memory-items`` (10,000) with a 0 s model, no limit: the client's RSS growth from just after the
    batch started to its peak (sampled every 50 ms), and the ledger's size.
@@ -54,7 +54,7 @@ class Server:
         self.process.start()
         base_url, token = self.queue.get(timeout=60)
         client = rw.Client(api_token=token, base_url=base_url)
-        client.run("bench/echo", {"text": "warm", "seconds": 0})  # the Cog worker starts now, not in the timing
+        client.run("bench/echo", {"text": "warm", "seconds": 0})  # the Cog worker starts now, not timed
         return client
 
     def __exit__(self, *exc) -> None:
@@ -76,16 +76,17 @@ def _sent_rate(out: Path) -> float:
     return (count - 1) / (last - first) * 60 if last > first else float("nan")
 
 
-def throughput(items: int, per_minute: int) -> dict:
+def throughput(items: int, per_minute: int, concurrency: int) -> dict:
     with Server(f"{per_minute}/min") as client, tempfile.TemporaryDirectory() as tmp:
         started = time.monotonic()
-        batch = client.batch("bench/echo", _inputs(items, SECONDS, "t"), out=tmp, rate=per_minute, concurrency=32)
+        inputs = _inputs(items, SECONDS, "t")
+        batch = client.batch("bench/echo", inputs, out=tmp, rate=per_minute, concurrency=concurrency)
         batch.wait()
         elapsed = time.monotonic() - started
         counts = batch.counts
         sent = _sent_rate(Path(tmp))
     return {
-        "run": f"{items} items, limit {per_minute}/min, c=32",
+        "run": f"{items} items, limit {per_minute}/min, c={concurrency}",
         "seconds": elapsed,
         "creates/min": sent,
         "share of limit": sent / per_minute,
@@ -154,12 +155,13 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=2000)
     parser.add_argument("--memory-items", type=int, default=10000)
     parser.add_argument("--limit", type=int, default=6000)
+    parser.add_argument("--concurrency", type=int, default=32, help="for the run at the limit")
     parser.add_argument("--only", choices=["throughput", "unlimited", "memory"], default=None)
     args = parser.parse_args()
     print(f"code measured: {Path(rw.__file__).parent}; {psutil.cpu_count()} CPUs")
     rows = []
     if args.only in (None, "throughput"):
-        rows.append(throughput(args.items, args.limit))
+        rows.append(throughput(args.items, args.limit, args.concurrency))
         _table(rows[-1:])
     if args.only in (None, "unlimited"):
         rows.append(unlimited(args.items))

@@ -15,8 +15,9 @@ from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
-from .batch import async_run_batch, run_batch
+from .batch import async_run_batch
 from .batches import Batch, start_batch
+from .batches.compat import run_batch
 from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback

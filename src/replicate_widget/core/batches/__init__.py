@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
+from ..progress import check_progress
 from .batch import Batch, BatchItem
 from .engine import Engine, file_field, fill
 from .ledger import Ledger
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ..transport import Transport
 
 __all__ = ["Batch", "BatchItem", "start_batch"]
-_OPTIONS = {"strategy", "storage", "storage_expiry", "cancel_after", "delete_uploads"}
+_OPTIONS = {"strategy", "storage", "storage_expiry", "cancel_after", "delete_uploads", "progress"}
 
 
 def start_batch(
@@ -37,10 +38,12 @@ def start_batch(
     rate: float | None = None,
     concurrency: int = 8,
     retry_failed: bool = False,
+    keep_errors: bool = False,
     **options: Any,
 ) -> Batch:
     """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once. ``retry_failed``:
-    items that failed in an earlier run are tried again (otherwise a re-run skips them like the others)."""
+    items that failed in an earlier run are tried again (otherwise a re-run skips them like the others).
+    ``keep_errors``: each failed item's exception is kept in memory (rw.run_batch returns them)."""
     unknown = sorted(set(options) - _OPTIONS)
     if unknown:
         raise TypeError(f"batch() got unexpected option(s): {', '.join(unknown)}")
@@ -48,6 +51,9 @@ def start_batch(
         raise InputError("batch() needs at least one model.")
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise InputError(f"concurrency must be a whole number of at least 1, not {concurrency!r}.")
+    check_progress(options.get("progress"))
+    if not callable(options.get("progress")):
+        options.pop("progress", None)  # None and False: the Batch displays itself, there is no other
     per_minute = check_rate(rate)
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
     if folder.exists() and not folder.is_dir():
@@ -81,6 +87,8 @@ def start_batch(
         options=options,
         changed=lambda: None,
     )
+    if keep_errors:
+        engine.errors = {}
     title = models[0] if len(models) == 1 else f"{len(models)} models"
     batch = Batch(engine, title)
     engine.start()

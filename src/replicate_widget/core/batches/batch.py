@@ -43,6 +43,7 @@ class BatchItem:
     error: str | None = None
     model: str = ""
     name: str = ""
+    key: str = ""  # the ledger's: sha256 of the model and the input
 
     @property
     def ok(self) -> bool:
@@ -109,6 +110,7 @@ class Batch:
             error=row.error,
             model=row.model,
             name=row.name,
+            key=row.key,
         )
 
     # ---- control -----------------------------------------------------------------------------------------
@@ -146,7 +148,22 @@ class Batch:
         width = len(self.models)
         return [values[i : i + width] for i in range(0, len(values), width)]
 
+    def close(self) -> None:
+        """Stop (if running) and close the ledger; the Batch can do nothing more."""
+        self.cancel()
+        self._ledger.close()
+
+    def error_of(self, item: BatchItem) -> BaseException:
+        """The exception a failed item raised, when kept (rw.run_batch); else one made from the ledger."""
+        return self._value(self._ledger.get(item.key))  # type: ignore[no-any-return]
+
+    def value_of(self, key: str) -> Any:
+        return self._value(self._ledger.get(key))
+
     def _value(self, row: Row) -> Any:
+        kept = self._engine.errors
+        if kept is not None and row.key in kept:
+            return kept[row.key]
         item = self._item(row)
         if item.ok:
             return item.output

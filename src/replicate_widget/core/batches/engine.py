@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..drive import drive
-from ..errors import InputError, ReplicateWidgetError
+from ..errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
 from ..refs import Target, resolve_flow
-from ..run import delete_uploads_flow
+from ..run import RunEvent, delete_uploads_flow
 from .item import Hooks, item_flow
 from .ledger import Ledger
 from .naming import base_name, encode, item_key, iter_inputs, model_folder, unique
@@ -100,6 +100,8 @@ class Engine:
         self.started = time.monotonic()
         self.error: BaseException | None = None
         self.unsaved: list[tuple[str, str]] = []  # (item, why) outputs that could not be saved this run
+        # rw.run_batch's mode: each failed item's exception, as it was raised (key -> exception)
+        self.errors: dict[str, BaseException] | None = None
         self._uploads: list[Uploaded] = []
         self._thread: threading.Thread | None = None
 
@@ -140,7 +142,14 @@ class Engine:
             row = self.ledger.claim()
             if row is None:
                 return
-            if self._one(row, waiters):
+            try:
+                release = self._one(row, waiters)
+            except Exception as exc:  # a bug of ours must not lose the item or stop the worker
+                error = f"{type(exc).__name__}: {exc}"
+                self.ledger.finish(row.key, "failed", prediction_id=None, error=error)
+                self._ended(row.key, exc)
+                release = True
+            if release:
                 self.ledger.release(row.key)
 
     def _one(self, row: Row, waiters: concurrent.futures.Executor) -> bool:
@@ -174,13 +183,19 @@ class Engine:
             return True
         except (ReplicateWidgetError, httpx.HTTPError, OSError) as exc:
             self.ledger.finish(key, "failed", prediction_id=made[-1] if made else None, error=str(exc))
-            self._ended(key)
+            self._ended(key, exc)
             return True
+        progress = self.options.get("progress")
+        if progress is not None:  # the widget's "n/N done" counts these
+            progress(RunEvent("status", status=prediction.status, prediction=prediction))
         if prediction.status != "succeeded":
             status = "canceled" if prediction.status == "canceled" else "failed"
             error = prediction.error or f"the prediction ended {prediction.status}"
             self.ledger.finish(key, status, prediction_id=prediction.id, error=error)
-            self._ended(key)
+            failure = PredictionCanceled(prediction) if status == "canceled" else ModelError(prediction)
+            if prediction.status == "aborted":
+                failure = PredictionAborted(prediction)
+            self._ended(key, failure)
             return True
         folder = self.out / model_folder(row.model) if len(self.models) > 1 else self.out
         try:
@@ -196,7 +211,9 @@ class Engine:
         self._ended(key)
         return True
 
-    def _ended(self, key: str) -> None:
+    def _ended(self, key: str, error: BaseException | None = None) -> None:
+        if error is not None and self.errors is not None:
+            self.errors[key] = error
         self.done_here += 1
         self.results.append(self.ledger.get(key))
         self.changed()

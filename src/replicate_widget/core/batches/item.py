@@ -90,7 +90,7 @@ def _create_flow(
         row.model,
         decode(row.input),
         strategy=options.get("strategy", "auto"),
-        progress=None,
+        progress=options.get("progress"),
         uploaded=uploads,
         storage=options.get("storage"),
         storage_expiry=options.get("storage_expiry", 3600),

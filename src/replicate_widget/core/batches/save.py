@@ -18,7 +18,7 @@ from typing import Any
 from ..outputs import FileOutput
 from ..refs import Target
 from .ledger import Ledger, Row
-from .naming import decode, output_name, unique
+from .naming import output_name, unique
 
 RESULTS_NAME = "results.jsonl"
 
@@ -73,15 +73,16 @@ def result_row(row: Row) -> dict[str, Any]:
 
 
 def _plain(encoded: Any) -> Any:
-    """Paths as strings; bytes as a note (the ledger keeps them)."""
-    value = decode(encoded)
-    if isinstance(value, dict):
+    """The ledger's JSON of an input, for people: paths as strings, bytes as a note (the ledger has them)."""
+    if isinstance(encoded, dict):
+        if "$path" in encoded:
+            return encoded["$path"]
+        if "$b64" in encoded:
+            return f"<{len(encoded['$b64']) * 3 // 4} bytes>"
         return {k: _plain(v) for k, v in encoded.items()}
-    if isinstance(value, list):
+    if isinstance(encoded, list):
         return [_plain(v) for v in encoded]
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    return str(value) if isinstance(value, os.PathLike) else value
+    return encoded
 
 
 class Results:
