@@ -44,10 +44,11 @@ class Case:
 
 
 def all_cases() -> list[Case]:
-    from . import cases_cli, cases_faults, cases_python, cases_server, cases_widget
+    from . import cases_batch, cases_cli, cases_faults, cases_python, cases_server, cases_widget
 
     cases = [
         *cases_python.CASES,
+        *cases_batch.CASES,
         *cases_faults.CASES,
         *cases_widget.CASES,
         *cases_cli.CASES,

@@ -8,6 +8,7 @@ results.jsonl), engine.py (filling the ledger, the worker threads), batch.py (th
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,8 @@ def start_batch(
         fill(ledger, models, inputs, field_for)
     except BaseException:
         ledger.close()
+        if out is None:  # a folder of our own, holding nothing yet
+            shutil.rmtree(folder, ignore_errors=True)
         raise
     ledger.reopen_canceled()
     if retry_failed:
