@@ -240,3 +240,40 @@ def test_bad_arguments_are_refused_with_what_to_do(server, client, tmp_path):
         client.batch("demo/grayscale", str(tmp_path / "missing"), out=tmp_path)
     with pytest.raises(rw.InputError, match="rate must be"):
         client.batch("demo/grayscale", [], out=tmp_path, rate=-1)
+
+
+def test_one_batch_at_a_time_per_folder(server, client, tmp_path):
+    running = client.batch("demo/slow-echo", [{"text": "long", "seconds": 30}], out=tmp_path)
+    with pytest.raises(rw.InputError, match="A batch is already running in"):
+        client.batch("demo/slow-echo", [{"text": "other", "seconds": 0}], out=tmp_path)
+    running.cancel()
+    assert running.counts == {"canceled": 1} or running.counts == {"pending": 1}
+    again = client.batch("demo/slow-echo", [{"text": "other", "seconds": 0}], out=tmp_path)
+    again.cancel()  # the folder is free once the first has stopped
+
+
+def test_ctrl_c_while_waiting_cancels_the_batch(server, client, tmp_path):
+    import _thread
+    import threading
+
+    batch = client.batch(
+        "demo/slow-echo", [{"text": f"wait {n}", "seconds": 30} for n in range(2)], out=tmp_path
+    )
+    threading.Timer(1.5, _thread.interrupt_main).start()
+    with pytest.raises(KeyboardInterrupt):
+        batch.wait()
+    assert batch.done
+    made = [e["prediction_id"] for e in creates(server)]
+    assert len(made) == 2
+    for prediction_id in made:
+        assert client.drive(_get(f"{client.base_url}/v1/predictions/{prediction_id}"))["status"] == "canceled"
+    assert "2 canceled" in repr(batch)
+
+
+def test_module_level_batch_uses_the_environment(server, monkeypatch, tmp_path):
+    monkeypatch.setenv("REPLICATE_API_TOKEN", server.token)
+    monkeypatch.setenv("REPLICATE_BASE_URL", server.base_url)
+    batch = rw.batch("demo/slow-echo", [{"text": "env", "seconds": 0}], out=tmp_path)
+    (item,) = list(batch)
+    assert isinstance(item, rw.BatchItem)
+    assert (item.status, item.output, item.paths) == ("succeeded", "env", [])

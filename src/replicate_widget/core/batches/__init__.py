@@ -17,7 +17,7 @@ from ..errors import InputError
 from ..progress import check_progress
 from .batch import Batch, BatchItem
 from .engine import Engine, file_field, fill
-from .ledger import Ledger
+from .ledger import FolderLock, Ledger
 from .pacing import check_rate
 
 if TYPE_CHECKING:
@@ -59,6 +59,13 @@ def start_batch(
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
     if folder.exists() and not folder.is_dir():
         raise InputError(f"out={str(folder)!r} is a file: give a folder for the outputs and the ledger.")
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(folder)
+    if not lock.acquire():
+        raise InputError(
+            f"A batch is already running in {str(folder)!r} (in this kernel or another process): wait for "
+            "it, or cancel it (b.cancel()), before starting another there."
+        )
     ledger = Ledger(folder)
     fields: dict[str, str] = {}
 
@@ -73,6 +80,7 @@ def start_batch(
         fill(ledger, models, inputs, field_for)
     except BaseException:
         ledger.close()
+        lock.release()
         if out is None:  # a folder of our own, holding nothing yet
             shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -89,6 +97,7 @@ def start_batch(
         rate=per_minute,
         options=options,
         changed=lambda: None,
+        lock=lock,
     )
     if keep_errors:
         engine.errors = {}

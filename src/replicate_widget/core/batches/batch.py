@@ -116,8 +116,11 @@ class Batch:
     # ---- control -----------------------------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Batch:
         """Until every item has ended (or ``timeout`` seconds). Ctrl-C here cancels the batch."""
-        try:
-            self._engine.finished.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:  # short waits: one long wait would not see Ctrl-C (nor _thread.interrupt_main) until it ended
+            while not self._engine.finished.wait(0.1):
+                if deadline is not None and time.monotonic() >= deadline:
+                    break
         except KeyboardInterrupt:
             self.cancel()
             raise
@@ -135,7 +138,7 @@ class Batch:
         """Run the failed items again (new predictions); the others are kept."""
         self.wait()
         if self._ledger.retry_failed():
-            self._engine.start()
+            self._engine.restart()
         return self
 
     def results(self) -> list[Any]:
@@ -173,7 +176,8 @@ class Batch:
         return PredictionCanceled(prediction) if row.status == "canceled" else ModelError(prediction)
 
     def __iter__(self) -> Iterator[BatchItem]:
-        """Finished items in completion order (those of earlier runs first), as they finish."""
+        """Finished items in completion order (those of earlier runs first), as they finish. Ctrl-C while
+        waiting for one cancels the batch."""
         seen = 0
         while True:
             with self._tick:
@@ -190,14 +194,23 @@ class Batch:
                         raise self._engine.error
                     return
                 continue
-            with self._tick:
-                if self._version == version:
-                    self._tick.wait(0.5)
+            try:
+                with self._tick:
+                    if self._version == version:
+                        self._tick.wait(0.1)
+            except (
+                KeyboardInterrupt
+            ):  # Ctrl-C while waiting for the next item stops the batch, as wait() does
+                self.cancel()
+                raise
 
     # ---- display -----------------------------------------------------------------------------------------
     def summary(self) -> str:
         state = "running" if not self.done else ("canceled" if self._engine.abort.is_set() else "finished")
         text = gallery.header(self.counts, len(self), self._engine.eta(), state)
+        twins = self._ledger.duplicates()
+        if twins:
+            text += f" · {len(twins)} duplicate prediction(s) found on resume and canceled (b.duplicates)"
         if self._engine.unsaved:
             text += f" · {len(self._engine.unsaved)} not saved (run again to fetch them)"
         return text

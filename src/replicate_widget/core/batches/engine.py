@@ -24,7 +24,7 @@ from ..errors import InputError, ModelError, PredictionAborted, PredictionCancel
 from ..refs import Target, resolve_flow
 from ..run import RunEvent, delete_uploads_flow
 from .item import Hooks, item_flow
-from .ledger import Ledger
+from .ledger import FolderLock, Ledger
 from .naming import base_name, encode, item_key, iter_inputs, model_folder, unique
 from .pacing import Pacer
 from .save import Results, save_outputs
@@ -86,6 +86,7 @@ class Engine:
         rate: float | None,
         options: dict[str, Any],
         changed: Callable[[], None],
+        lock: FolderLock,
     ) -> None:
         self.transport, self.context, self.ledger, self.out = transport, context, ledger, out
         self.models = models
@@ -93,6 +94,7 @@ class Engine:
         self.pacer = Pacer(rate)
         self.options = options
         self.changed = changed
+        self.lock = lock  # held from start_batch until the workers are done; retry_failed takes it again
         self.results = Results(out)
         self.abort = threading.Event()
         self.finished = threading.Event()
@@ -106,13 +108,22 @@ class Engine:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start the workers; the folder's lock must be held (start_batch took it, restart takes it)."""
+        self.done_here, self.started = 0, time.monotonic()
         self.finished.clear()
         self.abort.clear()
         self.pacer = Pacer(60.0 / self.pacer.interval if self.pacer.interval else None)
         self._thread = threading.Thread(target=self._run, name="rw-batch", daemon=True)
         self._thread.start()
 
+    def restart(self) -> None:
+        if not self.lock.acquire():
+            raise InputError(f"Another batch is running in {str(self.out)!r}: wait for it, or cancel it.")
+        self.start()
+
     def cancel(self) -> None:
+        if self.finished.is_set():
+            return
         self.abort.set()
         self.pacer.stop()
 
@@ -134,6 +145,7 @@ class Engine:
         except BaseException as exc:
             self.error = exc
         finally:
+            self.lock.release()
             self.finished.set()
             self.changed()
 
