@@ -1,13 +1,15 @@
 """rw.batch against the local server: throughput under a rate limit, time with the limit off, memory growth.
 
 The server runs in a process of its own (so the client's memory is measured alone), serving demo/slow-echo's
-predictor as bench/echo with 64 slots, each prediction sleeping 0.2 s. Three runs:
+predictor as bench/echo with 64 slots, each prediction sleeping 0.2 s. Four runs:
 
 1. ``--items`` (2,000) at a server limit of 6,000 creates a minute, the batch paced at the same rate,
    ``--concurrency`` 32: throughput as a share of the limit (creates a minute from the ledger's sent_at,
    and items a minute end to end).
 2. the same items with no limit anywhere, concurrency 32: elapsed against the ideal (items x 0.2 s / 32).
-3. ``--memory-items`` (10,000) with a 0 s model, no limit: the client's RSS growth from just after the
+3. ``--kill-items`` (1,000) at the limit, the batch's process SIGKILLed at random moments three times, then
+   run to the end: predictions on the server per input (duplicates must be 0), results saved.
+4. ``--memory-items`` (10,000) with a 0 s model, no limit: the client's RSS growth from just after the
    batch started to its peak (sampled every 50 ms), and the ledger's size.
 
 Run: python benchmarks/batch.py [--items 2000] [--memory-items 10000]. Prints a table.
@@ -17,13 +19,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import multiprocessing
+import os
+import random
+import signal
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
+import httpx
 import psutil
 
 import replicate_widget as rw
@@ -84,6 +94,7 @@ def throughput(items: int, per_minute: int, concurrency: int) -> dict:
         batch.wait()
         elapsed = time.monotonic() - started
         counts = batch.counts
+        refused = batch._engine.pacer.holds
         sent = _sent_rate(Path(tmp))
     return {
         "run": f"{items} items, limit {per_minute}/min, c={concurrency}",
@@ -91,6 +102,7 @@ def throughput(items: int, per_minute: int, concurrency: int) -> dict:
         "creates/min": sent,
         "share of limit": sent / per_minute,
         "items/min": items / elapsed * 60,
+        "429s": refused,
         "ok": counts.get("succeeded", 0),
     }
 
@@ -141,6 +153,53 @@ def memory(items: int) -> dict:
     }
 
 
+WORKER = """
+import sys, replicate_widget as rw
+batch = rw.Client().batch("bench/echo", sys.argv[1], out=sys.argv[2], rate=6000, concurrency=32)
+print("started", flush=True)
+batch.wait()
+"""
+
+
+def kills(items: int, times: int = 3) -> dict:
+    """SIGKILL a batch at random moments ``times`` times, run it to the end, count duplicate predictions."""
+    rng = random.Random(7)
+    with Server("6000/min") as client, tempfile.TemporaryDirectory() as tmp:
+        inputs = Path(tmp) / "in.jsonl"
+        inputs.write_text("".join(json.dumps(i) + "\n" for i in _inputs(items, SECONDS, "k")))
+        out = Path(tmp) / "out"
+        token = client.headers_for(client.base_url)["authorization"].split(" ", 1)[1]
+        command = [sys.executable, "-c", WORKER, str(inputs), str(out)]
+        env = {**os.environ, "REPLICATE_API_TOKEN": token, "REPLICATE_BASE_URL": client.base_url}
+        started = time.monotonic()
+        for _ in range(times):
+            worker = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+            assert worker.stdout is not None
+            assert worker.stdout.readline().strip() == "started"
+            time.sleep(rng.uniform(0.2, 3.0))
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+        subprocess.run(command, check=True, capture_output=True, env=env)
+        elapsed = time.monotonic() - started
+        made = Counter()
+        url = f"{client.base_url}/v1/predictions"
+        with httpx.Client(headers=client.headers_for(url)) as http:
+            while url:
+                page = http.get(url).json()
+                made.update(
+                    p["input"]["text"] for p in page["results"] if p["input"].get("text", "").startswith("k ")
+                )
+                url = page["next"]
+        rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    return {
+        "run": f"{items} items, killed {times} times, then run to the end",
+        "seconds": elapsed,
+        "predictions": sum(made.values()),
+        "duplicates": sum(n - 1 for n in made.values() if n > 1),
+        "results.jsonl ok": sum(r["status"] == "succeeded" for r in rows),
+    }
+
+
 def _table(rows: list[dict]) -> None:
     for row in rows:
         cells = []
@@ -156,7 +215,8 @@ def main() -> None:
     parser.add_argument("--memory-items", type=int, default=10000)
     parser.add_argument("--limit", type=int, default=6000)
     parser.add_argument("--concurrency", type=int, default=32, help="for the run at the limit")
-    parser.add_argument("--only", choices=["throughput", "unlimited", "memory"], default=None)
+    parser.add_argument("--kill-items", type=int, default=1000)
+    parser.add_argument("--only", choices=["throughput", "unlimited", "memory", "kills"], default=None)
     args = parser.parse_args()
     print(f"code measured: {Path(rw.__file__).parent}; {psutil.cpu_count()} CPUs")
     rows = []
@@ -165,6 +225,9 @@ def main() -> None:
         _table(rows[-1:])
     if args.only in (None, "unlimited"):
         rows.append(unlimited(args.items))
+        _table(rows[-1:])
+    if args.only in (None, "kills"):
+        rows.append(kills(args.kill_items))
         _table(rows[-1:])
     if args.only in (None, "memory"):
         rows.append(memory(args.memory_items))

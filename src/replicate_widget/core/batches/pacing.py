@@ -43,6 +43,7 @@ class Pacer:
         self._next = clock()  # when the next create may go
         self._stop = threading.Event()
         self._sleep = sleep or self._stop.wait
+        self.holds = 0  # 429s heard: a paced batch should hear none
 
     def take(self) -> bool:
         """Wait for this create's turn; False when the batch stopped while waiting."""
@@ -58,6 +59,7 @@ class Pacer:
     def hold(self, seconds: float) -> None:
         """A 429 said to wait: no create of this batch goes before then."""
         with self._lock:
+            self.holds += 1
             self._next = max(self._next, self._clock() + seconds)
 
     def stop(self) -> None:
