@@ -21,6 +21,7 @@ import httpx
 
 from ..drive import drive
 from ..errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
+from ..files import LocalFile
 from ..refs import Target, resolve_flow
 from ..run import RunEvent, delete_uploads_flow
 from .item import Hooks, item_flow
@@ -56,7 +57,9 @@ def fill(ledger: Ledger, models: list[str], inputs: Any, field_for: Callable[[st
     chunk: list[tuple[str, int, int, str, str, str]] = []
     for row, given in enumerate(iter_inputs(inputs, None)):
         for m, model in enumerate(models):
-            encoded = {field_for(model): encode(given)} if isinstance(given, Path) else encode(given)
+            encoded = (
+                {field_for(model): encode(given)} if isinstance(given, (Path, LocalFile)) else encode(given)
+            )
             key = item_key(model, encoded)
             if key in seen:
                 continue

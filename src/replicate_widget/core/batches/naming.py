@@ -26,8 +26,9 @@ Inputs = Any  # list[dict] | list[path] | folder | glob | JSONL file: see iter_i
 _GLOB_CHARS = set("*?[")
 
 
-def iter_inputs(inputs: Inputs, field: str | None) -> Iterator[dict[str, Any] | Path]:
-    """Each input, lazily: a dict, or a Path still waiting for its field (the model's file input)."""
+def iter_inputs(inputs: Inputs, field: str | None) -> Iterator[dict[str, Any] | Path | LocalFile]:
+    """Each input, lazily: a dict, or a file (a Path, or an rw.LocalFile such as a widget's) still waiting
+    for its field (the model's file input)."""
     if isinstance(inputs, (str, os.PathLike)):
         text = os.fspath(inputs)
         if _GLOB_CHARS & set(text):
@@ -60,7 +61,7 @@ def iter_inputs(inputs: Inputs, field: str | None) -> Iterator[dict[str, Any] | 
             f"inputs must be a list, a folder, a glob or a .jsonl file, not {type(inputs).__name__}."
         )
     for item in inputs:
-        if isinstance(item, dict):
+        if isinstance(item, (dict, LocalFile)):
             yield item
         elif isinstance(item, (str, os.PathLike)) and Path(item).is_file():
             yield Path(item)
