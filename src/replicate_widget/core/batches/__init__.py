@@ -3,7 +3,7 @@
 ledger.py (SQLite in out/: what resumes), naming.py (inputs, item keys, output names), pacing.py (creates a
 minute, 429s), remote.py (get, list, reconcile), item.py (one item's flow), save.py (outputs and
 results.jsonl), engine.py (filling the ledger, the worker threads), batch.py (the Batch handle), gallery.py
-(its HTML).
+(its HTML), lock.py (one batch per folder), compat.py (rw.run_batch on this engine).
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from ..errors import InputError
 from ..progress import check_progress
 from .batch import Batch, BatchItem
 from .engine import Engine, file_field, fill
-from .ledger import FolderLock, Ledger
+from .ledger import Ledger
+from .lock import FolderLock
 from .pacing import check_rate
 
 if TYPE_CHECKING:

@@ -25,9 +25,11 @@ from ..files import LocalFile
 from ..refs import Target, resolve_flow
 from ..run import RunEvent, delete_uploads_flow
 from .item import Hooks, item_flow
-from .ledger import FolderLock, Ledger
+from .ledger import Ledger
+from .lock import FolderLock
 from .naming import base_name, encode, item_key, iter_inputs, model_folder, unique
 from .pacing import Pacer
+from .remote import CLOCK_SLACK, cancel_twins_flow, choose, list_since_flow
 from .save import Results, save_outputs
 
 if TYPE_CHECKING:
@@ -130,8 +132,35 @@ class Engine:
         self.abort.set()
         self.pacer.stop()
 
+    def _reconcile_sending(self) -> None:
+        """Items a killed run left ``sending``, all matched against one listing (not one listing each)."""
+        sending = self.ledger.by_status("sending")
+        if not sending:
+            return
+        base = self.context.base_url
+        since = min(r.sent_at or time.time() for r in sending) - CLOCK_SLACK
+        listing = drive(self.transport, list_since_flow(base, since), self.abort)
+        for row in sending:
+            target: Target = drive(self.transport, resolve_flow(base, self.context.records, row.model))
+            try:
+                kept, twins = choose(listing, target, row.sent_at or 0.0, row.sent_hash or "")
+            except ReplicateWidgetError as exc:
+                self.ledger.finish(row.key, "failed", prediction_id=None, error=str(exc))
+                self._ended(row.key, exc)
+                continue
+            if kept is None:
+                self.ledger.pending(row.key)  # the create never arrived: it is sent again
+                continue
+            self.ledger.running(row.key, kept.id)
+            for twin in drive(self.transport, cancel_twins_flow(base, twins), self.abort):
+                self.ledger.duplicate(twin, row.key, kept.id)
+
     def _run(self) -> None:
         try:
+            try:
+                self._reconcile_sending()
+            except KeyboardInterrupt:  # canceled while matching: the items stay `sending` for the next run
+                return
             with concurrent.futures.ThreadPoolExecutor(self.concurrency, "rw-batch-wait") as waiters:
                 workers = [
                     threading.Thread(target=self._work, args=(waiters,), name=f"rw-batch-{n}", daemon=True)

@@ -56,10 +56,10 @@ def item_flow(
         elif row.status == "sending" and row.sent_at is not None and row.sent_hash:
             found = yield from reconcile_flow(context.base_url, target, row.sent_at, row.sent_hash)
             if found.canceled and found.adopted is not None:
-                hooks.twins(found.canceled, found.adopted.id)
+                hooks.twins(found.canceled, found.adopted)
             if found.adopted is not None:
-                prediction = found.adopted
-                hooks.running(prediction.id)
+                hooks.running(found.adopted)
+                prediction = yield from get_flow(context.base_url, found.adopted)
             else:
                 hooks.pending()
         if prediction is None:
@@ -116,9 +116,10 @@ def _create_flow(
             if found.adopted is None:
                 continue
             if found.canceled:
-                hooks.twins(found.canceled, found.adopted.id)
-            hooks.running(found.adopted.id)
-            return found.adopted
+                hooks.twins(found.canceled, found.adopted)
+            hooks.running(found.adopted)
+            adopted: Prediction = yield from get_flow(context.base_url, found.adopted)
+            return adopted
         prediction = Prediction.from_json(response.json())
         hooks.running(prediction.id)
         return prediction
