@@ -50,6 +50,13 @@ def _states(out):
         db.close()
 
 
+def _rng():
+    """Random kill moments, from a seed the output shows (pytest -s, or the failure's captured stdout)."""
+    seed = random.randrange(1 << 30)
+    print(f"kill moments seeded with {seed}")
+    return random.Random(seed)
+
+
 def _kill_three_times_then_finish(server, args, out, rng):
     seen = []
     for _ in range(3):
@@ -74,7 +81,7 @@ def _kill_three_times_then_finish(server, args, out, rng):
 
 
 def test_killed_three_times_every_text_item_done_exactly_once(local_server, tmp_path):
-    rng = random.Random()
+    rng = _rng()
     tag = uuid.uuid4().hex[:8]
     inputs = tmp_path / "inputs.jsonl"
     texts = [f"{tag} {n}" for n in range(60)]
@@ -95,7 +102,7 @@ def test_killed_three_times_every_text_item_done_exactly_once(local_server, tmp_
 
 
 def test_killed_three_times_every_image_saved_exactly_once(local_server, tmp_path):
-    rng = random.Random()
+    rng = _rng()
     folder = tmp_path / "in"
     folder.mkdir()
     tag = uuid.uuid4().int % 200
