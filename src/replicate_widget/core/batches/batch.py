@@ -102,7 +102,7 @@ class Batch:
             )
             output = galleries(target.schema.convert_output(output, FileOutput))
         return BatchItem(
-            input=decode(row.input),
+            input=decode(row.input, for_run=False),
             id=row.prediction_id,
             status=row.status,
             output=output,

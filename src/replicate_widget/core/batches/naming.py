@@ -107,17 +107,18 @@ def encode(value: Any) -> Any:
     )
 
 
-def decode(value: Any) -> Any:
-    """The value a run takes, from the ledger's JSON."""
+def decode(value: Any, *, for_run: bool = True) -> Any:
+    """The value a run takes, from the ledger's JSON. ``for_run=False``: files as plain Paths, for showing
+    (a widget's file may be gone by then; a LocalFile would insist on it)."""
     if isinstance(value, dict):
         if "$path" in value:
             path = Path(value["$path"])
-            return LocalFile(path, name=value.get("$name")) if "$name" in value else path
+            return LocalFile(path, name=value["$name"]) if "$name" in value and for_run else path
         if "$b64" in value:
             return base64.b64decode(value["$b64"])
-        return {k: decode(v) for k, v in value.items()}
+        return {k: decode(v, for_run=for_run) for k, v in value.items()}
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return [decode(v, for_run=for_run) for v in value]
     return value
 
 
