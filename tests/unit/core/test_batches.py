@@ -1,6 +1,7 @@
 """The batch's pure parts: naming, pacing, the ledger's states, the gallery's budget, the server's bucket."""
 
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ import pytest
 from replicate_widget.core.batches import gallery
 from replicate_widget.core.batches.ledger import Ledger
 from replicate_widget.core.batches.naming import base_name, encode, item_key, iter_inputs, output_name, unique
-from replicate_widget.core.batches.pacing import Pacer, check_rate
+from replicate_widget.core.batches.pacing import Pacer, check_rate, shared_pacer
 from replicate_widget.core.errors import InputError
 
 
@@ -66,10 +67,23 @@ def test_the_pacer_spaces_creates_evenly_and_a_429_holds_everyone():
     pacer.hold(2.0)
     pacer.take()
     assert clock.now == pytest.approx(102.4)
+    slow, stop = Pacer(1), threading.Event()  # one create a minute
+    assert slow.take(stop)  # the first goes at once
+    threading.Timer(0.2, stop.set).start()
+    assert not slow.take(stop)  # the next would wait a minute: a cancel ends the wait
     assert check_rate(None) == 600.0
     assert check_rate(0) is None
     with pytest.raises(InputError, match="rate must be"):
         check_rate("fast")
+
+
+def test_batches_of_one_client_share_its_pacer():
+    class Owner:
+        pass
+
+    one, other = Owner(), Owner()
+    assert shared_pacer(one, 600.0) is shared_pacer(one, 600.0)
+    assert shared_pacer(one, 600.0) is not shared_pacer(other, 600.0)
 
 
 def test_the_ledger_moves_items_through_their_states(tmp_path):

@@ -28,7 +28,7 @@ from .item import Hooks, item_flow
 from .ledger import Ledger
 from .lock import FolderLock
 from .naming import base_name, encode, item_key, iter_inputs, model_folder, unique
-from .pacing import Pacer
+from .pacing import shared_pacer
 from .remote import CLOCK_SLACK, cancel_twins_flow, choose, list_since_flow
 from .save import Results, save_outputs
 
@@ -96,7 +96,7 @@ class Engine:
         self.transport, self.context, self.ledger, self.out = transport, context, ledger, out
         self.models = models
         self.concurrency = max(1, concurrency)
-        self.pacer = Pacer(rate)
+        self.pacer = shared_pacer(context, rate)
         self.options = options
         self.changed = changed
         self.lock = lock  # held from start_batch until the workers are done; retry_failed takes it again
@@ -117,7 +117,6 @@ class Engine:
         self.done_here, self.started = 0, time.monotonic()
         self.finished.clear()
         self.abort.clear()
-        self.pacer = Pacer(60.0 / self.pacer.interval if self.pacer.interval else None)
         self._thread = threading.Thread(target=self._run, name="rw-batch", daemon=True)
         self._thread.start()
 
@@ -129,8 +128,7 @@ class Engine:
     def cancel(self) -> None:
         if self.finished.is_set():
             return
-        self.abort.set()
-        self.pacer.stop()
+        self.abort.set()  # workers waiting for their turn to create see it at once
 
     def _reconcile_sending(self) -> None:
         """Items a killed run left ``sending``, all matched against one listing (not one listing each)."""
@@ -210,7 +208,7 @@ class Engine:
                 self.ledger.duplicate(twin, key, kept)
 
         hooks = Hooks(
-            take_turn=self.pacer.take,
+            take_turn=lambda: self.pacer.take(self.abort),
             hold=self.pacer.hold,
             sending=lambda sent_at, digest: self.ledger.sending(key, sent_at, digest),
             running=running,

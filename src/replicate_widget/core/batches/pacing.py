@@ -2,15 +2,17 @@
 
 Replicate allows 600 prediction creates a minute per account. A batch spaces its creates evenly at ``rate``
 a minute (a token bucket holding a single token: no bursts, so a server that counts over any window sees at
-most the rate). When the server still answers 429, its Retry-After holds back every create of the batch,
-not only the one refused: they share the limit.
+most the rate), shared by every batch of one client. When the server still answers 429, its Retry-After
+holds back every create, not only the one refused: they share the limit.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import InputError
 
@@ -39,28 +41,43 @@ class Pacer:
     ) -> None:
         self.interval = 60.0 / per_minute if per_minute else 0.0
         self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._next = clock()  # when the next create may go
-        self._stop = threading.Event()
-        self._sleep = sleep or self._stop.wait
         self.holds = 0  # 429s heard: a paced batch should hear none
 
-    def take(self) -> bool:
-        """Wait for this create's turn; False when the batch stopped while waiting."""
+    def take(self, stop: threading.Event | None = None) -> bool:
+        """Wait for this create's turn; False when ``stop`` was set meanwhile (the batch was canceled)."""
         with self._lock:
             now = self._clock()
             slot = max(now, self._next)
             self._next = slot + self.interval
         wait = slot - now
         if wait > 0:
-            self._sleep(wait)
-        return not self._stop.is_set()
+            if self._sleep is not None:
+                self._sleep(wait)
+            elif stop is not None:
+                stop.wait(wait)
+            else:
+                time.sleep(wait)
+        return not (stop is not None and stop.is_set())
 
     def hold(self, seconds: float) -> None:
-        """A 429 said to wait: no create of this batch goes before then."""
+        """A 429 said to wait: no create goes before then."""
         with self._lock:
             self.holds += 1
             self._next = max(self._next, self._clock() + seconds)
 
-    def stop(self) -> None:
-        self._stop.set()
+
+_shared: weakref.WeakKeyDictionary[Any, dict[float | None, Pacer]] = weakref.WeakKeyDictionary()
+_shared_lock = threading.Lock()
+
+
+def shared_pacer(owner: Any, per_minute: float | None) -> Pacer:
+    """One pacer per client and rate: two batches of one client share the account's limit, not each
+    take all of it."""
+    with _shared_lock:
+        pacers = _shared.setdefault(owner, {})
+        if per_minute not in pacers:
+            pacers[per_minute] = Pacer(per_minute)
+        return pacers[per_minute]
