@@ -1,6 +1,7 @@
 """rw.batch against the local server: outputs saved, results.jsonl, resume without paying twice, pacing."""
 
 import json
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -277,3 +278,24 @@ def test_module_level_batch_uses_the_environment(server, monkeypatch, tmp_path):
     (item,) = list(batch)
     assert isinstance(item, rw.BatchItem)
     assert (item.status, item.output, item.paths) == ("succeeded", "env", [])
+
+
+def test_the_header_gives_an_eta_while_running(server, client, tmp_path):
+    inputs = [{"text": f"eta {n}", "seconds": 0.4} for n in range(6)]
+    batch = client.batch("demo/slow-echo", inputs, out=tmp_path, concurrency=1)
+    assert "ETA" not in batch.summary()  # nothing finished yet: no estimate
+    deadline = time.monotonic() + 30
+    while batch.counts.get("succeeded", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    summary = batch.summary()
+    batch.wait()
+    assert "/6 done · ETA " in summary
+    assert batch.summary() == "6/6 done · finished"
+
+
+def test_without_out_a_temporary_folder_keeps_the_results(server, client):
+    batch = client.batch("demo/slow-echo", [{"text": "tmp", "seconds": 0}]).wait()
+    assert batch.out.name.startswith("rw-batch-")
+    assert json.loads((batch.out / "results.jsonl").read_text())["output"] == "tmp"
+    batch.close()
+    shutil.rmtree(batch.out)

@@ -56,3 +56,22 @@ def test_bad_inputs_say_what_to_give(env, tmp_path, capsys):
     code = cli.main(["batch", "demo/grayscale", "--inputs", str(tmp_path / "none"), "--out", str(tmp_path)])
     assert code == 1
     assert "is not a folder, a glob pattern or a .jsonl file" in capsys.readouterr().err
+
+
+def test_several_models_each_in_a_folder_of_its_own(env, tmp_path):
+    Image.new("RGB", (12, 12), "red").save(tmp_path / "one.png")
+    out = tmp_path / "out"
+    args = [
+        "batch",
+        "demo/grayscale",
+        "demo/file-info",
+        "--inputs",
+        str(tmp_path / "*.png"),
+        "--out",
+        str(out),
+    ]
+    assert cli.main(args) == 0
+    assert [p.name for p in (out / "demo-grayscale").iterdir()] == ["one-gray.png"]
+    rows = [json.loads(r) for r in (out / "results.jsonl").read_text().splitlines()]
+    assert [r["model"] for r in rows] == ["demo/grayscale", "demo/file-info"]
+    assert rows[1]["output"]["kind"] == "image"
