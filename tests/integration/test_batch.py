@@ -299,3 +299,22 @@ def test_without_out_a_temporary_folder_keeps_the_results(server, client):
     assert json.loads((batch.out / "results.jsonl").read_text())["output"] == "tmp"
     batch.close()
     shutil.rmtree(batch.out)
+
+
+def test_run_batch_takes_open_files_and_a_refused_input_is_its_exception(server, client, tmp_path):
+    import io
+
+    picture = tmp_path / "a.png"
+    Image.new("RGB", (9, 7), "green").save(picture)
+    with picture.open("rb") as handle:
+        inputs = [
+            {"image": handle},
+            {"image": tmp_path / "missing.png"},
+            {"image": io.BytesIO(picture.read_bytes())},
+        ]
+        results = client.run_batch("demo/grayscale", inputs)
+    assert isinstance(results[0], rw.FileOutput)
+    assert isinstance(results[1], rw.InputError)
+    assert "no such file" in str(results[1])
+    assert results[2].read() == results[0].read()
+    assert len(creates(server, "/v1/models/demo/grayscale/predictions")) == 2

@@ -13,6 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..errors import InputError
+from ..files import LocalFile, collecting_spools
+from ..inputs import normalize_input
 from ..outputs import galleries
 from .batch import Batch
 from .naming import encode, item_key
@@ -39,10 +42,31 @@ def run_batch(
     options.pop("wait", None)  # every item is waited for; how is the batch's business
     out = Path(tempfile.mkdtemp(prefix="rw-run-batch-"))
     batch: Batch | None = None
+    spooled: list[LocalFile] = []
     try:
+        # Open files and bytes become temporary files (a batch keeps paths), released at the end; an input
+        # refused here is its item's exception, as any other failure.
+        prepared: list[Any] = []
+        with collecting_spools(spooled):
+            for given in inputs:
+                try:
+                    prepared.append(normalize_input(given) if isinstance(given, dict) else given)
+                except InputError as exc:
+                    prepared.append(exc)
+        runnable = [p for p in prepared if not isinstance(p, InputError)]
         batch = start_batch(
-            transport, context, [model], inputs, out=out, concurrency=concurrency, keep_errors=True, **options
+            transport,
+            context,
+            [model],
+            runnable,
+            out=out,
+            concurrency=concurrency,
+            keep_errors=True,
+            **options,
         )
+        for refused in (p for p in prepared if isinstance(p, InputError)):
+            if on_item_done is not None:
+                on_item_done(refused)
         try:
             for item in batch:  # completion order; Ctrl-C lands here, in the caller's thread
                 if on_item_done is not None:
@@ -51,8 +75,13 @@ def run_batch(
         except KeyboardInterrupt:
             batch.cancel()
             raise
-        return galleries([batch.value_of(item_key(model, encode(i))) for i in inputs])  # type: ignore[no-any-return]
+        values = [
+            p if isinstance(p, InputError) else batch.value_of(item_key(model, encode(p))) for p in prepared
+        ]
+        return galleries(values)  # type: ignore[no-any-return]
     finally:
         if batch is not None:
             batch.close()
+        for f in spooled:
+            f.release()
         shutil.rmtree(out, ignore_errors=True)
