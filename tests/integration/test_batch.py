@@ -50,6 +50,16 @@ def _create(base_url, value):
     return rw.Prediction.from_json((yield from send(call)).json())
 
 
+def final_status(client, prediction_id, timeout=10.0):
+    """The status once final: a cancel is asked for at once, and lands a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = client.drive(_get(f"{client.base_url}/v1/predictions/{prediction_id}"))["status"]
+        if status in ("succeeded", "failed", "canceled", "aborted") or time.monotonic() > deadline:
+            return status
+        time.sleep(0.05)
+
+
 def images(folder, count):
     folder.mkdir()
     for n in range(count):
@@ -182,8 +192,7 @@ def test_cancel_stops_and_a_rerun_resumes(server, client, tmp_path):
     made = [e["prediction_id"] for e in creates(server)]
     assert len(made) == 2  # the other two never started
     for prediction_id in made:
-        status = client.drive(_get(f"{client.base_url}/v1/predictions/{prediction_id}"))["status"]
-        assert status == "canceled"
+        assert final_status(client, prediction_id) == "canceled"
     assert batch.counts == {"canceled": 2, "pending": 2}
     quick = [{**i, "seconds": 0} for i in inputs]  # other inputs, other items: the ledger keeps the old
     assert len(client.batch("demo/slow-echo", quick, out=tmp_path / "q").results()) == 4
@@ -267,7 +276,7 @@ def test_ctrl_c_while_waiting_cancels_the_batch(server, client, tmp_path):
     made = [e["prediction_id"] for e in creates(server)]
     assert len(made) == 2
     for prediction_id in made:
-        assert client.drive(_get(f"{client.base_url}/v1/predictions/{prediction_id}"))["status"] == "canceled"
+        assert final_status(client, prediction_id) == "canceled"
     assert "2 canceled" in repr(batch)
 
 
