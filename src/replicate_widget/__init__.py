@@ -5,6 +5,7 @@ from .core.api import (
     async_run,
     async_run_batch,
     async_stream,
+    batch,
     predict,
     prediction,
     predictions,
@@ -12,6 +13,7 @@ from .core.api import (
     run_batch,
     stream,
 )
+from .core.batches import Batch, BatchItem
 from .core.errors import (
     APIError,
     AuthenticationError,
@@ -46,6 +48,8 @@ _apply_dotenv()
 __all__ = [
     "APIError",
     "AuthenticationError",
+    "Batch",
+    "BatchItem",
     "Client",
     "ConnectionError",
     "DiskFullError",
@@ -68,6 +72,7 @@ __all__ = [
     "async_run",
     "async_run_batch",
     "async_stream",
+    "batch",
     "collection",
     "collections",
     "deployment",

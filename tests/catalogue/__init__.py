@@ -46,6 +46,7 @@ class Case:
 def all_cases() -> list[Case]:
     from . import (
         cases_answers,
+        cases_batch,
         cases_cli,
         cases_faults,
         cases_python,
@@ -58,6 +59,7 @@ def all_cases() -> list[Case]:
 
     cases = [
         *cases_python.CASES,
+        *cases_batch.CASES,
         *cases_answers.CASES,
         *cases_values.CASES,
         *cases_storage.CASES,

@@ -36,7 +36,7 @@ def test_nothing_listening_is_our_error_in_a_short_ipython_traceback():
     )
     took = time.monotonic() - started
     shown = (done.stdout + done.stderr).strip().splitlines()
-    assert shown[-1].startswith("APIError: Connection failed"), shown
+    assert shown[-1].startswith("ConnectionError: Connection failed"), shown
     assert "Nothing is listening at" in shown[-1]
     assert "replicate-widget serve" in shown[-1]
     assert len(shown) <= 30, "\n".join(shown)

@@ -28,6 +28,10 @@ COMMANDS = {
         "replicate_widget.cli.run",
         "run a model once and save its output files, like `cog predict`: -i name=value -i image=@file",
     ),
+    "batch": (
+        "replicate_widget.cli.batch",
+        "run a model over a folder, glob or .jsonl of inputs; outputs saved in --out; resumable",
+    ),
 }
 
 DESCRIPTION = "Run Replicate models on files from Jupyter notebooks or from this shell."
@@ -35,6 +39,7 @@ EXAMPLES = """examples:
   replicate-widget demo                  the demo notebooks, on the local server's demo models
   replicate-widget demo --on-replicate   the notebook about Replicate's hosted models (needs your token)
   replicate-widget run demo/grayscale -i image=@photo.jpg -o out/
+  replicate-widget batch demo/grayscale --inputs photos/ --out gray/
   replicate-widget serve                 prints the two export lines that point a client at it
   eval "$(replicate-widget env)"         sets those two lines for a running `serve` or `demo`
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .batches import Batch
 from .client import Client, default_client
 from .errors import short_traceback
 from .handles import ModelArg, client_of
@@ -105,6 +106,42 @@ async def async_run_batch(
 ) -> list[Any]:
     """The async form of run_batch: ``await rw.async_run_batch(...)``."""
     return await _client(model, client).async_run_batch(model, inputs, concurrency=concurrency, **options)
+
+
+@short_traceback
+def batch(
+    model: ModelArg | list[ModelArg],
+    inputs: Any,
+    *,
+    out: Any = None,
+    field: str | None = None,
+    rate: float | None = None,
+    concurrency: int = 8,
+    retry_failed: bool = False,
+    client: Client | None = None,
+    **options: Unpack[RunOptions],
+) -> Batch:
+    """Every input through ``model`` (a list of models: each of them, shown as a grid), in the background.
+
+    ``inputs``: a list of dicts, a list of paths, a folder, a glob, or a .jsonl file; files go to the model's
+    file input (``field=`` names it when there are several). ``out``: the folder where the outputs, a
+    ``results.jsonl`` and the ledger are kept; running the same call again resumes without paying twice
+    (None: a temporary folder). ``rate``: creates a minute (default 600, Replicate's limit; 0: no limit).
+    ``retry_failed``: items that failed in an earlier run of this ``out`` are tried again (else skipped).
+    Returns a Batch at once: iterate it (completion order), .wait(), .cancel(), .results(), .failed,
+    .retry_failed(); in a notebook it displays as a live gallery.
+    """
+    first = model[0] if isinstance(model, list) and model else model
+    return _client(first, client).batch(  # type: ignore[arg-type]
+        model,
+        inputs,
+        out=out,
+        field=field,
+        rate=rate,
+        concurrency=concurrency,
+        retry_failed=retry_failed,
+        **options,
+    )
 
 
 @short_traceback

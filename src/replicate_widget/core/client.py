@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import drive as _drive
 from . import live
-from .batch import async_run_batch, run_batch
+from .batch import async_run_batch
+from .batches import Batch, start_batch
+from .batches.compat import run_batch
 from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback
@@ -264,6 +266,34 @@ class Client:
                 progress=progress,
                 **opts,
             )
+
+    @short_traceback
+    def batch(
+        self,
+        model: ModelArg | list[ModelArg],
+        inputs: Any,
+        *,
+        out: Any = None,
+        field: str | None = None,
+        rate: float | None = None,
+        concurrency: int = 8,
+        retry_failed: bool = False,
+        **options: Unpack[RunOptions],
+    ) -> Batch:
+        """Every input through ``model`` (or each of a list of models), in the background; see rw.batch."""
+        refs = [unpack(m, {})[0] for m in (model if isinstance(model, list) else [model])]
+        return start_batch(
+            self._transport,
+            self._context,
+            refs,
+            inputs,
+            out=out,
+            field=field,
+            rate=rate,
+            concurrency=concurrency,
+            retry_failed=retry_failed,
+            **options,
+        )
 
     @short_traceback
     async def async_run_batch(

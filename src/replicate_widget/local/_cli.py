@@ -33,6 +33,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="OWNER/NAME=MODEL-OWNER/MODEL-NAME",
         help="also serve a deployment of one of the models (repeatable), at /v1/deployments/OWNER/NAME",
     )
+    parser.add_argument(
+        "--rate-limit",
+        default=None,
+        metavar="N/min",
+        help="refuse prediction creates past this rate with 429 and Retry-After, as Replicate does (600/min)",
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -50,7 +56,13 @@ def main(args: argparse.Namespace) -> int:
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop_on_signal)
     try:
-        server = serve(models=models, port=args.port, token=args.token, deployments=args.deployment)
+        server = serve(
+            models=models,
+            port=args.port,
+            token=args.token,
+            deployments=args.deployment,
+            rate_limit=args.rate_limit,
+        )
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
@@ -63,6 +75,8 @@ def main(args: argparse.Namespace) -> int:
                 print(f"  {spec.ref}  ({spec.description})")
             for ref, model in srv.deployments.items():
                 print(f"  deployments/{ref}  (a deployment of {model})")
+            if srv.rate_limit:
+                print(f"Prediction creates limited to {srv.rate_limit} (429 and Retry-After past it).")
             print("\nIn a notebook's terminal, or before starting Jupyter")
             print("(`replicate-widget env` prints these again while the server runs):\n")
             print(f"export REPLICATE_BASE_URL={srv.base_url}")

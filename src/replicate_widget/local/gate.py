@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .bodies import drain
 from .faults import Fault
 from .problems import problem_response, unauthenticated
+from .ratelimit import is_create
 from .state import ServerState
 
 
@@ -68,6 +69,21 @@ class Gate:
             await drain(receive)
             await unauthenticated().response()(scope, receive, send_logged)
             return
+        limit = self.state.rate_limit
+        if limit is not None and is_create(scope["method"], path):
+            wait = limit.take(self.state.token)
+            if wait is not None:
+                await drain(receive)
+                seconds = limit.retry_after(wait)
+                response = problem_response(
+                    429,
+                    "Too Many Requests",
+                    f"Request was throttled (rate limit {limit.per_second * 60:g} creates a minute). "
+                    f"Your rate limit resets in ~{seconds}s.",
+                    headers={"Retry-After": str(seconds)},
+                )
+                await response(scope, receive, send_logged)
+                return
         await self.app(scope, receive, send_logged)
 
     async def _inject(

@@ -19,6 +19,7 @@ from .catalog import build_deployments
 from .connections import CONCURRENCY_LIMIT, GuardedH11Protocol, install_log_limits
 from .faults import Faults
 from .log import RequestLog
+from .ratelimit import RateLimit, parse_rate
 from .registry import ModelSpec, Registry, demo_models, parse_model_arg
 from .state import ServerState
 
@@ -63,6 +64,16 @@ class LocalServer:
         return self._state.workers.describe()
 
     @property
+    def rate_limit(self) -> str | None:
+        """Prediction creates allowed per token, like "600/min"; None when unlimited."""
+        limit = self._state.rate_limit
+        return None if limit is None else f"{limit.per_second * 60:g}/min"
+
+    @rate_limit.setter
+    def rate_limit(self, value: str | None) -> None:
+        self._state.rate_limit = None if value is None else RateLimit(parse_rate(value))
+
+    @property
     def running(self) -> bool:
         return self._thread.is_alive()
 
@@ -99,15 +110,18 @@ def serve(
     port: int = 0,
     token: str | None = None,
     deployments: Iterable[str] = (),
+    rate_limit: str | None = None,
 ) -> LocalServer:
     """Start a Replicate-compatible server on 127.0.0.1 (`port=0`: any free port) and return its handle.
 
     `models` adds predictors to the demo models, as `owner/name=path/predict.py:Predictor` strings or specs.
     `deployments` adds deployments to the demo one, as `owner/name=model-owner/model-name` strings.
+    `rate_limit` ("600/min", "10/s") refuses prediction creates past that rate with 429 and Retry-After.
     Cog workers start when a model is first needed. Use it in `with`, or call `.stop()`.
     """
     install_log_limits()
     specs = _as_specs(models)
+    limit = RateLimit(parse_rate(rate_limit)) if rate_limit is not None else None
     deployments = list(deployments)
     build_deployments(Registry(specs), deployments)  # a bad --deployment is refused before anything starts
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -124,6 +138,7 @@ def serve(
         root=tempfiles.make_folder(prefix="replicate-widget-local-"),
         models=specs,
         extra_deployments=list(deployments),
+        rate_limit=limit,
     )
     config = uvicorn.Config(
         build_app(state),

@@ -12,6 +12,7 @@ from .files import FileStore
 from .inputs import InputResolver
 from .log import RequestLog
 from .predictions import Predictions
+from .ratelimit import RateLimit
 from .registry import ModelSpec, Registry
 from .workers import WorkerPool
 
@@ -25,6 +26,7 @@ class ServerState:
     extra_deployments: list[str] = field(default_factory=list)  # `owner/name=model` from --deployment
     log: RequestLog = field(default_factory=RequestLog)
     faults: Faults = field(default_factory=Faults)
+    rate_limit: RateLimit | None = None  # creates refused with 429 past this rate (--rate-limit)
     # Signs the capability URLs (downloads, outputs, streams, Cog's callbacks); new on every start.
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
