@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -85,8 +86,9 @@ _DATA_IMAGE = re.compile(r"data:image/[\w.+-]+;base64,([A-Za-z0-9+/=]+)")
 
 
 def _embedded_images(nb):
-    """(cell index, image's first 64 base64 characters) -> how many copies one output of that cell holds: as
-    an image/* entry of its bundle, or as a data: URI in its HTML (an <img>, a gallery)."""
+    """(cell index, image's sha256) -> how many copies one output of that cell holds: as an image/* entry of
+    its bundle, or as a data: URI in its HTML (an <img>, a gallery). The whole image is hashed: JPEGs of one
+    encoder share their first hundreds of base64 characters (the same header and tables)."""
     copies = {}
     for index, cell in enumerate(nb.cells):
         for out in cell.get("outputs", []):
@@ -95,7 +97,7 @@ def _embedded_images(nb):
             found += _DATA_IMAGE.findall(data.get("text/html", ""))
             seen = {}
             for payload in found:
-                key = (index, payload.replace("\n", "")[:64])
+                key = (index, hashlib.sha256(payload.replace("\n", "").encode()).hexdigest()[:16])
                 seen[key] = seen.get(key, 0) + 1
             for key, n in seen.items():
                 copies[key] = max(copies.get(key, 0), n)
