@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}
 _IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 _CELL = "padding:2px 8px;text-align:left;vertical-align:middle"
+# One line for the short columns (a status or a model name broken over two lines reads badly); the output
+# column takes what is left and may wrap.
+_COLUMN = [f"{_CELL};white-space:nowrap"] * 3 + [f"{_CELL};max-width:360px"] + [f"{_CELL};white-space:nowrap"]
 
 
 def age(created_at: str | None, now: float | None = None) -> str:
@@ -70,12 +73,18 @@ def row_html(p: Prediction) -> str:
 
 def table_html(predictions: Iterable[Prediction], header: bool = True) -> str:
     rows = "".join(
-        "<tr>" + "".join(f'<td style="{_CELL}">{cell}</td>' for cell in _cells(p)) + "</tr>"
+        "<tr>"
+        + "".join(f'<td style="{css}">{cell}</td>' for css, cell in zip(_COLUMN, _cells(p), strict=True))
+        + "</tr>"
         for p in predictions
     )
     head = ""
     if header:
         names = ("status", "model", "created", "output", "id")
-        head = "<tr>" + "".join(f'<th style="{_CELL}">{n}</th>' for n in names) + "</tr>"
+        head = (
+            "<tr>"
+            + "".join(f'<th style="{css}">{n}</th>' for css, n in zip(_COLUMN, names, strict=True))
+            + "</tr>"
+        )
     style = "border-collapse:collapse;font-size:12px"
     return f'<table class="rw-predictions" style="{style}">{head}{rows or "<tr><td>none</td></tr>"}</table>'
