@@ -166,27 +166,37 @@ def test_removing_an_uploaded_file_deletes_its_upload(notebook, tmp_path, server
     assert nb.execute_json(f"__import__('os').path.exists({spool!r})") is False
 
 
-def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files):
+def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files, tmp_path):
     nb = notebook("busy.ipynb", [SETUP])
     nb.widget()
-    # Start a long cell without waiting for it, as a user running something else would. It lasts long enough
-    # for the front end to notice (a reply late by 4 s) even when picking 30 MiB is slow on a loaded machine.
+    # Start a long cell without waiting for it, as a user running something else would. It runs until the
+    # test lets it go (at most 2 minutes): a fixed sleep raced the pick of 30 MiB, which under a CPU hog
+    # outlasted a 30 s cell, so the file arrived to an idle kernel and never had to wait.
+    release = tmp_path / "release-the-cell"
+    cell = (
+        "import os, time\n"
+        "end = time.monotonic() + 120\n"
+        f"while not os.path.exists({str(release)!r}) and time.monotonic() < end:\n"
+        "    time.sleep(0.1)\n"
+    )
     kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-    nb.page.evaluate(f"() => {{ {kernel}.requestExecute({{code: 'import time; time.sleep(30)'}}); }}")
+    nb.page.evaluate(f"(code) => {{ {kernel}.requestExecute({{code}}); }}", cell)
     # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
     nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
     pick(nb, str(files["30"]))
-    # The row's state, not its visibility: waiting for a visible row failed once in CI (6 runs here passed).
     try:
-        wait_rows(nb, 1, states=("waiting",), timeout=25_000)
+        wait_rows(nb, 1, states=("waiting",), timeout=60_000)
+        shown = nb.page.locator(".rw-entry .rw-state").inner_text()
+        nb.screenshot("widget-waiting-light", nb.widget())
     except PlaywrightTimeout as exc:
         rows = nb.page.evaluate(
             f"() => Array.from(document.querySelectorAll(`{nb.scope} .rw-entry`),"
             " r => [r.dataset.state, r.innerText])"
         )
         raise AssertionError(f"no entry said 'waiting' while the cell ran; the entries: {rows}") from exc
-    assert "waiting for the kernel" in nb.page.locator(".rw-entry .rw-state").inner_text()
-    nb.screenshot("widget-waiting-light", nb.widget())
+    finally:
+        release.touch()  # the cell ends, and the chunks queued behind it reach the kernel
+    assert "waiting for the kernel" in shown
     wait_rows(nb, 1, timeout=60_000)
     assert kernel_files(nb)[0][2] == sha(files["30"])
 
