@@ -11,8 +11,8 @@ from typing import TextIO
 
 from ..core.batches import Batch
 from ..core.client import Client
-from ..core.errors import AuthenticationError, ReplicateWidgetError
-from .run import SHELL_TOKEN_HELP
+from ..core.errors import ReplicateWidgetError
+from .run import print_error
 
 _BAR = 24
 _INTERVAL = 0.25  # seconds between redraws of the bar: at most 4 a second
@@ -76,12 +76,8 @@ def main(args: argparse.Namespace) -> int:
             concurrency=args.concurrency,
             retry_failed=args.retry_failed,
         )
-    except AuthenticationError as exc:
-        print(SHELL_TOKEN_HELP if exc.status == 0 else f"error: {exc}", file=sys.stderr)
-        return 1
     except ReplicateWidgetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return print_error(exc)
     try:
         _follow(batch, sys.stderr)
         batch.wait()

@@ -66,6 +66,14 @@ SHELL_TOKEN_HELP = (
 )
 
 
+def print_error(exc: ReplicateWidgetError) -> int:
+    """Our error in one stderr line (no traceback), and the exit status 1. With no token configured
+    (status 0: no request was made) the shell's way to set one; a 401 is the API refusing one."""
+    no_token = isinstance(exc, AuthenticationError) and exc.status == 0
+    print(SHELL_TOKEN_HELP if no_token else f"error: {exc}", file=sys.stderr)
+    return 1
+
+
 def _print_progress(event: RunEvent) -> None:
     if event.kind == "upload" and event.total:
         print(f"\ruploading {event.file}: {100 * event.sent // event.total}%", end="", file=sys.stderr)
@@ -113,13 +121,8 @@ def main(args: argparse.Namespace) -> int:
         output = client.run(args.model, inputs, strategy=args.strategy, progress=_print_progress)
         folder.mkdir(parents=True, exist_ok=True)
         shown = _emit(output, folder)
-    except AuthenticationError as exc:
-        # status 0: no request was made because no token is configured; a 401 is the API refusing one
-        print(SHELL_TOKEN_HELP if exc.status == 0 else f"error: {exc}", file=sys.stderr)
-        return 1
     except ReplicateWidgetError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return print_error(exc)
     except BrokenPipeError:
         raise  # stdout's reader left (`| head`): the command line's main ends quietly
     except OSError as exc:  # the output folder, or a file in it, could not be written
