@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import time
 
 
-def _spin(until: float) -> None:
-    while time.monotonic() < until:
-        pass
+def _spin(until: float, parent: int) -> None:
+    # Stop with the parent too: `kill` of the parent leaves its children running otherwise (orphans spun on
+    # for the rest of --seconds after a test run had ended and killed the hog).
+    while time.monotonic() < until and os.getppid() == parent:
+        for _ in range(100_000):
+            pass
 
 
 def main() -> None:
@@ -25,7 +29,8 @@ def main() -> None:
     args = parser.parse_args()
     until = time.monotonic() + args.seconds
     workers = [
-        multiprocessing.Process(target=_spin, args=(until,), daemon=True) for _ in range(args.processes)
+        multiprocessing.Process(target=_spin, args=(until, os.getpid()), daemon=True)
+        for _ in range(args.processes)
     ]
     for w in workers:
         w.start()
