@@ -8,10 +8,10 @@ for a second at most by default, so the drivers wait for the create's answer and
 from __future__ import annotations
 
 from .http import Call, Flow, json_object, send
-from .prediction import Prediction
+from .prediction import PredictionRecord
 
 
 def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:
     url = url or f"{base_url}/v1/predictions/{prediction_id}/cancel"
     response = yield from send(Call("POST", url, retry="idempotent"))  # cancelling twice is harmless
-    return Prediction.from_json(json_object(response))
+    return PredictionRecord.from_json(json_object(response))

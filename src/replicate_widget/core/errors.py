@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from .prediction import Prediction
+    from .prediction import PredictionRecord
 
 # Advice on how to set a token, not a token.
 TOKEN_HELP = (
@@ -152,7 +152,7 @@ class AuthenticationError(APIError):
 class ModelError(ReplicateWidgetError):
     """The prediction ran and failed. ``prediction`` holds its error and logs."""
 
-    def __init__(self, prediction: Prediction, message: str | None = None) -> None:
+    def __init__(self, prediction: PredictionRecord, message: str | None = None) -> None:
         self.prediction = prediction
         if message is None:
             message = f"Prediction {prediction.id} failed: {prediction.error or 'no error message'}"
@@ -165,14 +165,14 @@ class ModelError(ReplicateWidgetError):
 class PredictionCanceled(ModelError):
     """The prediction was canceled (by you, by Cancel-After while running, or from the web)."""
 
-    def __init__(self, prediction: Prediction) -> None:
+    def __init__(self, prediction: PredictionRecord) -> None:
         super().__init__(prediction, f"Prediction {prediction.id} was canceled before it finished.")
 
 
 class PredictionAborted(ModelError):
     """The prediction's deadline passed before it started, so it never ran."""
 
-    def __init__(self, prediction: Prediction) -> None:
+    def __init__(self, prediction: PredictionRecord) -> None:
         super().__init__(
             prediction,
             f"Prediction {prediction.id} was aborted: its deadline passed before it started. "
@@ -184,7 +184,7 @@ class PredictionTimeout(ReplicateWidgetError, TimeoutError):
     """``timeout=`` seconds passed before the prediction ended. It was not canceled: it runs on, and
     ``rw.prediction(id)`` picks it up again."""
 
-    def __init__(self, prediction: Prediction, timeout: float) -> None:
+    def __init__(self, prediction: PredictionRecord, timeout: float) -> None:
         self.prediction = prediction
         self.timeout = timeout
         super().__init__(

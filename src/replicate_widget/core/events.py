@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .http import Flow, Sleep, notify_retries
-from .prediction import Prediction
+from .prediction import PredictionRecord
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class RunEvent:
     status: str | None = None
     fraction: float | None = None
     logs: str = ""
-    prediction: Prediction | None = None
+    prediction: PredictionRecord | None = None
     seconds: float = 0.0
     reason: str = ""
     text: str = ""  # "output": the text a streaming model has written so far
@@ -59,7 +59,9 @@ def with_retry_events(flow: Flow, progress: ProgressCallback | None) -> Flow:
 ProgressCallback = Callable[[RunEvent], None]
 
 
-def report_changes(progress: ProgressCallback | None, before: Prediction | None, now: Prediction) -> None:
+def report_changes(
+    progress: ProgressCallback | None, before: PredictionRecord | None, now: PredictionRecord
+) -> None:
     """Tell ``progress`` what changed from ``before`` (None: nothing was known) to ``now``."""
     if progress is None:
         return

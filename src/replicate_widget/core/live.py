@@ -38,7 +38,7 @@ LIVE_REFRESH = 1.0  # seconds between two looks of a running prediction's notebo
 LIVE_FOR = 30 * 60.0  # the API's own limit on a run: a display stops looking after that
 
 
-class Prediction(_record.Prediction):
+class Prediction(_record.PredictionRecord):
     """A prediction: ``id``, ``status``, ``input``, ``output`` (converted as rw.run converts it), ``logs``,
     ``error``, ``metrics``, ``urls``; ``.reload()``, ``.wait(timeout=None)``, ``.cancel()``, ``.stream()``,
     ``await .async_wait()``. ``rw.prediction(id)`` gets one back, also after a kernel restart."""
@@ -46,14 +46,14 @@ class Prediction(_record.Prediction):
     _client: Client
 
     @classmethod
-    def attach(cls, record: _record.Prediction, client: Client) -> Prediction:
+    def attach(cls, record: _record.PredictionRecord, client: Client) -> Prediction:
         """``record`` (its output as it is: converted by a run, raw from a list) as a handle on ``client``."""
         handle = cls(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
         handle._client = client
         return handle
 
     # ---- flows, driven by the client -------------------------------------------------------------------
-    def _finish_flow(self, record: _record.Prediction) -> Flow:
+    def _finish_flow(self, record: _record.PredictionRecord) -> Flow:
         """``record`` with its output converted once it succeeded (the model's schema is looked up once)."""
         if record.status == "succeeded":
             schema = yield from schema_flow(self._client.base_url, self._client._context.records, record)
@@ -75,7 +75,7 @@ class Prediction(_record.Prediction):
             raise
         return (yield from self._finish_flow(record))
 
-    def _update(self, record: _record.Prediction) -> Prediction:
+    def _update(self, record: _record.PredictionRecord) -> Prediction:
         for f in dataclasses.fields(record):
             setattr(self, f.name, getattr(record, f.name))
         return self

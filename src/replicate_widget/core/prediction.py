@@ -38,8 +38,9 @@ def parse_progress(logs: str | None) -> Progress | None:
 
 
 @dataclass
-class Prediction:
-    """One prediction. Once it succeeded, ``output`` holds Python objects (files as FileOutput)."""
+class PredictionRecord:
+    """One prediction as the API describes it (core's record; rw.Prediction, the live handle in live.py,
+    adds a client). Once it succeeded, ``output`` holds Python objects (files as FileOutput)."""
 
     id: str
     status: str
@@ -58,7 +59,7 @@ class Prediction:
     data_removed: bool = False
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Prediction:
+    def from_json(cls, data: dict[str, Any]) -> PredictionRecord:
         """Build from an API answer; tolerant of missing fields and of statuses we do not know yet."""
         return cls(
             id=str(data.get("id", "")),

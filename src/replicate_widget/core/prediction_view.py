@@ -15,7 +15,7 @@ from .http import parse_iso_time
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .prediction import Prediction
+    from .prediction import PredictionRecord
 
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}
 _IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
@@ -57,7 +57,7 @@ def thumbnail(output: Any) -> str:
     return html.escape(text[:60] + ("…" if len(text) > 60 else ""))
 
 
-def _cells(p: Prediction) -> list[str]:
+def _cells(p: PredictionRecord) -> list[str]:
     status = f"{_MARK.get(p.status, '·')} {html.escape(p.status)}"
     ident = html.escape(p.id)
     web = p.urls.get("web")
@@ -66,12 +66,12 @@ def _cells(p: Prediction) -> list[str]:
     return [status, html.escape(p.model), age(p.created_at), thumbnail(p.output), f"<code>{ident}</code>"]
 
 
-def row_html(p: Prediction) -> str:
+def row_html(p: PredictionRecord) -> str:
     """One prediction as a one-row table (what a live handle's display holds)."""
     return table_html([p], header=False)
 
 
-def table_html(predictions: Iterable[Prediction], header: bool = True) -> str:
+def table_html(predictions: Iterable[PredictionRecord], header: bool = True) -> str:
     rows = "".join(
         "<tr>"
         + "".join(f'<td style="{css}">{cell}</td>' for css, cell in zip(_COLUMN, _cells(p), strict=True))

@@ -21,7 +21,7 @@ from .events import report_changes
 from .http import Call, Flow, Sleep, json_object, send
 from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
 from .outputs import galleries, make_file_output
-from .prediction import Prediction
+from .prediction import PredictionRecord
 from .refs import resolve_flow
 from .schema import ModelSchema
 
@@ -45,7 +45,7 @@ def check_id(prediction_id: Any) -> str:
 def get_prediction_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:
     """The prediction as the API has it now (output raw, as the API sent it)."""
     url = url or f"{base_url}/v1/predictions/{quote(check_id(prediction_id), safe='')}"
-    return Prediction.from_json(json_object((yield from send(Call("GET", url)))))
+    return PredictionRecord.from_json(json_object((yield from send(Call("GET", url)))))
 
 
 def list_predictions_flow(base_url: str, *, limit: int = 20, since: Any = None, before: Any = None) -> Flow:
@@ -58,12 +58,12 @@ def list_predictions_flow(base_url: str, *, limit: int = 20, since: Any = None, 
         for key, value in (("created_after", since), ("created_before", before))
         if (iso := _iso_time(key, value)) is not None
     }
-    found: list[Prediction] = []
+    found: list[PredictionRecord] = []
     url: str | None = f"{base_url}/v1/predictions" + (f"?{urlencode(params)}" if params else "")
     while url and len(found) < limit:
         page = json_object((yield from send(Call("GET", url))))
         found.extend(
-            Prediction.from_json(item) for item in page.get("results") or [] if isinstance(item, dict)
+            PredictionRecord.from_json(item) for item in page.get("results") or [] if isinstance(item, dict)
         )
         url = page.get("next")
     return found[:limit]
@@ -94,7 +94,7 @@ def _iso_time(name: str, value: Any) -> str | None:
 
 def follow_flow(
     base_url: str,
-    prediction: Prediction,
+    prediction: PredictionRecord,
     progress: ProgressCallback | None,
     timeout: float | None = None,
     started: float | None = None,
@@ -121,7 +121,7 @@ def follow_flow(
     return prediction
 
 
-def schema_flow(base_url: str, records: ModelRecords, prediction: Prediction) -> Flow:
+def schema_flow(base_url: str, records: ModelRecords, prediction: PredictionRecord) -> Flow:
     """The Output schema a prediction's model declares; an open one when it cannot be looked up."""
     ref = prediction.model
     if not ref:
@@ -135,7 +135,7 @@ def schema_flow(base_url: str, records: ModelRecords, prediction: Prediction) ->
     return target.schema
 
 
-def convert_output(schema: ModelSchema, prediction: Prediction) -> Prediction:
+def convert_output(schema: ModelSchema, prediction: PredictionRecord) -> PredictionRecord:
     """``prediction`` with its output as rw.run gives it (FileOutput, galleries) once it succeeded."""
     if prediction.status == "succeeded":
         prediction.output = galleries(schema.convert_output(prediction.output, make_file_output))
@@ -155,11 +155,11 @@ def wait_flow(
     back until it is in: a short hold makes that one round trip), cancels that prediction by its id, and
     re-raises. Only the id says which prediction is ours: another process may have sent the very same input.
     """
-    prediction: Prediction | None = None
+    prediction: PredictionRecord | None = None
     started = time.monotonic()
     try:
         response = yield from send(create)
-        prediction = Prediction.from_json(json_object(response))
+        prediction = PredictionRecord.from_json(json_object(response))
         report_changes(progress, None, prediction)
         if until_done:
             prediction = yield from follow_flow(base_url, prediction, progress, timeout, started)

@@ -22,7 +22,7 @@ from .http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .options import choose_storage
 from .outputs import galleries, make_file_output
-from .prediction import Prediction
+from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
 from .storage import DEFAULT_EXPIRY, check_expiry
@@ -204,7 +204,7 @@ def predict_flow(
     progress: ProgressCallback | None = None,
     **options: Any,
 ) -> Flow:
-    """Create and wait until the prediction is final; the answer is the Prediction, output converted."""
+    """Create and wait until the prediction is final; the answer is the PredictionRecord, output converted."""
     return with_retry_events(_predict_flow(context, model, input, progress=progress, **options), progress)
 
 
@@ -280,7 +280,7 @@ def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = Non
     return prediction.output
 
 
-def raise_for_prediction(prediction: Prediction) -> None:
+def raise_for_prediction(prediction: PredictionRecord) -> None:
     if prediction.status == "failed":
         raise ModelError(prediction)
     if prediction.status == "canceled":

@@ -15,7 +15,7 @@ from .cancel import cancel_flow
 from .events import with_retry_events
 from .http import Call, Flow, Sleep, json_object, send
 from .outputs import make_file_output
-from .prediction import Prediction
+from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .run import call_token, create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
 from .storage import DEFAULT_EXPIRY
@@ -84,7 +84,9 @@ def stream(
                 drive(delete_uploads_flow(context, uploaded))
 
 
-def follow(drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: Prediction) -> Iterator[Any]:
+def follow(
+    drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: PredictionRecord
+) -> Iterator[Any]:
     """The chunks of a started prediction (its stream, else polling); raises if it failed; cancels it when
     left early."""
     finished = False
@@ -122,12 +124,12 @@ def _events(url: str, schema: Any) -> Iterator[Any]:
                 return  # the final prediction, fetched next, says how it ended
 
 
-def _get_flow(base_url: str, prediction: Prediction) -> Flow:
+def _get_flow(base_url: str, prediction: PredictionRecord) -> Flow:
     url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
-    return Prediction.from_json(json_object((yield from send(Call("GET", url)))))
+    return PredictionRecord.from_json(json_object((yield from send(Call("GET", url)))))
 
 
-def _final_flow(base_url: str, prediction: Prediction) -> Flow:
+def _final_flow(base_url: str, prediction: PredictionRecord) -> Flow:
     delay = 0.05
     while True:
         prediction = yield from _get_flow(base_url, prediction)
@@ -137,7 +139,9 @@ def _final_flow(base_url: str, prediction: Prediction) -> Flow:
         delay = min(delay * 2, 1.0)
 
 
-def _poll_increments(drive: Callable[[Flow], Any], base_url: str, prediction: Prediction) -> Iterator[Any]:
+def _poll_increments(
+    drive: Callable[[Flow], Any], base_url: str, prediction: PredictionRecord
+) -> Iterator[Any]:
     given = 0
     while True:
         current = drive(_get_flow(base_url, prediction))
@@ -195,7 +199,7 @@ async def async_stream(
 
 
 async def _afollow(
-    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, schema: Any, prediction: Prediction
+    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, schema: Any, prediction: PredictionRecord
 ) -> AsyncGenerator[Any, None]:
     finished = False
     try:
@@ -231,7 +235,7 @@ async def _aevents(url: str, schema: Any) -> AsyncGenerator[Any, None]:
 
 
 async def _apoll_increments(
-    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, prediction: Prediction
+    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, prediction: PredictionRecord
 ) -> AsyncGenerator[Any, None]:
     given = 0
     while True:

@@ -8,7 +8,7 @@ import pytest
 from replicate_widget.core.errors import InputError
 from replicate_widget.core.http import Call
 from replicate_widget.core.outputs import FileOutput
-from replicate_widget.core.prediction import Prediction
+from replicate_widget.core.prediction import PredictionRecord
 from replicate_widget.core.prediction_view import age, table_html, thumbnail
 from replicate_widget.core.predictions import list_predictions_flow
 
@@ -31,7 +31,9 @@ def test_age_in_words():
 
 
 def test_the_table_escapes_what_the_api_sent():
-    p = Prediction("id<1>", "succeeded", model="o/<m>", output="<script>", urls={"web": 'https://x/p"q'})
+    p = PredictionRecord(
+        "id<1>", "succeeded", model="o/<m>", output="<script>", urls={"web": 'https://x/p"q'}
+    )
     html = table_html([p])
     assert "<script>" not in html
     assert "&lt;script&gt;" in html

@@ -107,12 +107,12 @@ def test_batch_is_one_line():
 
 
 def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last_line():
-    from replicate_widget.core.prediction import Prediction
+    from replicate_widget.core.prediction import PredictionRecord
     from replicate_widget.core.progress import IPythonSink
 
     sink, clock = Recorder(), Clock()
     view = RunView("demo/grayscale", sink, clock)
-    p = Prediction("abc123", "starting", model="demo/grayscale", urls={"web": "http://h/p/abc123"})
+    p = PredictionRecord("abc123", "starting", model="demo/grayscale", urls={"web": "http://h/p/abc123"})
     view(RunEvent("status", status="starting", prediction=p))
     lines, _ = sink.shown[-1]
     assert lines == ["demo/grayscale: starting", "prediction abc123 on demo/grayscale"]
@@ -140,7 +140,9 @@ def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last
     view = RunView("x/y", sink, clock)
     view(
         RunEvent(
-            "status", status="starting", prediction=Prediction("i", "starting", urls={"web": "javascript:x"})
+            "status",
+            status="starting",
+            prediction=PredictionRecord("i", "starting", urls={"web": "javascript:x"}),
         )
     )
     notebook.show(sink.shown[-1][0], False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..drive import drive
 from ..errors import ModelError, PredictionCanceled
 from ..outputs import FileOutput, galleries
-from ..prediction import Prediction
+from ..prediction import PredictionRecord
 from ..refs import resolve_flow
 from . import gallery
 from .ledger import Ledger, Row
@@ -170,7 +170,7 @@ class Batch:
         item = self._item(row)
         if item.ok:
             return item.output
-        prediction = Prediction(
+        prediction = PredictionRecord(
             id=row.prediction_id or "", status=row.status, error=row.error, model=row.model
         )
         return PredictionCanceled(prediction) if row.status == "canceled" else ModelError(prediction)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..cancel import cancel_flow
 from ..errors import APIError, AuthenticationError
 from ..http import Call, Flow, Sleep, notify_retries, send
-from ..prediction import Prediction
+from ..prediction import PredictionRecord
 from ..predictions import get_prediction_flow
 from ..refs import Target, resolve_flow
 from ..retry import backoff
@@ -48,9 +48,9 @@ class Hooks:
 def item_flow(
     context: ApiContext, row: Row, hooks: Hooks, uploads: list[Uploaded], options: dict[str, Any]
 ) -> Flow:
-    """The item's final Prediction (output raw, as the API gave it) and the model's Target."""
+    """The item's final PredictionRecord (output raw, as the API gave it) and the model's Target."""
     target: Target = yield from resolve_flow(context.base_url, context.records, row.model)
-    prediction: Prediction | None = None
+    prediction: PredictionRecord | None = None
     try:
         if row.status == "running" and row.prediction_id:
             prediction = yield from get_prediction_flow(context.base_url, row.prediction_id)
@@ -120,20 +120,20 @@ def _create_flow(
             if found.canceled:
                 hooks.twins(found.canceled, found.adopted)
             hooks.running(found.adopted)
-            adopted: Prediction = yield from get_prediction_flow(context.base_url, found.adopted)
+            adopted: PredictionRecord = yield from get_prediction_flow(context.base_url, found.adopted)
             return adopted
-        prediction = Prediction.from_json(response.json())
+        prediction = PredictionRecord.from_json(response.json())
         hooks.running(prediction.id)
         return prediction
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _poll_flow(base_url: str, prediction: Prediction) -> Flow:
+def _poll_flow(base_url: str, prediction: PredictionRecord) -> Flow:
     """Poll until final, backing off from 0.1 s to 2 s between looks."""
     delay = 0.1
     while not prediction.done:
         yield Sleep(delay)
         delay = min(delay * 1.5, 2.0)
         url = prediction.urls.get("get") or f"{base_url}/v1/predictions/{prediction.id}"
-        prediction = Prediction.from_json((yield from send(Call("GET", url))).json())
+        prediction = PredictionRecord.from_json((yield from send(Call("GET", url))).json())
     return prediction

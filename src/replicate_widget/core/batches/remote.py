@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from ..cancel import cancel_flow
 from ..errors import APIError
 from ..http import Call, Flow, json_object, parse_iso_time, send
-from ..prediction import Prediction
+from ..prediction import PredictionRecord
 from ..refs import Target
 from .naming import sent_hash
 
@@ -60,7 +60,7 @@ def list_since_flow(base_url: str, since: float) -> Flow:
             created = parse_iso_time(item.get("created_at"))
             if created is None or created < since:
                 return Listing(found, True)  # newest first: the rest of the list is older still
-            prediction = Prediction.from_json({**item, "input": None, "output": None, "logs": None})
+            prediction = PredictionRecord.from_json({**item, "input": None, "output": None, "logs": None})
             found.append(
                 Listed(
                     id=prediction.id,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...core.errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
-from ...core.prediction import Prediction
+from ...core.prediction import PredictionRecord
 from .history import PlaygroundRun
 
 if TYPE_CHECKING:
@@ -178,7 +178,7 @@ class Runner:
         self._display.show_text(run, "".join(text))
         if self._cancel.is_set():
             # A whole PredictionCanceled, as everywhere: its .prediction says which one ended so.
-            ended = Prediction(id=run.prediction_id, status="canceled", model=run.model, logs=run.logs)
+            ended = PredictionRecord(id=run.prediction_id, status="canceled", model=run.model, logs=run.logs)
             raise PredictionCanceled(ended)
         return "".join(text)
 
