@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,10 +61,12 @@ async def async_run_batch(
     inputs: list[dict[str, Any]],
     *,
     concurrency: int = 8,
-    delete_uploads: bool = False,
     on_item_done: ItemDone | None = None,
-    **options: Any,
+    options: Mapping[str, Any],
 ) -> list[Any]:
+    """``options``: the run options (options.RunOptions), checked and merged; each item runs with them."""
+    options = dict(options)
+    delete_uploads = bool(options.pop("delete_uploads", False))
     gate = asyncio.Semaphore(max(1, concurrency))
     uploads: list[Uploaded] = []
     token = call_token(delete_uploads)  # one for the batch: items that share a file share its object

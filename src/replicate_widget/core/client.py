@@ -263,8 +263,7 @@ class Client:
                 inputs,
                 concurrency=concurrency,
                 on_item_done=done,
-                progress=progress,
-                **opts,
+                options={**opts, "progress": progress},
             )
 
     @short_traceback
@@ -292,7 +291,7 @@ class Client:
             rate=rate,
             concurrency=concurrency,
             retry_failed=retry_failed,
-            **options,
+            options=options,
         )
 
     @short_traceback
@@ -314,8 +313,7 @@ class Client:
                 inputs,
                 concurrency=concurrency,
                 on_item_done=done,
-                progress=progress,
-                **opts,
+                options={**opts, "progress": progress},
             )
 
     @short_traceback

@@ -9,14 +9,13 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..core.errors import ReplicateWidgetError
 from .signature import default_text, output_text, range_text, type_text
 
 if TYPE_CHECKING:
     from ..core.schema import ModelSchema
-    from .handle import Model
 
 _FONT = "var(--jp-ui-font-family,system-ui,-apple-system,'Segoe UI',sans-serif)"
 _MONO = "var(--jp-code-font-family,ui-monospace,SFMono-Regular,Menlo,monospace)"
@@ -142,6 +141,19 @@ def _inputs_table(schema: ModelSchema) -> str:
     return f'{table}<thead><tr style="{_ROW}">{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
+class Carded(Protocol):
+    """What a card reads of a model handle (explore/handle.py's Model): cards cannot import the handle, which
+    shows itself through them."""
+
+    @property
+    def ref(self) -> str: ...
+
+    @property
+    def schema(self) -> ModelSchema: ...
+
+    def card_facts(self) -> Facts: ...
+
+
 def _error_card(title: str, error: Exception) -> str:
     return (
         f'<div class="rw-card rw-card-error" style="{_CARD};max-width:760px;padding:12px 14px">'
@@ -150,7 +162,7 @@ def _error_card(title: str, error: Exception) -> str:
     )
 
 
-def full_card(handle: Model) -> str:
+def full_card(handle: Carded) -> str:
     """One model: cover, name, description, run count, its inputs and output, link, Playground line."""
     try:
         facts = handle.card_facts()
@@ -179,7 +191,7 @@ def full_card(handle: Model) -> str:
     )
 
 
-def compact_card(handle: Model) -> str:
+def compact_card(handle: Carded) -> str:
     """A card in a grid: from the listing's record only, so listing fetches no schema."""
     try:
         facts = handle.card_facts()
@@ -201,7 +213,7 @@ def compact_card(handle: Model) -> str:
     )
 
 
-def grid(handles: Iterable[Model], heading: str = "", note: str = "") -> str:
+def grid(handles: Iterable[Carded], heading: str = "", note: str = "") -> str:
     items = [compact_card(h) for h in handles]
     top = ""
     if heading:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from .predictions import Prediction
+from .prediction import Prediction
 from .problems import not_found
 from .state import ServerState
 

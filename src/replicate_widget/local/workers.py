@@ -14,7 +14,7 @@ from .cog_process import CogProcess, SlotsBusy, WorkerFailed
 from .registry import ModelSpec
 
 if TYPE_CHECKING:
-    from .predictions import Prediction
+    from .prediction import Prediction
 
 # How long Cog may keep answering "all slots busy" while the server counts one free before we give up:
 # far longer than Cog ever takes to free a finished prediction's slot.

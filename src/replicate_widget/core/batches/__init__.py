@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,7 @@ def start_batch(
     concurrency: int = 8,
     retry_failed: bool = False,
     keep_errors: bool = False,
-    **options: Any,
+    options: Mapping[str, Any],
 ) -> Batch:
     """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once. ``retry_failed``:
     items that failed in an earlier run are tried again (otherwise a re-run skips them like the others).
@@ -55,10 +56,11 @@ def start_batch(
     if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
         raise InputError(f"concurrency must be a whole number of at least 1, not {concurrency!r}.")
     check_progress(options.get("progress"))
+    settings: dict[str, Any] = dict(options)  # what each item's run gets: these options and the batch's own
     # delete_uploads=True: one key of the batch's own for its bucket objects, never one another call shares
-    options["private_uploads"] = call_token(bool(options.get("delete_uploads")))
+    settings["private_uploads"] = call_token(bool(options.get("delete_uploads")))
     if not callable(options.get("progress")):
-        options.pop("progress", None)  # None and False: the Batch displays itself, there is no other
+        settings.pop("progress", None)  # None and False: the Batch displays itself, there is no other
     per_minute = check_rate(rate)
     folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
     if folder.exists() and not folder.is_dir():
@@ -99,7 +101,7 @@ def start_batch(
         models,
         concurrency=concurrency,
         rate=per_minute,
-        options=options,
+        options=settings,
         changed=lambda: None,
         lock=lock,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +36,12 @@ def run_batch(
     *,
     concurrency: int = 8,
     on_item_done: ItemDone | None = None,
-    **options: Any,
+    options: Mapping[str, Any],
 ) -> list[Any]:
     from . import start_batch  # here: the package imports this module
 
-    options.pop("wait", None)  # every item is waited for; how is the batch's business
+    # every item is waited for; how is the batch's business
+    options = {k: v for k, v in options.items() if k != "wait"}
     out = Path(tempfile.mkdtemp(prefix="rw-run-batch-"))
     batch: Batch | None = None
     spooled: list[LocalFile] = []
@@ -63,7 +64,7 @@ def run_batch(
             out=out,
             concurrency=concurrency,
             keep_errors=True,
-            **options,
+            options=options,
         )
         for refused in (p for p in prepared if isinstance(p, InputError)):
             if on_item_done is not None:
