@@ -44,7 +44,8 @@ way, path, bucket = sys.argv[1:4]
 if way == "ours":
     import obstore
     from replicate_widget.core.files import LocalFile
-    from replicate_widget.core.storage import StorageLocation, Stores
+    from replicate_widget.core.storage.location import StorageLocation
+    from replicate_widget.core.storage.stores import Stores
     stores, file = Stores(), LocalFile(path)
     file.sha256  # the key names it; hashed before timing, as the widget's transfer already did
     where = StorageLocation.parse(f"s3://{bucket}/ours")

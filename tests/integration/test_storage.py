@@ -19,7 +19,7 @@ import pytest
 from _bucket_runs import creates, files_posts, write
 
 import replicate_widget as rw
-from replicate_widget.core import object_store
+from replicate_widget.core.storage import object_store
 
 BIG = 150 * 1024 * 1024
 MODEL = "test/two-files"  # served by two_files_server (tests/integration/conftest.py)

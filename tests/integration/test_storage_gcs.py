@@ -24,9 +24,9 @@ import pytest
 from _bucket_runs import creates, files_posts, fresh_bucket_name, write
 
 import replicate_widget as rw
-from replicate_widget.core import object_store
 from replicate_widget.core.limits import STORAGE_PART_SIZE
-from replicate_widget.core.storage import StorageLocation
+from replicate_widget.core.storage import object_store
+from replicate_widget.core.storage.location import StorageLocation
 
 MODEL = "test/two-files"  # served by two_files_server (tests/integration/conftest.py)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import pytest
 
 from replicate_widget import LocalFile, StorageError
-from replicate_widget.core import object_store
-from replicate_widget.core.storage import StorageLocation, Stores
+from replicate_widget.core.storage import object_store
+from replicate_widget.core.storage.location import StorageLocation
+from replicate_widget.core.storage.stores import Stores
 
 pytest.importorskip("obstore")
 

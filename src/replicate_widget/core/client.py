@@ -35,7 +35,8 @@ from .progress import (
 from .refs import resolve_flow
 from .run import predict_flow, run_flow
 from .settings import apply_dotenv
-from .storage import StorageLocation, Stores
+from .storage.location import StorageLocation
+from .storage.stores import Stores
 from .stream import async_stream, stream
 from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
 from .upload import UploadedFile, upload_flow
@@ -57,7 +58,7 @@ class Client:
     def __init__(
         self, api_token: str | None = None, base_url: str | None = None, *, storage: str | None = None
     ) -> None:
-        """``storage="s3://bucket/prefix"``: where files over the Files API limit go (see storage.py); a
+        """``storage="s3://bucket/prefix"``: where files over the Files API limit go (see storage/); a
         call's own ``storage=`` wins, and without either REPLICATE_WIDGET_STORAGE is read at each call."""
         token = api_token or os.environ.get("REPLICATE_API_TOKEN") or _login_token
         origin = (base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")

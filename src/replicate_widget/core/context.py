@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .refs import ModelRecords
-from .storage import Stores
+from .storage.stores import Stores
 from .upload_cache import UploadCache
 
 

@@ -2,7 +2,7 @@
 
 Client code is written once as generators (flows) that yield *effects* (`Call`, `Sleep`, `Upload`, and
 `StoreUpload`/`StoreDelete` for the user's bucket); the two drivers in drive.py perform them through a
-transport (transport.py: httpx.Client or httpx.AsyncClient), the bucket's through storage.py.
+transport (transport.py: httpx.Client or httpx.AsyncClient), the bucket's through storage/stores.py.
 Nothing here does I/O, so all of it is testable without a server.
 """
 
@@ -23,7 +23,8 @@ from .retry import RetryKind, decide, describe, is_loopback
 
 if TYPE_CHECKING:
     from .files import LocalFile
-    from .storage import StorageLocation, Stores
+    from .storage.location import StorageLocation
+    from .storage.stores import Stores
 
 
 @dataclass

@@ -17,7 +17,7 @@ from .errors import InputError
 from .files import CHUNK_SIZE, LocalFile
 from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT, STORAGE_MAX_PARTS
 from .outputs import FileOutput
-from .storage import STORAGE_ENV
+from .storage.location import STORAGE_ENV
 from .values import convert, plain, refuse
 
 if TYPE_CHECKING:

@@ -14,7 +14,8 @@ INLINE_BUDGET = 5_000_000
 # The Files API takes files up to and including 100 MiB.
 FILES_API_LIMIT = 104_857_600
 # Bigger files go to the user's own bucket (storage=) in parts of this size. S3 and R2 take at most 10,000
-# parts per object, which caps one upload; part size x parts in flight bounds its memory (object_store.py).
+# parts per object, which caps one upload; part size x parts in flight bounds its memory
+# (storage/object_store.py).
 STORAGE_PART_SIZE = 8 * 1024 * 1024
 STORAGE_MAX_PARTS = 10_000
 STORAGE_LIMIT = STORAGE_PART_SIZE * STORAGE_MAX_PARTS

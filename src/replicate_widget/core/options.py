@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
-from .storage import StorageLocation, resolve_storage
+from .storage.location import StorageLocation, resolve_storage
 
 if TYPE_CHECKING:
     from .events import RunEvent

@@ -25,7 +25,7 @@ from .outputs import galleries, make_file_output
 from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
-from .storage import DEFAULT_EXPIRY, check_expiry
+from .storage.location import DEFAULT_EXPIRY, check_expiry
 
 if TYPE_CHECKING:
     from .context import ApiContext

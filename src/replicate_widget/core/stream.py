@@ -18,7 +18,7 @@ from .outputs import make_file_output
 from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .run import call_token, create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
-from .storage import DEFAULT_EXPIRY
+from .storage.location import DEFAULT_EXPIRY
 
 if TYPE_CHECKING:
     from collections.abc import Callable

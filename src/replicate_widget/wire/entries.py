@@ -10,7 +10,7 @@ from .protocol import State
 
 if TYPE_CHECKING:
     from ..core.files import LocalFile
-    from ..core.storage import StorageLocation
+    from ..core.storage.location import StorageLocation
 
 
 class EntryInfo(TypedDict):

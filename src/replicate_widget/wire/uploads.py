@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from ..core.errors import AuthenticationError, InputError
 from ..core.limits import DATA_URI_LIMIT, FILES_API_LIMIT
 from ..core.options import choose_storage
-from ..core.storage import STORAGE_ENV
+from ..core.storage.location import STORAGE_ENV
 from .protocol import State
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from replicate_widget import InputError, LocalFile
 from replicate_widget.core.inputs import plan
 from replicate_widget.core.limits import FILES_API_LIMIT as MAX_UPLOAD
 from replicate_widget.core.limits import STORAGE_LIMIT as MAX_OBJECT
-from replicate_widget.core.storage import STORAGE_ENV, StorageLocation, check_expiry, resolve_storage
+from replicate_widget.core.storage.location import STORAGE_ENV, StorageLocation, check_expiry, resolve_storage
 
 
 def sized(tmp_path: Path, name: str, size: int) -> LocalFile:
@@ -99,7 +99,7 @@ def test_expiry_bounds():
 def test_the_base_install_never_imports_obstore():
     code = (
         "import sys, replicate_widget as rw\n"
-        "from replicate_widget.core import storage, object_store\n"
+        "from replicate_widget.core.storage import location, object_store, stores\n"
         "rw.Client(storage='s3://bkt/p')\n"
         "assert 'obstore' not in sys.modules and 'boto3' not in sys.modules, sorted(sys.modules)\n"
     )

@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from .errors import StorageError
-from .limits import STORAGE_PART_SIZE
+from ..errors import StorageError
+from ..limits import STORAGE_PART_SIZE
 
 if TYPE_CHECKING:
-    from .files import LocalFile
-    from .storage import StorageLocation
+    from ..files import LocalFile
+    from .location import StorageLocation
 
 # Memory held by one upload is about part size x parts in flight: 32 MiB. obstore's defaults (5 MiB x 12)
 # grew a client by 72 MiB on 150 MiB; 8 MiB x 4 measured faster on top (see benchmarks/storage_upload.py).
