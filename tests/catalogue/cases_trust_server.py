@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from replicate_widget.local import connections
-from replicate_widget.local import uploads as server_uploads
+from replicate_widget.local import multipart as server_uploads
 
 from . import Case
 from .support import png

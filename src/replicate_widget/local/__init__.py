@@ -5,9 +5,9 @@
         srv.base_url, srv.token   # REPLICATE_BASE_URL / REPLICATE_API_TOKEN for a client
 
 The layout: server.py (serve, the handle) -> app.py (Starlette app) behind gate.py (log, faults, auth);
-routes_files.py + uploads.py + files.py (Files API), routes_predictions.py + predictions.py + inputs.py +
-validation.py (predictions), workers.py (Cog subprocesses and per-model queues), streaming.py (SSE),
-routes_internal.py (Cog callbacks, outputs, test controls), registry.py + models/ (the demo predictors).
+routes_files.py + multipart.py + files.py (Files API), routes_predictions.py + predictions.py + prediction.py
++ inputs.py + validation.py (predictions), workers.py (Cog subprocesses and per-model queues), streaming.py
+(SSE), routes_internal.py (Cog callbacks, outputs, test controls), registry.py + models/ (demo predictors).
 
 Names are imported on first use, so `replicate-widget` commands that don't serve work without the
 `[local]` extra (starlette, uvicorn, python-multipart, cog).

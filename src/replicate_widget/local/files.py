@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .ids import capability, iso, new_id, newest_first_page, utcnow
-from .uploads import ParsedUpload
+from .multipart import ParsedUpload
 
 FILE_LIFETIME = timedelta(hours=24)  # Replicate's expires_at is created_at + 24 h
 

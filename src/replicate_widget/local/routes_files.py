@@ -10,9 +10,9 @@ from starlette.routing import Route
 
 from .bodies import ClientDisconnected, parse_json
 from .files import guess_content_type, output_headers
+from .multipart import MAX_FILE_SIZE, receive_upload
 from .problems import Problem, not_found
 from .state import ServerState
-from .uploads import MAX_FILE_SIZE, receive_upload
 
 # Multipart framing around a file is a few hundred bytes; past this slack a body cannot fit the limit.
 _FRAMING_SLACK = 1024 * 1024

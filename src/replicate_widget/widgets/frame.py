@@ -17,8 +17,8 @@ import traitlets
 from ..core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
 from ..core.options import choose_storage
 from ..wire.dropzone import DropZone
+from ..wire.eager import eager_by_default
 from ..wire.endpoint import Endpoint
-from ..wire.uploads import eager_by_default
 
 if TYPE_CHECKING:
     from ..core.client import Client

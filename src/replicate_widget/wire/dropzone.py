@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import TransferError
 from ..core.limits import STORAGE_LIMIT
+from .eager import EagerUploads, too_large
 from .endpoint import Endpoint
 from .entries import Entry, EntryInfo, url_name
 from .protocol import (
@@ -34,7 +35,6 @@ from .protocol import (
     host_tuning,
 )
 from .transfer import Receiver
-from .uploads import EagerUploads, too_large
 
 if TYPE_CHECKING:
     from ..core.client import Client
