@@ -1,35 +1,38 @@
-"""`replicate-widget serve | demo | run`: the command line. Each command is a module with `configure(parser)`
-and `main(args) -> int`, imported when the parser is built."""
+"""`replicate-widget serve | demo | env | run | batch`: the command line. Each command is a module with
+`configure(parser)` and `main(args) -> int`, imported as any module is (so import-linter sees them)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-# command -> (module, one-line help). Each module has `configure(parser)` and `main(args) -> int`.
-COMMANDS = {
+from ..local import _cli as serve
+from . import batch, demo, env, run
+
+# command -> (module, one-line help)
+COMMANDS: dict[str, tuple[ModuleType, str]] = {
     "serve": (
-        "replicate_widget.local._cli",
+        serve,
         "start a local server that behaves like Replicate, with demo models (or your own Cog predictors)",
     ),
     "demo": (
-        "replicate_widget.cli.demo",
+        demo,
         "open the demo notebooks in JupyterLab, their models on the local server (no account needed)",
     ),
     "env": (
-        "replicate_widget.cli.env",
+        env,
         "print the REPLICATE_BASE_URL and REPLICATE_API_TOKEN lines of the running local server",
     ),
     "run": (
-        "replicate_widget.cli.run",
+        run,
         "run a model once and save its output files, like `cog predict`: -i name=value -i image=@file",
     ),
     "batch": (
-        "replicate_widget.cli.batch",
+        batch,
         "run a model over a folder, glob or .jsonl of inputs; outputs saved in --out; resumable",
     ),
 }
@@ -54,14 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", required=True, title="commands", metavar="COMMAND")
-    modules = {}
-    for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
+    for name, (module, help_text) in COMMANDS.items():
         module.configure(sub.add_parser(name, help=help_text, description=help_text))
-        modules[name] = module
     args = parser.parse_args(argv)
     try:
-        code = int(modules[args.command].main(args))
+        code = int(COMMANDS[args.command][0].main(args))
         sys.stdout.flush()  # a reader gone (`| head`) shows here, not in the interpreter's flush at exit
         return code
     except KeyboardInterrupt:
