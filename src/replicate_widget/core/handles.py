@@ -1,19 +1,20 @@
 """What the run functions take as a model: a reference string, or a handle (rw.model, rw.deployment) that
 knows its reference, the run options bound when it was made, and the client it was made with.
 
-Core cannot import the handles (they live in explore/, above it), so it sees them through this protocol.
+Core cannot import the handles (they live in explore/, above it), so it sees them through this protocol; nor
+does this module import the Client, which imports it: the client a handle holds is whatever client it was
+made with, and ``client_of`` hands it back as the caller's own client type.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .errors import InputError
 from .options import check_names, merge
 
-if TYPE_CHECKING:
-    from .client import Client
+C = TypeVar("C")
 
 
 @runtime_checkable
@@ -25,7 +26,7 @@ class ModelHandleLike(Protocol):
     def run_options(self) -> Mapping[str, Any]: ...
 
     @property
-    def bound_client(self) -> Client | None: ...
+    def bound_client(self) -> Any: ...  # the Client it was made with, or None
 
 
 ModelArg = str | ModelHandleLike
@@ -51,8 +52,8 @@ def unpack(
     )
 
 
-def client_of(model: ModelArg, client: Client | None) -> Client | None:
+def client_of(model: ModelArg, client: C | None) -> C | None:
     """The client given to this call, else the one the handle was made with (None: the default client)."""
     if client is not None or isinstance(model, str):
         return client
-    return model.bound_client if isinstance(model, ModelHandleLike) else None
+    return model.bound_client if isinstance(model, ModelHandleLike) else None  # type: ignore[no-any-return]
