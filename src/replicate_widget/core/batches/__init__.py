@@ -48,30 +48,9 @@ def start_batch(
     """Fill (or reopen) the ledger in ``out`` and start the workers; returns at once. ``retry_failed``:
     items that failed in an earlier run are tried again (otherwise a re-run skips them like the others).
     ``keep_errors``: each failed item's exception is kept in memory (rw.run_batch returns them)."""
-    unknown = sorted(set(options) - _OPTIONS)
-    if unknown:
-        raise TypeError(f"batch() got unexpected option(s): {', '.join(unknown)}")
-    if not models:
-        raise InputError("batch() needs at least one model.")
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise InputError(f"concurrency must be a whole number of at least 1, not {concurrency!r}.")
-    check_progress(options.get("progress"))
-    settings: dict[str, Any] = dict(options)  # what each item's run gets: these options and the batch's own
-    # delete_uploads=True: one key of the batch's own for its bucket objects, never one another call shares
-    settings["private_uploads"] = call_token(bool(options.get("delete_uploads")))
-    if not callable(options.get("progress")):
-        settings.pop("progress", None)  # None and False: the Batch displays itself, there is no other
+    settings = _item_settings(models, concurrency, options)
     per_minute = check_rate(rate)
-    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
-    if folder.exists() and not folder.is_dir():
-        raise InputError(f"out={str(folder)!r} is a file: give a folder for the outputs and the ledger.")
-    folder.mkdir(parents=True, exist_ok=True)
-    lock = FolderLock(folder)
-    if not lock.acquire():
-        raise InputError(
-            f"A batch is already running in {str(folder)!r} (in this kernel or another process): wait for "
-            "it, or cancel it (b.cancel()), before starting another there."
-        )
+    folder, lock = _claim_folder(out)
     ledger = Ledger(folder)
     fields: dict[str, str] = {}
 
@@ -111,3 +90,36 @@ def start_batch(
     batch = Batch(engine, title)
     engine.start()
     return batch
+
+
+def _item_settings(models: list[str], concurrency: Any, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The batch's arguments checked, and what each item's run gets: these options and the batch's own."""
+    unknown = sorted(set(options) - _OPTIONS)
+    if unknown:
+        raise TypeError(f"batch() got unexpected option(s): {', '.join(unknown)}")
+    if not models:
+        raise InputError("batch() needs at least one model.")
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise InputError(f"concurrency must be a whole number of at least 1, not {concurrency!r}.")
+    check_progress(options.get("progress"))
+    settings = dict(options)
+    # delete_uploads=True: one key of the batch's own for its bucket objects, never one another call shares
+    settings["private_uploads"] = call_token(bool(options.get("delete_uploads")))
+    if not callable(options.get("progress")):
+        settings.pop("progress", None)  # None and False: the Batch displays itself, there is no other
+    return settings
+
+
+def _claim_folder(out: str | Path | None) -> tuple[Path, FolderLock]:
+    """The output folder (a temporary one without ``out``), made if need be and locked for this batch."""
+    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="rw-batch-"))
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"out={str(folder)!r} is a file: give a folder for the outputs and the ledger.")
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FolderLock(folder)
+    if not lock.acquire():
+        raise InputError(
+            f"A batch is already running in {str(folder)!r} (in this kernel or another process): wait for "
+            "it, or cancel it (b.cancel()), before starting another there."
+        )
+    return folder, lock
