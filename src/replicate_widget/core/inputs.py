@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import InputError
 from .files import CHUNK_SIZE, LocalFile
-from .limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT, STORAGE_MAX_PARTS
+from .limits import FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT
 from .outputs import FileOutput
+from .routing import Route, route, too_large
 from .storage.location import STORAGE_ENV
 from .values import convert, plain, refuse
 
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
     from .schema import ModelSchema
 
 Strategy = Literal["auto", "data-uri", "upload", "storage"]
-Form = Literal["data-uri", "upload", "storage"]
+Form = Route
 _DATA_URI = re.compile(r"^data:([\w.+-]+/[\w.+-]+)?((?:;[\w.+-]+=[^;,]*)*)(;base64)?,", re.ASCII)
 
 
@@ -150,21 +151,14 @@ def local_files(value: Any) -> list[LocalFile]:
 def check_sizes(files: list[LocalFile], cap: int = FILES_API_LIMIT) -> None:
     too_big = [f for f in files if f.size > cap]
     if too_big:
-        if cap == FILES_API_LIMIT:
-            where = (
-                f"the API takes files up to {FILES_API_LIMIT:,} bytes (100 MiB). Set "
-                f"storage='s3://bucket/prefix' (or {STORAGE_ENV}) to send it through your own bucket, "
-                "or host it somewhere and pass its https: URL."
-            )
-        else:
-            where = f"uploads to your bucket take at most {cap:,} bytes ({STORAGE_MAX_PARTS:,} parts)."
-        problems = [f"{f.name} is {f.size:,} bytes; {where}" for f in too_big]
+        problems = [too_large(f.name, f.size, cap) for f in too_big]
         raise InputError(problems[0] if len(problems) == 1 else "Files too large to send.", problems)
 
 
 def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> dict[LocalFile, Form]:
-    """How each file travels. Auto: small files inline within the budget; past it the largest upload; with a
-    bucket configured (``storage``), files over the Files API limit go there."""
+    """How each file travels. Auto: each file where routing.route sends it (with a bucket configured,
+    ``storage``, files over the Files API limit go there), then, past the inline budget, the largest inline
+    files are uploaded instead."""
     if strategy == "storage":
         if not storage:
             raise InputError(
@@ -172,12 +166,9 @@ def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> d
             )
         check_sizes(files, STORAGE_LIMIT)
         return dict.fromkeys(files, "storage")
-    if strategy == "auto" and storage:
-        check_sizes(files, STORAGE_LIMIT)
-        big = [f for f in files if f.size > FILES_API_LIMIT]
-        rest: dict[LocalFile, Form] = dict(plan([f for f in files if f not in big], "auto"))
-        return {f: "storage" if f in big else rest[f] for f in files}
-    check_sizes(files)
+    if strategy not in ("auto", "upload", "data-uri"):
+        raise InputError(f"strategy must be 'auto', 'data-uri', 'upload' or 'storage', not {strategy!r}.")
+    check_sizes(files, STORAGE_LIMIT if strategy == "auto" and storage else FILES_API_LIMIT)  # all at once
     if strategy == "upload":
         return dict.fromkeys(files, "upload")
     if strategy == "data-uri":
@@ -188,9 +179,7 @@ def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> d
                 f"{INLINE_BUDGET:,}. Use strategy='auto' or 'upload'."
             )
         return dict.fromkeys(files, "data-uri")
-    if strategy != "auto":
-        raise InputError(f"strategy must be 'auto', 'data-uri', 'upload' or 'storage', not {strategy!r}.")
-    result: dict[LocalFile, Form] = {f: "data-uri" if f.size < DATA_URI_LIMIT else "upload" for f in files}
+    result: dict[LocalFile, Form] = {f: route(f.name, f.size, bucket=storage) for f in files}
     inline = sorted((f for f in files if result[f] == "data-uri"), key=lambda f: f.size, reverse=True)
     total = sum(f.size for f in inline)
     for f in inline:

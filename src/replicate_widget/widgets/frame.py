@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import anywidget
 import traitlets
 
-from ..core.limits import FILES_API_LIMIT, WIDGET_STORAGE_MAX_BYTES
+from ..core.limits import FILES_API_LIMIT
 from ..core.options import choose_storage
+from ..core.routing import widget_limit
 from ..wire.dropzone import DropZone
 from ..wire.eager import eager_by_default
 from ..wire.endpoint import Endpoint
@@ -58,7 +59,7 @@ class DropZoneWidget(anywidget.AnyWidget):  # type: ignore[misc]
         self.storage = storage
         if "max_bytes" not in traits:
             bucket = choose_storage(widget=storage, client=client.storage if client is not None else None)
-            traits["max_bytes"] = WIDGET_STORAGE_MAX_BYTES if bucket is not None else FILES_API_LIMIT
+            traits["max_bytes"] = widget_limit(bucket=bucket is not None)
         # Decided from the client the widget runs with, not the one it was given (a handle brings its own).
         chosen = upload or ("eager" if eager_by_default(client) else "on-run")
         super().__init__(upload=chosen, _uid=uuid.uuid4().hex, **traits)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import TransferError
 from ..core.limits import STORAGE_LIMIT
-from .eager import EagerUploads, too_large
+from ..core.routing import too_large
+from .eager import EagerUploads
 from .endpoint import Endpoint
 from .entries import Entry, EntryInfo, url_name
 from .protocol import (
@@ -191,7 +192,7 @@ class DropZone:
         entry_id, name, size = request["id"], request["name"], request["size"]
         group = self._group_of(entry_id)
         if size > self._max_bytes():
-            raise ProtocolError(ErrorCode.TOO_LARGE, too_large(name, size, self._max_bytes()))
+            raise ProtocolError(ErrorCode.TOO_LARGE, too_large(name, size, self._max_bytes(), widget=True))
         transfer = self._receiver.begin(
             entry_id, name, size, request["type"], request["session"],
             last_modified=request.get("last_modified", 0), head_sha256=request.get("head_sha256", ""),

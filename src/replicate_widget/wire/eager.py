@@ -1,6 +1,6 @@
 """Eager uploads: a file that has arrived in the kernel goes up at once, before any run asks for it.
 
-Only files the run would upload anyway (``DATA_URI_LIMIT`` bytes or more; smaller ones travel as data: URIs),
+Only files the run would upload anyway (core/routing.py decides: smaller ones travel as data: URIs),
 and only where the target is Replicate or the local server, never an unknown proxy. Files up to the Files
 API's limit go there; bigger ones to the user's bucket (``storage=``), as a run would send them. Uploads run
 on two background threads; the client remembers each by content, so the run reuses it.
@@ -15,10 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..core.errors import AuthenticationError, InputError
-from ..core.limits import DATA_URI_LIMIT, FILES_API_LIMIT
+from ..core.errors import AuthenticationError
 from ..core.options import choose_storage
-from ..core.storage.location import STORAGE_ENV
+from ..core.routing import inline, route
 from .protocol import State
 
 if TYPE_CHECKING:
@@ -29,17 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _EAGER_HOSTS = {"api.replicate.com", "127.0.0.1", "localhost", "::1"}
-
-
-def too_large(name: str, size: int, max_bytes: int) -> str:
-    """Why a file is refused, and what would let it in."""
-    message = f"{name} is {size:,} bytes; this widget takes files up to {max_bytes:,} bytes."
-    if max_bytes <= FILES_API_LIMIT:
-        message += (
-            " For bigger files set storage='s3://bucket/prefix' (on the widget, the Client or "
-            f"{STORAGE_ENV}): they go through your own bucket."
-        )
-    return message
 
 
 def eager_by_default(client: Client | None) -> bool:
@@ -65,7 +53,7 @@ class EagerUploads:
 
     def start(self, entry: Entry) -> None:
         """Upload ``entry``'s file now, if a run would upload it."""
-        if entry.file is None or entry.size < DATA_URI_LIMIT:
+        if entry.file is None or inline(entry.size):
             return
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="rw-upload")
@@ -79,10 +67,9 @@ class EagerUploads:
 
         client = self._client()
         try:
-            if entry.size > FILES_API_LIMIT:  # for the user's bucket, as a run would send it
-                bucket = choose_storage(widget=self._storage(), client=client.storage)
-                if bucket is None:
-                    raise InputError(too_large(entry.name, entry.size, FILES_API_LIMIT))
+            bucket = choose_storage(widget=self._storage(), client=client.storage)
+            if route(entry.name, entry.size, bucket=bucket is not None) == "storage":  # as a run sends it
+                assert bucket is not None
                 url = client.stores.put(bucket, file, progress).key
                 entry.stored_at = bucket
             else:
