@@ -2,6 +2,8 @@
 
 A flow is a generator of effects (see http.py); a driver performs each effect and sends back its result.
 Interrupts (Ctrl-C, task cancellation, a batch's abort) are thrown into the flow so it can cancel remotely.
+An `Upload` is performed here, over the same transport: the first run that needs the bytes drives the upload
+flow, any other waits for its outcome (the client's UploadCache).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import httpx
 
 from .errors import StorageError
 from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
+from .upload import UploadedFile, upload_flow
 
 if TYPE_CHECKING:
     from .transport import AsyncTransport, Transport
@@ -74,6 +77,42 @@ def drive(
     return steps.result
 
 
+def upload(transport: Transport, effect: Upload) -> str:
+    """Perform an `Upload`: the bytes go up once per cache (concurrent runs wait for the one upload)."""
+    uploads, file, progress = effect.uploads, effect.file, effect.progress
+    future, mine = uploads.claim(file)
+    if mine:
+        try:
+            # Driven as a client's own upload always was: no abort or batch waiters (Ctrl-C still lands).
+            record = drive(transport, upload_flow(effect.base_url, file, progress))
+        except BaseException as exc:
+            uploads.settle(file, future, exc)
+            raise
+        uploads.settle(file, future, record)
+    record = future.result()
+    if not mine and progress:
+        progress(record.size, record.size)
+    return record.url
+
+
+async def aupload(transport: AsyncTransport, effect: Upload) -> str:
+    """`upload` on the event loop."""
+    uploads, file, progress = effect.uploads, effect.file, effect.progress
+    await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
+    future, mine = uploads.claim(file)
+    if mine:
+        try:
+            record = await adrive(transport, upload_flow(effect.base_url, file, progress))
+        except BaseException as exc:
+            uploads.settle(file, future, exc)
+            raise
+        uploads.settle(file, future, record)
+    done: UploadedFile = await asyncio.wrap_future(future)
+    if not mine and progress:
+        progress(done.size, done.size)
+    return done.url
+
+
 def _perform(
     transport: Transport,
     effect: Effect,
@@ -84,7 +123,7 @@ def _perform(
         _sleep(effect.seconds, abort)
         return None, None
     if isinstance(effect, Upload):
-        return transport.upload(effect.file, effect.progress), None
+        return upload(transport, effect), None
     if isinstance(effect, (StoreUpload, StoreDelete)):
         return _store(effect, abort), None
     # Only the main thread receives Ctrl-C, and only an abort event reaches other threads: elsewhere the
@@ -120,7 +159,7 @@ async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
             if isinstance(effect, Sleep):
                 await asyncio.sleep(effect.seconds)
             elif isinstance(effect, Upload):
-                steps.value = await transport.upload(effect.file, effect.progress)
+                steps.value = await aupload(transport, effect)
             elif isinstance(effect, (StoreUpload, StoreDelete)):
                 steps.value = await _astore(effect)
             elif effect.interrupt_safe:

@@ -24,6 +24,7 @@ from .retry import RetryKind, decide, describe, is_loopback
 if TYPE_CHECKING:
     from .files import LocalFile
     from .storage import StorageLocation, Stores
+    from .upload_cache import UploadCache
 
 
 @dataclass
@@ -53,9 +54,12 @@ class Sleep:
 
 @dataclass
 class Upload:
-    """Upload a file through the client's shared, de-duplicated upload path; the answer is its urls.get."""
+    """Upload a file through the Files API at ``base_url``, once per ``uploads`` (the client's memory: the
+    same bytes go up once however many runs need them); the answer is its urls.get."""
 
     file: LocalFile
+    uploads: UploadCache
+    base_url: str
     progress: Callable[[int, int], None] | None = None
 
 

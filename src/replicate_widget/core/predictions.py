@@ -20,7 +20,7 @@ from .errors import APIError, InputError, PredictionTimeout
 from .events import report_changes
 from .http import Call, Flow, Sleep, json_object, send
 from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
-from .outputs import galleries, make_file_output
+from .outputs import Downloads, galleries, make_file_output
 from .prediction import PredictionRecord
 from .refs import resolve_flow
 from .schema import ModelSchema
@@ -135,10 +135,15 @@ def schema_flow(base_url: str, records: ModelRecords, prediction: PredictionReco
     return target.schema
 
 
-def convert_output(schema: ModelSchema, prediction: PredictionRecord) -> PredictionRecord:
-    """``prediction`` with its output as rw.run gives it (FileOutput, galleries) once it succeeded."""
+def convert_output(
+    schema: ModelSchema, prediction: PredictionRecord, downloads: Downloads | None = None
+) -> PredictionRecord:
+    """``prediction`` with its output as rw.run gives it (FileOutput, galleries) once it succeeded; its files
+    fetch through ``downloads`` (the client's)."""
     if prediction.status == "succeeded":
-        prediction.output = galleries(schema.convert_output(prediction.output, make_file_output))
+        prediction.output = galleries(
+            schema.convert_output(prediction.output, lambda url: make_file_output(url, downloads))
+        )
     return prediction
 
 
