@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -18,7 +17,7 @@ from urllib.parse import quote, urlencode
 from .cancel import cancel_flow
 from .errors import APIError, InputError, PredictionTimeout
 from .events import report_changes
-from .http import Call, Flow, Sleep, json_object, send
+from .http import Call, Flow, Sleep, json_object, now, send
 from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
 from .outputs import Downloads, galleries, make_file_output
 from .prediction import PredictionRecord
@@ -101,14 +100,14 @@ def follow_flow(
 ) -> Flow:
     """Poll ``prediction`` until it ends, reporting each change; the answer is the final record.
 
-    ``timeout``: seconds from ``started`` (time.monotonic(), default now) after which PredictionTimeout is
+    ``timeout``: seconds from ``started`` (http.now(), default now) after which PredictionTimeout is
     raised; the prediction is left running. Polls start quick (a short model's end is seen within ~0.1 s),
     back off to every 0.5 s (as the official clients poll) and, after a minute, to every 2 s.
     """
-    started = time.monotonic() if started is None else started
+    started = now() if started is None else started
     delay = 0.1
     while not prediction.done:
-        elapsed = time.monotonic() - started
+        elapsed = now() - started
         if timeout is not None:
             if elapsed >= timeout:
                 raise PredictionTimeout(prediction, timeout)
@@ -161,7 +160,7 @@ def wait_flow(
     re-raises. Only the id says which prediction is ours: another process may have sent the very same input.
     """
     prediction: PredictionRecord | None = None
-    started = time.monotonic()
+    started = now()
     try:
         response = yield from send(create)
         prediction = PredictionRecord.from_json(json_object(response))
