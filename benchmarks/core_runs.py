@@ -70,8 +70,7 @@ def client_cpu_overhead(runs: int = 2000) -> None:
     def answer(request):
         return httpx.Response(200, json=model) if request.method == "GET" else httpx.Response(201, json=done)
 
-    client = rw.Client(api_token="t", base_url="http://api.test")
-    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = rw.Client(api_token="t", base_url="http://api.test", transport=httpx.MockTransport(answer))
     bare = httpx.Client(transport=httpx.MockTransport(answer))
     client.run("o/m", {"text": "x"})
 

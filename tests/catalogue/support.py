@@ -303,9 +303,5 @@ class _ShortTransport:
     def start(self, call: Any) -> Any:
         return self.inner.start(dataclasses.replace(call, timeout=self.seconds))
 
-    def upload(self, file: Any, progress: Any) -> str:
-        url: str = self.inner.upload(file, progress)
-        return url
-
     def close(self) -> None:
         self.inner.close()

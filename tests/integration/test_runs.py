@@ -161,11 +161,21 @@ def image_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def test_file_output_read_save_and_display(server, client, tmp_path, monkeypatch):
-    from replicate_widget.core import outputs as _outputs
+class _Recording(httpx.HTTPTransport):
+    """The network, noting each request: what a client built on it sent, downloads included."""
 
-    seen = []
-    monkeypatch.setattr(_outputs, "_downloads", httpx.Client(event_hooks={"request": [seen.append]}))
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[httpx.Request] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append(request)
+        return super().handle_request(request)
+
+
+def test_file_output_read_save_and_display(server, tmp_path):
+    recording = _Recording()
+    client = rw.Client(api_token=server.token, base_url=server.base_url, transport=recording)
     out = client.run("demo/grayscale", {"image": rw.LocalFile.from_bytes(image_bytes(), "pic.png")})
     assert isinstance(out, rw.FileOutput)
     assert str(out) == out.url
@@ -181,9 +191,15 @@ def test_file_output_read_save_and_display(server, client, tmp_path, monkeypatch
     bundle = out._repr_mimebundle_()
     assert out.content_type == "image/png"
     assert "data:image/png;base64," in bundle["text/html"]  # embedded: a saved notebook still shows it
-    # Output files are capabilities: fetched without the token.
-    assert seen
+    # Output files are fetched through the client's own transport, and without the token (capabilities);
+    # its API calls carry it.
+    seen = [r for r in recording.seen if str(r.url) == out.url]
+    assert {r.method for r in seen} >= {"GET"}
     assert all("authorization" not in r.headers for r in seen)
+    api = [r for r in recording.seen if r.url.path.startswith("/v1/")]
+    assert api
+    assert all(r.headers["authorization"] == f"Bearer {server.token}" for r in api)
+    client.close()
 
 
 def test_batch_keeps_order_and_failures(server, client):

@@ -1,14 +1,14 @@
 """Client: configuration (token, base URL), its resources, and the public methods (each a flow and a driver).
 
 The flows live in run.py, stream.py, batch.py, cancel.py and upload.py; the drivers in drive.py; the
-network in transport.py. A Client owns an httpx connection pool (sync, and one per event loop for async),
-a few waiting threads started on first need, and its memory of models and uploads; `close()` (or `with`)
-releases them.
+network in transport.py. A Client owns an httpx connection pool (sync, and one per event loop for async) on
+one httpx transport (``transport=``), a few waiting threads started on first need, and its memory of models
+and uploads; `close()` (or `with`) releases them. Everything it fetches goes through that pool: API calls,
+uploads, streams and its outputs' files.
 """
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 from collections.abc import AsyncGenerator, Iterator
@@ -23,7 +23,7 @@ from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback
 from .handles import ModelArg, unpack
-from .http import Flow
+from .http import Flow, Upload
 from .options import RunOptions
 from .progress import (
     batch_reporting,
@@ -39,11 +39,13 @@ from .storage.location import StorageLocation
 from .storage.stores import Stores
 from .stream import async_stream, stream
 from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
-from .upload import UploadedFile, upload_flow
+from .upload import UploadedFile
 
 if TYPE_CHECKING:
     from types import TracebackType
     from typing import Unpack
+
+    import httpx
 
     from .files import LocalFile
     from .schema import ModelSchema
@@ -56,10 +58,20 @@ class Client:
     """Talks to Replicate (or the local server). Sync and async methods share one implementation."""
 
     def __init__(
-        self, api_token: str | None = None, base_url: str | None = None, *, storage: str | None = None
+        self,
+        api_token: str | None = None,
+        base_url: str | None = None,
+        *,
+        storage: str | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """``storage="s3://bucket/prefix"``: where files over the Files API limit go (see storage/); a
-        call's own ``storage=`` wins, and without either REPLICATE_WIDGET_STORAGE is read at each call."""
+        call's own ``storage=`` wins, and without either REPLICATE_WIDGET_STORAGE is read at each call.
+
+        ``transport``: the httpx transport every request of this client goes through (API calls, uploads,
+        streams, output files), as ``httpx.Client(transport=...)`` takes it: an ``httpx.BaseTransport``
+        for the sync methods, an ``httpx.AsyncBaseTransport`` for the async ones (``httpx.MockTransport``
+        is both). None: the network. The token still goes only to the API's origin."""
         token = api_token or os.environ.get("REPLICATE_API_TOKEN") or _login_token
         origin = (base_url or os.environ.get("REPLICATE_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         if origin.endswith("/v1"):  # accept the JS client's form too
@@ -69,9 +81,10 @@ class Client:
         if storage:
             StorageLocation.parse(storage)  # a bad URL is refused here, not at the first run
         self.storage = storage
-        self._context = ApiContext(origin, storage=storage)
-        self._transport = HttpTransport(self._credentials, self.upload)
-        self._async_transport = AsyncHttpTransport(self._credentials, self.async_upload)
+        # Neither calls back into the client: uploads are an effect the drivers perform over them (drive.py).
+        self._transport = HttpTransport(self._credentials, transport)
+        self._async_transport = AsyncHttpTransport(self._credentials, transport)
+        self._context = ApiContext(origin, storage=storage, downloads=self._transport)
 
     def __repr__(self) -> str:
         token = "set" if self._credentials.has_token else "not set"
@@ -108,36 +121,13 @@ class Client:
     @short_traceback
     def upload(self, file: LocalFile, progress: UploadProgress | None = None) -> str:
         """Upload through the Files API and return its urls.get; the same bytes go up once per client."""
-        uploads = self._context.uploads
-        future, mine = uploads.claim(file)
-        if mine:
-            try:
-                record = self.drive(upload_flow(self.base_url, file, progress))
-            except BaseException as exc:
-                uploads.settle(file, future, exc)
-                raise
-            uploads.settle(file, future, record)
-        record = future.result()
-        if not mine and progress:
-            progress(record.size, record.size)
-        return record.url
+        return _drive.upload(self._transport, Upload(file, self._context.uploads, self.base_url, progress))
 
     @short_traceback
     async def async_upload(self, file: LocalFile, progress: UploadProgress | None = None) -> str:
-        await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
-        uploads = self._context.uploads
-        future, mine = uploads.claim(file)
-        if mine:
-            try:
-                record = await self.adrive(upload_flow(self.base_url, file, progress))
-            except BaseException as exc:
-                uploads.settle(file, future, exc)
-                raise
-            uploads.settle(file, future, record)
-        done: UploadedFile = await asyncio.wrap_future(future)
-        if not mine and progress:
-            progress(done.size, done.size)
-        return done.url
+        return await _drive.aupload(
+            self._async_transport, Upload(file, self._context.uploads, self.base_url, progress)
+        )
 
     @property
     def stores(self) -> Stores:
@@ -339,7 +329,15 @@ class Client:
         return reported_async_iterator(
             ref,
             progress,
-            lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **opts),
+            lambda call: async_stream(
+                self.adrive,
+                self._context,
+                ref,
+                input,
+                progress=call,
+                downloads=self._async_transport,
+                **opts,
+            ),
         )
 
 

@@ -2,6 +2,9 @@
 
 A flow is a generator of effects (see http.py); a driver performs each effect and sends back its result.
 Interrupts (Ctrl-C, task cancellation, a batch's abort) are thrown into the flow so it can cancel remotely.
+An `Upload` is performed here, over the same transport: the first run that needs the bytes drives the upload
+flow, any other waits for its outcome (the client's UploadCache). Waits go through a `Clock`, the real one
+unless a test passes a fake one (then the flows' deadlines read it too: http.now).
 """
 
 from __future__ import annotations
@@ -13,15 +16,41 @@ import math
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from .errors import StorageError
-from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
+from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload, flows_clock
+from .upload import UploadedFile, upload_flow
 
 if TYPE_CHECKING:
     from .transport import AsyncTransport, Transport
+
+
+class Clock(Protocol):
+    """Time as the drivers and flows see it: now (monotonic seconds), and waiting."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float, abort: threading.Event | None) -> None:
+        """Wait ``seconds``; KeyboardInterrupt as soon as ``abort`` is set."""
+
+    async def asleep(self, seconds: float) -> None: ...
+
+
+class RealClock:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float, abort: threading.Event | None) -> None:
+        _sleep(seconds, abort)
+
+    async def asleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+REAL_CLOCK = RealClock()
 
 
 class _Steps:
@@ -60,18 +89,69 @@ def drive(
     flow: Flow,
     abort: threading.Event | None = None,
     waiters: concurrent.futures.Executor | None = None,
+    clock: Clock | None = None,
 ) -> Any:
     """Run a flow synchronously. Ctrl-C (or ``abort``) is thrown into the flow so it can cancel.
 
     ``waiters``: threads to wait on for answers (a batch brings its own); else the transport's.
+    ``clock``: the real one by default; a fake one makes every wait instant and moves the flows' deadlines.
     """
+    if clock is None:
+        return _drive(transport, flow, abort, waiters, REAL_CLOCK)
+    with flows_clock(clock.monotonic):
+        return _drive(transport, flow, abort, waiters, clock)
+
+
+def _drive(
+    transport: Transport,
+    flow: Flow,
+    abort: threading.Event | None,
+    waiters: concurrent.futures.Executor | None,
+    clock: Clock,
+) -> Any:
     steps = _Steps(flow)
     while (effect := steps.next()) is not None:
         try:
-            steps.value, steps.pending = _perform(transport, effect, abort, waiters)
+            steps.value, steps.pending = _perform(transport, effect, abort, waiters, clock)
         except (KeyboardInterrupt, httpx.TransportError, StorageError) as exc:
             steps.error = exc
     return steps.result
+
+
+def upload(transport: Transport, effect: Upload, clock: Clock | None = None) -> str:
+    """Perform an `Upload`: the bytes go up once per cache (concurrent runs wait for the one upload)."""
+    uploads, file, progress = effect.uploads, effect.file, effect.progress
+    future, mine = uploads.claim(file)
+    if mine:
+        try:
+            # Driven as a client's own upload always was: no abort or batch waiters (Ctrl-C still lands).
+            record = drive(transport, upload_flow(effect.base_url, file, progress), clock=clock)
+        except BaseException as exc:
+            uploads.settle(file, future, exc)
+            raise
+        uploads.settle(file, future, record)
+    record = future.result()
+    if not mine and progress:
+        progress(record.size, record.size)
+    return record.url
+
+
+async def aupload(transport: AsyncTransport, effect: Upload, clock: Clock | None = None) -> str:
+    """`upload` on the event loop."""
+    uploads, file, progress = effect.uploads, effect.file, effect.progress
+    await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
+    future, mine = uploads.claim(file)
+    if mine:
+        try:
+            record = await adrive(transport, upload_flow(effect.base_url, file, progress), clock)
+        except BaseException as exc:
+            uploads.settle(file, future, exc)
+            raise
+        uploads.settle(file, future, record)
+    done: UploadedFile = await asyncio.wrap_future(future)
+    if not mine and progress:
+        progress(done.size, done.size)
+    return done.url
 
 
 def _perform(
@@ -79,12 +159,13 @@ def _perform(
     effect: Effect,
     abort: threading.Event | None,
     waiters: concurrent.futures.Executor | None,
+    clock: Clock,
 ) -> tuple[Any, BaseException | None]:
     if isinstance(effect, Sleep):
-        _sleep(effect.seconds, abort)
+        clock.sleep(effect.seconds, abort)
         return None, None
     if isinstance(effect, Upload):
-        return transport.upload(effect.file, effect.progress), None
+        return upload(transport, effect, clock if clock is not REAL_CLOCK else None), None
     if isinstance(effect, (StoreUpload, StoreDelete)):
         return _store(effect, abort), None
     # Only the main thread receives Ctrl-C, and only an abort event reaches other threads: elsewhere the
@@ -112,15 +193,22 @@ def _perform(
             raise interrupt from None
 
 
-async def adrive(transport: AsyncTransport, flow: Flow) -> Any:
+async def adrive(transport: AsyncTransport, flow: Flow, clock: Clock | None = None) -> Any:
     """Run a flow on the event loop. Cancelling the task is thrown into the flow, like Ctrl-C."""
+    if clock is None:
+        return await _adrive(transport, flow, REAL_CLOCK)
+    with flows_clock(clock.monotonic):
+        return await _adrive(transport, flow, clock)
+
+
+async def _adrive(transport: AsyncTransport, flow: Flow, clock: Clock) -> Any:
     steps = _Steps(flow)
     while (effect := steps.next()) is not None:
         try:
             if isinstance(effect, Sleep):
-                await asyncio.sleep(effect.seconds)
+                await clock.asleep(effect.seconds)
             elif isinstance(effect, Upload):
-                steps.value = await transport.upload(effect.file, effect.progress)
+                steps.value = await aupload(transport, effect, clock if clock is not REAL_CLOCK else None)
             elif isinstance(effect, (StoreUpload, StoreDelete)):
                 steps.value = await _astore(effect)
             elif effect.interrupt_safe:

@@ -8,6 +8,8 @@ Nothing here does I/O, so all of it is testable without a server.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -25,6 +27,7 @@ if TYPE_CHECKING:
     from .files import LocalFile
     from .storage.location import StorageLocation
     from .storage.stores import Stores
+    from .upload_cache import UploadCache
 
 
 @dataclass
@@ -54,9 +57,12 @@ class Sleep:
 
 @dataclass
 class Upload:
-    """Upload a file through the client's shared, de-duplicated upload path; the answer is its urls.get."""
+    """Upload a file through the Files API at ``base_url``, once per ``uploads`` (the client's memory: the
+    same bytes go up once however many runs need them); the answer is its urls.get."""
 
     file: LocalFile
+    uploads: UploadCache
+    base_url: str
     progress: Callable[[int, int], None] | None = None
 
 
@@ -87,6 +93,27 @@ Effect = Call | Sleep | Upload | StoreUpload | StoreDelete
 Flow = Generator[Effect, Any, Any]
 
 
+# The flows' clock, for their deadlines: time.monotonic, unless the driver was given another (a test's fake
+# clock, whose sleeps take no time). A context variable because flows are generators stepped by the driver:
+# they read the context of whoever sends into them.
+_clock: contextvars.ContextVar[Callable[[], float]] = contextvars.ContextVar("clock", default=time.monotonic)
+
+
+def now() -> float:
+    """Seconds on the flows' clock (monotonic): what deadlines and retry budgets are measured with."""
+    return _clock.get()()
+
+
+@contextlib.contextmanager
+def flows_clock(monotonic: Callable[[], float]) -> Iterator[None]:
+    """Within this block, `now()` reads ``monotonic`` (set by a driver given a clock)."""
+    token = _clock.set(monotonic)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
@@ -96,7 +123,7 @@ def origin(url: str) -> str:
 def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
     """Perform ``call`` with retries; the answer is a response that is not an error (errors are raised)."""
     attempt = 0
-    started = time.monotonic()
+    started = now()
     while True:
         attempt += 1
         outcome: httpx.Response | Exception
@@ -104,11 +131,11 @@ def send(call: Call) -> Generator[Effect, Any, httpx.Response]:
             outcome = yield call
         except httpx.TransportError as exc:
             outcome = exc
-        retry = decide(call.retry, attempt, outcome, url=call.url, elapsed=time.monotonic() - started)
+        retry = decide(call.retry, attempt, outcome, url=call.url, elapsed=now() - started)
         if retry is None:
             if isinstance(outcome, Exception):
                 # Ours alone: httpx's chain says the same in 150 lines and not what to do.
-                raise connection_error(call, outcome, attempt, time.monotonic() - started) from None
+                raise connection_error(call, outcome, attempt, now() - started) from None
             raise_for_status(outcome)
             return outcome
         yield Sleep(retry.seconds, retry.reason)

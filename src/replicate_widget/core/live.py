@@ -57,7 +57,7 @@ class Prediction(_record.PredictionRecord):
         """``record`` with its output converted once it succeeded (the model's schema is looked up once)."""
         if record.status == "succeeded":
             schema = yield from schema_flow(self._client.base_url, self._client._context.records, record)
-            convert_output(schema, record)
+            convert_output(schema, record, self._client._context.downloads)
         return record
 
     def _reload_flow(self) -> Flow:
@@ -109,7 +109,7 @@ class Prediction(_record.PredictionRecord):
         from .stream import follow
 
         schema = self._client.drive(schema_flow(self._client.base_url, self._client._context.records, self))
-        yield from follow(self._client.drive, self._client.base_url, schema, self)
+        yield from follow(self._client.drive, self._client._context, schema, self)
         self.reload()
 
     # ---- display ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """FileOutput: a model's output file, readable, savable, and displayed inline in Jupyter (also once saved).
 
-How it displays is in output_display.py; this module fetches (whole, or at most so many bytes, or a HEAD).
+How it displays is in output_display.py; this module fetches (whole, or at most so many bytes, or a HEAD)
+through the `Downloads` of the client that made it (its connection pool and httpx transport: transport.py),
+never with the token; one made by hand fetches through the process's shared pool.
 """
 
 from __future__ import annotations
@@ -9,36 +11,57 @@ import base64
 import contextlib
 import html
 import mimetypes
-import threading
 import urllib.parse
 from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from .diskwrite import write_whole
 from .files import OCTET_STREAM, guess_content_type, sanitize_filename, sniff_content_type
 from .limits import EMBED_LIMIT
-
-_downloads: httpx.Client | None = None
-_downloads_lock = threading.Lock()
+from .transport import shared_downloads
 
 
-def _download_client() -> httpx.Client:
-    """Separate from the API client on purpose: output URLs are capabilities and never get the token."""
-    global _downloads  # noqa: PLW0603 - one lazily made client per process, shared by every FileOutput
-    with _downloads_lock:
-        if _downloads is None:
-            _downloads = httpx.Client(follow_redirects=True, timeout=httpx.Timeout(60.0, connect=10.0))
-        return _downloads
+class Downloads(Protocol):
+    """How output files and streams are fetched: a streamed response, never with the token, redirects
+    followed unless told (HttpTransport.open: the client's pool)."""
+
+    def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: httpx.Timeout = ...,
+        follow_redirects: bool = ...,
+        headers: dict[str, str] | None = ...,
+    ) -> AbstractContextManager[httpx.Response]: ...
+
+
+class AsyncDownloads(Protocol):
+    """`Downloads` on the event loop (AsyncHttpTransport.open)."""
+
+    def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: httpx.Timeout = ...,
+        follow_redirects: bool = ...,
+        headers: dict[str, str] | None = ...,
+    ) -> AbstractAsyncContextManager[httpx.Response]: ...
 
 
 class FileOutput:
-    """A file a model produced. ``str()`` is its URL; ``read()``, ``save()`` and iteration fetch it."""
+    """A file a model produced. ``str()`` is its URL; ``read()``, ``save()`` and iteration fetch it.
 
-    def __init__(self, url: str) -> None:
+    ``downloads``: what fetches it, the client's that made it; None, the process's shared pool."""
+
+    def __init__(self, url: str, *, downloads: Downloads | None = None) -> None:
         self.url = url
+        self._downloads = downloads
         # The input it was made from, for its caption: run_batch sets it, where every output of a model may
         # bear the same name (six `gray.png`).
         self.source: str | None = None
@@ -76,21 +99,29 @@ class FileOutput:
             return sniff_content_type(self.first_bytes(512))
         return None
 
+    def _open(self, method: str) -> AbstractContextManager[httpx.Response]:
+        return (self._downloads or shared_downloads()).open(method, self.url)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A copy or a pickle keeps the file, not the connection pool: it fetches through the shared one.
+        return {**self.__dict__, "_downloads": None}
+
     def __iter__(self) -> Iterator[bytes]:
         if self._data is not None:
             yield self._data
             return
-        with _download_client().stream("GET", self.url) as response:
+        with self._open("GET") as response:
             response.raise_for_status()
             self._note_type(response)
             yield from response.iter_bytes(1024 * 1024)
 
     def read(self) -> bytes:
         if self._data is None:
-            response = _download_client().get(self.url)
-            response.raise_for_status()
-            self._note_type(response)
-            self._data = response.content
+            with self._open("GET") as response:
+                response.raise_for_status()
+                response.read()
+                self._note_type(response)
+                self._data = response.content
         return self._data
 
     def save(self, path: str | Path = ".") -> Path:
@@ -134,8 +165,7 @@ class FileOutput:
             return self._size
         if not self._probed:
             self._probed = True
-            with contextlib.suppress(httpx.HTTPError):
-                response = _download_client().head(self.url)
+            with contextlib.suppress(httpx.HTTPError), self._open("HEAD") as response:
                 if response.is_success:
                     self._note_type(response)
                     length = response.headers.get("content-length", "")
@@ -149,7 +179,7 @@ class FileOutput:
             return self._data if len(self._data) <= limit else None
         parts: list[bytes] = []
         total = 0
-        with _download_client().stream("GET", self.url) as response:
+        with self._open("GET") as response:
             response.raise_for_status()
             self._note_type(response)
             for chunk in response.iter_bytes(256 * 1024):
@@ -170,7 +200,7 @@ class FileOutput:
             return self._data[:limit]
         parts: list[bytes] = []
         total = 0
-        with _download_client().stream("GET", self.url) as response:
+        with self._open("GET") as response:
             response.raise_for_status()
             for chunk in response.iter_bytes(min(limit, 256 * 1024)):
                 parts.append(chunk)
@@ -207,8 +237,8 @@ class FileOutputList(list):  # type: ignore[type-arg]
         return {"text/plain": repr(list(self)), "text/html": gallery + "</div>"}
 
 
-def make_file_output(url: str) -> FileOutput:
-    return FileOutput(url)
+def make_file_output(url: str, downloads: Downloads | None = None) -> FileOutput:
+    return FileOutput(url, downloads=downloads)
 
 
 def galleries(value: Any) -> Any:

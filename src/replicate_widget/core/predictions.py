@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sys
-import time
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -18,9 +17,9 @@ from urllib.parse import quote, urlencode
 from .cancel import cancel_flow
 from .errors import APIError, InputError, PredictionTimeout
 from .events import report_changes
-from .http import Call, Flow, Sleep, json_object, send
+from .http import Call, Flow, Sleep, json_object, now, send
 from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
-from .outputs import galleries, make_file_output
+from .outputs import Downloads, galleries, make_file_output
 from .prediction import PredictionRecord
 from .refs import resolve_flow
 from .schema import ModelSchema
@@ -101,14 +100,14 @@ def follow_flow(
 ) -> Flow:
     """Poll ``prediction`` until it ends, reporting each change; the answer is the final record.
 
-    ``timeout``: seconds from ``started`` (time.monotonic(), default now) after which PredictionTimeout is
+    ``timeout``: seconds from ``started`` (http.now(), default now) after which PredictionTimeout is
     raised; the prediction is left running. Polls start quick (a short model's end is seen within ~0.1 s),
     back off to every 0.5 s (as the official clients poll) and, after a minute, to every 2 s.
     """
-    started = time.monotonic() if started is None else started
+    started = now() if started is None else started
     delay = 0.1
     while not prediction.done:
-        elapsed = time.monotonic() - started
+        elapsed = now() - started
         if timeout is not None:
             if elapsed >= timeout:
                 raise PredictionTimeout(prediction, timeout)
@@ -135,10 +134,15 @@ def schema_flow(base_url: str, records: ModelRecords, prediction: PredictionReco
     return target.schema
 
 
-def convert_output(schema: ModelSchema, prediction: PredictionRecord) -> PredictionRecord:
-    """``prediction`` with its output as rw.run gives it (FileOutput, galleries) once it succeeded."""
+def convert_output(
+    schema: ModelSchema, prediction: PredictionRecord, downloads: Downloads | None = None
+) -> PredictionRecord:
+    """``prediction`` with its output as rw.run gives it (FileOutput, galleries) once it succeeded; its files
+    fetch through ``downloads`` (the client's)."""
     if prediction.status == "succeeded":
-        prediction.output = galleries(schema.convert_output(prediction.output, make_file_output))
+        prediction.output = galleries(
+            schema.convert_output(prediction.output, lambda url: make_file_output(url, downloads))
+        )
     return prediction
 
 
@@ -156,7 +160,7 @@ def wait_flow(
     re-raises. Only the id says which prediction is ours: another process may have sent the very same input.
     """
     prediction: PredictionRecord | None = None
-    started = time.monotonic()
+    started = now()
     try:
         response = yield from send(create)
         prediction = PredictionRecord.from_json(json_object(response))

@@ -21,7 +21,7 @@ from .files import collecting_spools
 from .http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .options import choose_storage
-from .outputs import galleries, make_file_output
+from .outputs import galleries
 from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .refs import ModelRef, Target, resolve_flow
@@ -120,7 +120,7 @@ def _prepare(
                 progress(RunEvent("upload", file=name, sent=sent, total=total))
 
         if forms[f] == "upload":
-            urls[f] = yield Upload(f, report)
+            urls[f] = yield Upload(f, context.uploads, context.base_url, report)
             uploaded.append(f)
         elif forms[f] == "storage" and location is not None:
             # To be deleted when the call ends: under a key of this call's own, never a shared object.
@@ -252,7 +252,7 @@ def _predict_flow(
     if delete_uploads:
         yield from delete_uploads_flow(context, uploaded)
     if prediction.status == "succeeded":
-        prediction.output = galleries(target.schema.convert_output(prediction.output, make_file_output))
+        prediction.output = galleries(target.schema.convert_output(prediction.output, context.file_output))
     return prediction
 
 

@@ -9,16 +9,17 @@ from collections.abc import AsyncGenerator, Awaitable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from httpx_sse import aconnect_sse, connect_sse
+from httpx_sse import EventSource
 
 from .cancel import cancel_flow
 from .events import with_retry_events
 from .http import Call, Flow, Sleep, json_object, send
-from .outputs import make_file_output
+from .outputs import AsyncDownloads
 from .prediction import PredictionRecord
 from .predictions import wait_flow
 from .run import call_token, create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
 from .storage.location import DEFAULT_EXPIRY
+from .transport import shared_downloads
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,7 +78,7 @@ def stream(
             private_uploads=call_token(delete_uploads),
         )
         target, prediction = drive(with_retry_events(start, progress))
-        yield from follow(drive, context.base_url, target.schema, prediction)
+        yield from follow(drive, context, target.schema, prediction)
     finally:
         if delete_uploads and uploaded:
             with contextlib.suppress(Exception):  # the stream's own outcome matters more
@@ -85,15 +86,16 @@ def stream(
 
 
 def follow(
-    drive: Callable[[Flow], Any], base_url: str, schema: Any, prediction: PredictionRecord
+    drive: Callable[[Flow], Any], context: ApiContext, schema: Any, prediction: PredictionRecord
 ) -> Iterator[Any]:
     """The chunks of a started prediction (its stream, else polling); raises if it failed; cancels it when
     left early."""
+    base_url = context.base_url
     finished = False
     try:
         url = prediction.urls.get("stream")
         if url:
-            yield from _events(url, schema)
+            yield from _events(context, url, schema)
         else:  # no stream offered: poll, and hand out what arrived since the last look
             yield from _poll_increments(drive, base_url, prediction)
         final = drive(_final_flow(base_url, prediction))
@@ -106,20 +108,22 @@ def follow(
                 drive(cancel_flow(base_url, prediction.id, prediction.urls.get("cancel")))
 
 
-def _events(url: str, schema: Any) -> Iterator[Any]:
+# A stream stays open as long as the model writes; its URL is a capability, fetched without the token.
+_SSE_TIMEOUT = httpx.Timeout(None, connect=10.0)
+_SSE_HEADERS = {"accept": "text/event-stream", "cache-control": "no-store"}
+
+
+def _events(context: ApiContext, url: str, schema: Any) -> Iterator[Any]:
     files = schema.output_kind in ("file", "files") or (schema.output is None)
-    # Never the token here: the stream URL is a capability, like output files.
-    with (
-        httpx.Client(timeout=httpx.Timeout(None, connect=10.0)) as http,
-        connect_sse(
-            http, "GET", url, headers={"accept": "text/event-stream", "cache-control": "no-store"}
-        ) as source,
-    ):
-        for event in source.iter_sse():
+    downloads = context.downloads or shared_downloads()
+    with downloads.open(
+        "GET", url, timeout=_SSE_TIMEOUT, follow_redirects=False, headers=_SSE_HEADERS
+    ) as response:
+        for event in EventSource(response).iter_sse():
             if event.event == "output":
                 data = event.data
                 is_file = files and data.startswith(("https:", "data:", "http:"))
-                yield make_file_output(data) if is_file else data
+                yield context.file_output(data) if is_file else data
             elif event.event in ("error", "done"):
                 return  # the final prediction, fetched next, says how it ended
 
@@ -169,8 +173,10 @@ async def async_stream(
     delete_uploads: bool = False,
     storage: Any = None,
     storage_expiry: int = DEFAULT_EXPIRY,
+    downloads: AsyncDownloads,
 ) -> AsyncGenerator[Any, None]:
-    """``stream`` for ``async for``: leaving early (or cancelling the task) cancels the prediction."""
+    """``stream`` for ``async for``: leaving early (or cancelling the task) cancels the prediction.
+    ``downloads``: the client's async pool, which the stream is read through."""
     uploaded: list[Uploaded] = []
     try:
         target, prediction = await adrive(
@@ -188,7 +194,7 @@ async def async_stream(
             )
         )
         async with contextlib.aclosing(
-            _afollow(adrive, context.base_url, target.schema, prediction)
+            _afollow(adrive, context, target.schema, prediction, downloads)
         ) as chunks:
             async for chunk in chunks:
                 yield chunk
@@ -199,12 +205,21 @@ async def async_stream(
 
 
 async def _afollow(
-    adrive: Callable[[Flow], Awaitable[Any]], base_url: str, schema: Any, prediction: PredictionRecord
+    adrive: Callable[[Flow], Awaitable[Any]],
+    context: ApiContext,
+    schema: Any,
+    prediction: PredictionRecord,
+    downloads: AsyncDownloads,
 ) -> AsyncGenerator[Any, None]:
+    base_url = context.base_url
     finished = False
     try:
         url = prediction.urls.get("stream")
-        source = _aevents(url, schema) if url else _apoll_increments(adrive, base_url, prediction)
+        source = (
+            _aevents(context, downloads, url, schema)
+            if url
+            else _apoll_increments(adrive, base_url, prediction)
+        )
         async with contextlib.aclosing(source) as chunks:
             async for chunk in chunks:
                 yield chunk
@@ -217,19 +232,18 @@ async def _afollow(
                 await adrive(cancel_flow(base_url, prediction.id, prediction.urls.get("cancel")))
 
 
-async def _aevents(url: str, schema: Any) -> AsyncGenerator[Any, None]:
+async def _aevents(
+    context: ApiContext, downloads: AsyncDownloads, url: str, schema: Any
+) -> AsyncGenerator[Any, None]:
     files = schema.output_kind in ("file", "files") or (schema.output is None)
-    async with (
-        httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0)) as http,
-        aconnect_sse(
-            http, "GET", url, headers={"accept": "text/event-stream", "cache-control": "no-store"}
-        ) as source,
-    ):
-        async for event in source.aiter_sse():
+    async with downloads.open(
+        "GET", url, timeout=_SSE_TIMEOUT, follow_redirects=False, headers=_SSE_HEADERS
+    ) as response:
+        async for event in EventSource(response).aiter_sse():
             if event.event == "output":
                 data = event.data
                 is_file = files and data.startswith(("https:", "data:", "http:"))
-                yield make_file_output(data) if is_file else data
+                yield context.file_output(data) if is_file else data
             elif event.event in ("error", "done"):
                 return
 

@@ -1,31 +1,36 @@
 """How the drivers reach the network: two small protocols, and their httpx implementations.
 
-A driver (drive.py) needs three things: send a `Call` and get the response, start one in the background (so
-that Ctrl-C can land while we wait for an answer we still need), and upload a file through the client's
-shared, de-duplicated upload path. `HttpTransport` does them with httpx.Client, `AsyncHttpTransport` with
-httpx.AsyncClient. Both put the token only on requests to the API's own origin, and never follow redirects
-(a redirect would carry the request, and with it the token, elsewhere; http.py turns it into an APIError).
+A driver (drive.py) needs two things: send a `Call` and get the response, and start one in the background (so
+that Ctrl-C can land while we wait for an answer we still need). `HttpTransport` does them with httpx.Client,
+`AsyncHttpTransport` with httpx.AsyncClient, both built on the client's ``transport=`` (an httpx transport:
+the network by default, httpx.MockTransport in tests). They are the client's one way out: API calls, streams
+(stream.py) and output files (outputs.py, through `open`) share their connection pool.
+
+API calls carry the token, and only to the API's own origin, and never follow redirects (a redirect would
+carry the request, and with it the token, elsewhere; http.py turns it into an APIError). `open` is for the
+capability URLs a prediction hands out (output files, streams): never the token, and redirects followed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import re
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Protocol
 
 import httpx
 
 from .errors import AuthenticationError
 from .http import Call, origin
 
-if TYPE_CHECKING:
-    from .files import LocalFile
-
 USER_AGENT = "replicate-widget/0.1"
 UploadProgress = Callable[[int, int], None]
+# What Client(transport=) takes: httpx.MockTransport is both kinds; a sync-only one serves the sync methods.
+AnyTransport = httpx.BaseTransport | httpx.AsyncBaseTransport
+DOWNLOAD_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _TOKEN_CHARS = re.compile(r"[\x21-\x7e]+")  # visible ASCII: what an Authorization header can carry
 _LIMITS = httpx.Limits(max_connections=64, max_keepalive_connections=16)
 # Threads that wait for answers while the caller stays interruptible: one per run in flight on the main thread
@@ -40,15 +45,11 @@ class Transport(Protocol):
 
     def start(self, call: Call) -> concurrent.futures.Future[httpx.Response]: ...
 
-    def upload(self, file: LocalFile, progress: UploadProgress | None) -> str: ...
-
 
 class AsyncTransport(Protocol):
     """What the async driver needs."""
 
     async def send(self, call: Call) -> httpx.Response: ...
-
-    async def upload(self, file: LocalFile, progress: UploadProgress | None) -> str: ...
 
 
 class Secret:
@@ -111,14 +112,44 @@ def _build(
     )
 
 
-class HttpTransport:
-    """`Transport` over httpx.Client. The connection pool and the waiting threads start when first needed."""
+def _fetch_request(
+    http: httpx.Client | httpx.AsyncClient,
+    method: str,
+    url: str,
+    timeout: httpx.Timeout,
+    headers: dict[str, str],
+) -> httpx.Request:
+    # Not Credentials.headers_for: output and stream URLs are capabilities, even on the API's own origin (the
+    # local server's are), and the token stays home. The pools hold no default headers or auth to leak.
+    return http.build_request(method, url, headers={"user-agent": USER_AGENT, **headers}, timeout=timeout)
 
-    def __init__(
-        self, credentials: Credentials, upload: Callable[[LocalFile, UploadProgress | None], str]
-    ) -> None:
+
+def _sync_transport(transport: AnyTransport | None) -> httpx.BaseTransport | None:
+    if transport is None or isinstance(transport, httpx.BaseTransport):
+        return transport
+    raise TypeError(
+        f"This client's transport ({type(transport).__name__}) is async only: use the async methods, or "
+        "pass an httpx.BaseTransport (httpx.MockTransport is both)."
+    )
+
+
+def _async_transport(transport: AnyTransport | None) -> httpx.AsyncBaseTransport | None:
+    if transport is None or isinstance(transport, httpx.AsyncBaseTransport):
+        return transport
+    raise TypeError(
+        f"This client's transport ({type(transport).__name__}) is sync only: use the sync methods, or "
+        "pass an httpx.AsyncBaseTransport (httpx.MockTransport is both)."
+    )
+
+
+class HttpTransport:
+    """`Transport` over httpx.Client. The connection pool and the waiting threads start when first needed.
+
+    ``transport``: the httpx transport the pool is built on (None: httpx's own, the network)."""
+
+    def __init__(self, credentials: Credentials, transport: AnyTransport | None = None) -> None:
         self._credentials = credentials
-        self._upload = upload
+        self._transport = transport
         self._lock = threading.Lock()
         self._http: httpx.Client | None = None
         self._waiters: concurrent.futures.ThreadPoolExecutor | None = None
@@ -128,7 +159,7 @@ class HttpTransport:
         with self._lock:
             self._check_open()
             if self._http is None:
-                self._http = httpx.Client(limits=_LIMITS)
+                self._http = httpx.Client(limits=_LIMITS, transport=_sync_transport(self._transport))
             return self._http
 
     def send(self, call: Call) -> httpx.Response:
@@ -143,8 +174,33 @@ class HttpTransport:
             waiters = self._waiters
         return waiters.submit(self.send, call)
 
-    def upload(self, file: LocalFile, progress: UploadProgress | None) -> str:
-        return self._upload(file, progress)
+    @contextlib.contextmanager
+    def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: httpx.Timeout = DOWNLOAD_TIMEOUT,
+        follow_redirects: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> Iterator[httpx.Response]:
+        """A capability URL (an output file, a stream), streamed: never with the token (see the module)."""
+        with self._lock:
+            closed = self._closed
+        if closed:
+            # Outputs outlive their client (`with rw.Client() as c: out = c.run(...)`, then out.save()).
+            with shared_downloads().open(
+                method, url, timeout=timeout, follow_redirects=follow_redirects, headers=headers
+            ) as response:
+                yield response
+            return
+        http = self._client()
+        request = _fetch_request(http, method, url, timeout, headers or {})
+        response = http.send(request, stream=True, follow_redirects=follow_redirects)
+        try:
+            yield response
+        finally:
+            response.close()
 
     def _check_open(self) -> None:
         if self._closed:
@@ -164,17 +220,18 @@ class HttpTransport:
 class AsyncHttpTransport:
     """`AsyncTransport` over httpx.AsyncClient, one per event loop (an AsyncClient is bound to its loop)."""
 
-    def __init__(
-        self, credentials: Credentials, upload: Callable[[LocalFile, UploadProgress | None], Awaitable[str]]
-    ) -> None:
+    def __init__(self, credentials: Credentials, transport: AnyTransport | None = None) -> None:
         self._credentials = credentials
-        self._upload = upload
+        self._transport = transport
         self._http: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
     def _client(self) -> httpx.AsyncClient:
         loop = asyncio.get_running_loop()
         if self._http is None or self._http[0] is not loop:
-            self._http = (loop, httpx.AsyncClient(limits=_LIMITS))
+            self._http = (
+                loop,
+                httpx.AsyncClient(limits=_LIMITS, transport=_async_transport(self._transport)),
+            )
         return self._http[1]
 
     async def send(self, call: Call) -> httpx.Response:
@@ -182,8 +239,24 @@ class AsyncHttpTransport:
         content = _aiter(call.body()) if call.body else None
         return await http.send(_build(http, self._credentials, call, content))
 
-    async def upload(self, file: LocalFile, progress: UploadProgress | None) -> str:
-        return await self._upload(file, progress)
+    @contextlib.asynccontextmanager
+    async def open(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: httpx.Timeout = DOWNLOAD_TIMEOUT,
+        follow_redirects: bool = True,
+        headers: dict[str, str] | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """`HttpTransport.open` on the event loop."""
+        http = self._client()
+        request = _fetch_request(http, method, url, timeout, headers or {})
+        response = await http.send(request, stream=True, follow_redirects=follow_redirects)
+        try:
+            yield response
+        finally:
+            await response.aclose()
 
     def close(self) -> None:
         """Close the connections of a loop that is still running; a finished loop took its own with it."""
@@ -198,3 +271,17 @@ class AsyncHttpTransport:
 async def _aiter(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
     for chunk in chunks:
         yield chunk
+
+
+_shared: HttpTransport | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_downloads() -> HttpTransport:
+    """The process's pool for output files with no open client: rw.FileOutput(url) made by hand, or outputs
+    of a client since closed. Used only through `open`, so it holds no token (nor any API to send one to)."""
+    global _shared  # noqa: PLW0603 - one lazily made pool per process, shared by every such FileOutput
+    with _shared_lock:
+        if _shared is None:
+            _shared = HttpTransport(Credentials("", None))
+        return _shared

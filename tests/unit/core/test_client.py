@@ -55,8 +55,7 @@ def test_token_never_in_errors_or_logs(caplog):
             401, json={"title": "Unauthenticated", "detail": "You did not pass a valid token"}
         )
 
-    client = rw.Client(api_token=TOKEN, base_url="http://api.test")
-    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = rw.Client(api_token=TOKEN, base_url="http://api.test", transport=httpx.MockTransport(answer))
     caplog.set_level(logging.DEBUG)
     with pytest.raises(rw.AuthenticationError) as info:
         client.schema("a/b")
@@ -150,8 +149,9 @@ def test_retries_are_reported_to_progress_and_dns_failure_is_simulated():
             )
         return httpx.Response(201, json={"id": "p1", "status": "succeeded", "output": "ok"})
 
-    client = rw.Client(api_token=TOKEN, base_url="https://api.example.test")
-    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = rw.Client(
+        api_token=TOKEN, base_url="https://api.example.test", transport=httpx.MockTransport(answer)
+    )
     events = []
     assert client.run("a/b", {"text": "x"}, progress=events.append) == "ok"
     retries = [e for e in events if e.kind == "retry"]
@@ -167,8 +167,7 @@ def test_a_refused_connection_to_this_machine_is_not_retried():
         calls.append(request.url.host)
         raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
 
-    client = rw.Client(api_token=TOKEN, base_url="http://127.0.0.1:9")
-    client._transport._http = httpx.Client(transport=httpx.MockTransport(answer))
+    client = rw.Client(api_token=TOKEN, base_url="http://127.0.0.1:9", transport=httpx.MockTransport(answer))
     with pytest.raises(rw.APIError) as info:
         client.run("a/b", {"text": "x"})
     assert calls == ["127.0.0.1"]

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..drive import drive
 from ..errors import ModelError, PredictionCanceled
-from ..outputs import FileOutput, galleries
+from ..outputs import galleries
 from ..prediction import PredictionRecord
 from ..refs import resolve_flow
 from . import gallery
@@ -100,7 +100,7 @@ class Batch:
                 self._engine.transport,
                 resolve_flow(self._engine.context.base_url, self._engine.context.records, row.model),
             )
-            output = galleries(target.schema.convert_output(output, FileOutput))
+            output = galleries(target.schema.convert_output(output, self._engine.context.file_output))
         return BatchItem(
             input=decode(row.input, for_run=False),
             id=row.prediction_id,

@@ -242,7 +242,9 @@ class Engine:
             return True
         folder = self.out / model_folder(row.model) if len(self.models) > 1 else self.out
         try:
-            paths = save_outputs(prediction.output, target, folder, row.name, self.out)
+            paths = save_outputs(
+                prediction.output, target, folder, row.name, self.out, downloads=self.context.downloads
+            )
         except (httpx.HTTPError, OSError) as exc:
             # Still recorded as running, and kept taken: the next run reattaches and downloads again.
             self.unsaved.append((row.name, f"{type(exc).__name__}: {exc}"))

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..outputs import FileOutput
+from ..outputs import Downloads, FileOutput
 from ..refs import Target
 from .ledger import Ledger, Row
 from .naming import output_name, unique
@@ -23,11 +23,13 @@ from .naming import output_name, unique
 RESULTS_NAME = "results.jsonl"
 
 
-def save_outputs(raw: Any, target: Target, folder: Path, stem: str, out: Path) -> list[str]:
-    """Download every file in ``raw`` (the API's output) into ``folder``; the saved paths, relative to
-    ``out``."""
+def save_outputs(
+    raw: Any, target: Target, folder: Path, stem: str, out: Path, *, downloads: Downloads | None = None
+) -> list[str]:
+    """Download every file in ``raw`` (the API's output) into ``folder``, through ``downloads`` (the
+    client's); the saved paths, relative to ``out``."""
     files: list[FileOutput] = []
-    _collect(target.schema.convert_output(raw, FileOutput), files)
+    _collect(target.schema.convert_output(raw, lambda url: FileOutput(url, downloads=downloads)), files)
     if not files:
         return []
     folder.mkdir(parents=True, exist_ok=True)
