@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from . import prediction as _record
 from .cancel import cancel_flow
@@ -31,11 +31,23 @@ from .progress import reporting
 from .run import check_timeout
 
 if TYPE_CHECKING:
-    from .client import Client
+    from .context import ApiContext
     from .events import ProgressCallback
 
 LIVE_REFRESH = 1.0  # seconds between two looks of a running prediction's notebook display
 LIVE_FOR = 30 * 60.0  # the API's own limit on a run: a display stops looking after that
+
+
+class Driver(Protocol):
+    """What a handle needs of the client that fetched it (client.Client, which imports this module): the
+    API's origin, the memory its flows read, and its two drivers."""
+
+    base_url: str
+    _context: ApiContext
+
+    def drive(self, flow: Flow, abort: threading.Event | None = None) -> Any: ...
+
+    async def adrive(self, flow: Flow) -> Any: ...
 
 
 class Prediction(_record.PredictionRecord):
@@ -43,10 +55,10 @@ class Prediction(_record.PredictionRecord):
     ``error``, ``metrics``, ``urls``; ``.reload()``, ``.wait(timeout=None)``, ``.cancel()``, ``.stream()``,
     ``await .async_wait()``. ``rw.prediction(id)`` gets one back, also after a kernel restart."""
 
-    _client: Client
+    _client: Driver
 
     @classmethod
-    def attach(cls, record: _record.PredictionRecord, client: Client) -> Prediction:
+    def attach(cls, record: _record.PredictionRecord, client: Driver) -> Prediction:
         """``record`` (its output as it is: converted by a run, raw from a list) as a handle on ``client``."""
         handle = cls(**{f.name: getattr(record, f.name) for f in dataclasses.fields(record)})
         handle._client = client
@@ -143,14 +155,14 @@ class PredictionList(list[Prediction]):
         return table_html(self)
 
 
-def get(client: Client, prediction_id: str) -> Prediction:
+def get(client: Driver, prediction_id: str) -> Prediction:
     handle = Prediction.attach(
         client.drive(get_prediction_flow(client.base_url, check_id(prediction_id))), client
     )
     return handle._update(client.drive(handle._finish_flow(handle)))
 
 
-def listing(client: Client, limit: int = 20, since: Any = None) -> PredictionList:
+def listing(client: Driver, limit: int = 20, since: Any = None) -> PredictionList:
     """Outputs stay as the API sent them (no schema lookup per model); ``p.reload()`` converts one."""
     records = client.drive(list_predictions_flow(client.base_url, limit=limit, since=since))
     return PredictionList(Prediction.attach(r, client) for r in records)

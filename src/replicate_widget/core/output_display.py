@@ -12,20 +12,36 @@ import base64
 import contextlib
 import html
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
 from .limits import EMBED_LIMIT, THUMBNAIL_SOURCE_LIMIT
 
-if TYPE_CHECKING:
-    from .outputs import FileOutput
-
 THUMBNAIL_EDGE = 512  # px
 TEXT_PREVIEW = 10_000  # bytes of a text output shown
 
 
-def mimebundle(output: FileOutput) -> dict[str, Any]:
+class Shown(Protocol):
+    """What the display reads of an output file (outputs.FileOutput, which imports this module)."""
+
+    url: str
+    source: str | None
+
+    @property
+    def filename(self) -> str: ...
+
+    @property
+    def content_type(self) -> str: ...
+
+    def first_bytes(self, limit: int) -> bytes: ...
+
+    def read_at_most(self, limit: int) -> bytes | None: ...
+
+    def size_hint(self) -> int | None: ...
+
+
+def mimebundle(output: Shown) -> dict[str, Any]:
     """HTML (the figure with its caption) and plain text. An image is in the HTML only, as a data: URL: an
     image/png entry beside it held the same base64 a second time, and a saved notebook stores every entry
     (the executed quickstart was 2.09 MB). Jupyter front ends show the HTML, never both."""
@@ -36,7 +52,7 @@ def mimebundle(output: FileOutput) -> dict[str, Any]:
     return bundle
 
 
-def figure(output: FileOutput, image_height: int = 512) -> str:
+def figure(output: Shown, image_height: int = 512) -> str:
     name = html.escape(output.filename)
     link = "" if output.url.startswith("data:") else html.escape(output.url, quote=True)
     caption = f'<a href="{link}" target="_blank">{name}</a>' if link else name
@@ -50,7 +66,7 @@ def figure(output: FileOutput, image_height: int = 512) -> str:
     return f"{box}{body}<figcaption>{caption}</figcaption></figure>"
 
 
-def _body(output: FileOutput, name: str, image_height: int) -> str:
+def _body(output: Shown, name: str, image_height: int) -> str:
     kind = output.content_type
     if kind.startswith("image/"):
         src = _image_src(output)
@@ -72,7 +88,7 @@ def _is_text(kind: str) -> bool:
     return kind.startswith("text/") or kind == "application/json"
 
 
-def _small(output: FileOutput) -> bytes | None:
+def _small(output: Shown) -> bytes | None:
     """The bytes of a file of at most EMBED_LIMIT, or None (learnt from a HEAD, or a read that stops)."""
     size = output.size_hint()
     if size is not None and size > EMBED_LIMIT:
@@ -80,7 +96,7 @@ def _small(output: FileOutput) -> bytes | None:
     return output.read_at_most(EMBED_LIMIT)
 
 
-def _embedded(output: FileOutput) -> str | None:
+def _embedded(output: Shown) -> str | None:
     """A data: URL of a small file (the file's own, when it is one), else None."""
     if output.url.startswith("data:"):
         return output.url
@@ -90,7 +106,7 @@ def _embedded(output: FileOutput) -> str | None:
     return f"data:{output.content_type};base64,{base64.b64encode(small).decode()}"
 
 
-def _image_src(output: FileOutput) -> str:
+def _image_src(output: Shown) -> str:
     """The image itself when small, a thumbnail when it can be read once, else its URL."""
     if output.url.startswith("data:"):
         return output.url
