@@ -28,14 +28,18 @@ def badge_colour(panel) -> str:
 def test_both_widgets_show_a_run_with_the_same_panel(notebook, server, tmp_path):
     image = tmp_path / "dot.png"
     image.write_bytes(PNG)
-    nb = notebook("status_file_input.ipynb", [SETUP, "info = w.run('demo/file-info')"], run=False)
+    cells = [SETUP, "pg = rw.Playground('demo/slow-echo')\npg", "info = w.run('demo/file-info')"]
+    nb = notebook("status_panel.ipynb", cells, run=False)
     nb.run_cell(0)
-    widget = nb.widget()
-    assert widget.locator(".rw-status").is_hidden()  # nothing to show before a run
+    nb.run_cell(1)
+    widget, root = nb.widget(), nb.widget(".rwp")
+    assert widget.locator(".rw-status").is_hidden()  # nothing to show before a run, in either
+    assert root.locator(".rw-status").is_hidden()
+
     pick(nb, str(image))
     wait_rows(nb, 1)
     server.faults.delay("POST /v1/models/demo/file-info/predictions", seconds=4)  # in flight a while
-    start_cell(nb, 1)
+    start_cell(nb, 2)
     panel = widget.locator(".rw-status")
     widget.locator(".rw-status[data-status=starting]").wait_for(timeout=30_000)
     assert panel.get_attribute("data-tone") == "busy"
@@ -47,13 +51,7 @@ def test_both_widgets_show_a_run_with_the_same_panel(notebook, server, tmp_path)
     assert panel.locator(".rw-status-message").inner_text().startswith("demo/file-info: done · prediction ")
     assert panel.locator(".rw-status-bar").is_hidden()
     nb.screenshot("status-file-input-done", widget)
-    file_input_ok = badge_colour(panel)
 
-    pg = notebook(
-        "status_playground.ipynb", ["import replicate_widget as rw\npg = rw.Playground('demo/slow-echo')\npg"]
-    )
-    root = pg.widget(".rwp")
-    assert root.locator(".rw-status").is_hidden()
     root.locator("[data-field=text] textarea").fill("hello")
     root.locator("[data-field=seconds] input[type=number]").fill("4")
     root.locator(".rwp-run-button").click()
@@ -63,9 +61,9 @@ def test_both_widgets_show_a_run_with_the_same_panel(notebook, server, tmp_path)
     assert running.locator(".rw-status-message").inner_text().startswith("prediction ")
     for part in PARTS:  # the same parts as FileInput's
         assert running.locator(part).count() == 1, part
-    pg.screenshot("status-playground-running", root)
+    nb.screenshot("status-playground-running", root)
     done = root.locator(".rw-status[data-status=succeeded]")
     done.wait_for(timeout=60_000)
     assert done.locator(".rw-status-message").inner_text().startswith("done · prediction ")
-    pg.screenshot("status-playground-done", root)
-    assert badge_colour(done) == file_input_ok  # the same run looks the same in either
+    nb.screenshot("status-playground-done", root)
+    assert badge_colour(done) == badge_colour(panel)  # the same run's end looks the same in either
