@@ -10,7 +10,8 @@ import { buildForm } from "./playground/form.js";
 import { createFileField } from "./playground/files.js";
 import { layout } from "./playground/layout.js";
 import { renderOutputs, renderStream } from "./playground/outputs.js";
-import { isBusy, renderHistory, renderStatus } from "./playground/status.js";
+import { renderHistory } from "./playground/status.js";
+import { STATUS_EVENTS, ensureStatusStyle, isBusy, readStatus, renderStatus } from "./ui/status.js";
 import { STYLE } from "./playground/style.js";
 import { KIND } from "./wire/protocol.js";
 
@@ -56,17 +57,18 @@ function render({ model, el }) {
   const zone = zones.get(model);
   ensureStyle(el.ownerDocument);
   const parts = layout(model.get("model"));
-  const { root, formEl, runButton, cancelButton, badge, message, bar, logs, stream, outputs, historyList, empty } =
-    parts;
+  const { root, formEl, runButton, cancelButton, alert, status: panel, stream, outputs, historyList, empty } = parts;
   el.append(root);
+  ensureStatusStyle(el);
 
   /** @type {(() => void)[]} */
   const disposers = [];
-  /** A request the kernel answers: a refusal or a lost connection shows in the message line. @param {import("./wire/protocol.js").Request} content */
+  let refused = ""; // the last request the kernel refused or never answered, until the next run starts
+  /** A request the kernel answers: a refusal or a lost connection shows in the alert line. @param {import("./wire/protocol.js").Request} content */
   const ask = (content) =>
     zone.request(content).catch((err) => {
-      message.hidden = false;
-      message.textContent = String(err.message ?? err);
+      refused = String(err.message ?? err);
+      update();
       return null;
     });
 
@@ -87,23 +89,18 @@ function render({ model, el }) {
 
   wireRunBar(parts, form, () => isBusy(model.get("status")), ask);
 
-  const statusParts = { badge, message, bar, logs };
+  let shown = "";
   const update = () => {
-    const status = model.get("status");
-    renderStatus(statusParts, {
-      status,
-      message: model.get("message") ?? "",
-      progress: model.get("progress") ?? -1,
-      logs: model.get("logs") ?? "",
-    });
-    const busy = isBusy(status);
+    const state = readStatus(model);
+    if (state.status === "starting" && shown !== "starting") refused = "";
+    shown = state.status;
+    renderStatus(panel, state);
+    const busy = isBusy(state.status);
     runButton.disabled = busy || Boolean(zone.fatal);
-    if (zone.fatal) {
-      message.hidden = false;
-      message.textContent = zone.fatal;
-    }
-    cancelButton.disabled = !busy || status === "canceling";
-    root.dataset.status = status;
+    cancelButton.disabled = !busy || state.status === "canceling";
+    alert.textContent = zone.fatal || refused;
+    alert.hidden = !alert.textContent;
+    root.dataset.status = state.status;
   };
   const updateEmpty = () => {
     empty.hidden = !outputs.hidden || !stream.hidden || (model.get("runs") ?? []).length > 0;
@@ -124,10 +121,7 @@ function render({ model, el }) {
 
   /** @type {[string, () => void][]} */
   const wiring = [
-    ["change:status", update],
-    ["change:message", update],
-    ["change:progress", update],
-    ["change:logs", update],
+    ...STATUS_EVENTS.map((event) => /** @type {[string, () => void]} */ ([event, update])),
     ["change:outputs", updateOutputs],
     ["change:stream_text", updateStream],
     ["change:runs", updateHistory],

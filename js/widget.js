@@ -7,12 +7,13 @@ import { watchKernelSocket } from "./wire/kernelsocket.js";
 import { PerModel } from "./wire/per-model.js";
 import { attachPicker } from "./ui/picker.js";
 import { LIMITS } from "./wire/protocol.js";
-import { hintText, renderEntries, renderRun } from "./file-input/view.js";
+import { hintText, renderEntries } from "./file-input/view.js";
+import { STATUS_EVENTS, ensureStatusStyle, readStatus, renderStatus, statusPanel } from "./ui/status.js";
 
 /**
  * @typedef {{
  *   entries: import("./wire/protocol.js").Entry[], multiple: boolean, accept: string, max_bytes: number,
- *   chunk_size: number, status: string, status_text: string, log_tail: string, _uid: string
+ *   chunk_size: number, status: string, message: string, progress: number, logs: string, _uid: string
  * }} Model
  */
 
@@ -72,10 +73,10 @@ function render({ model, el }) {
   notice.setAttribute("role", "status");
   const list = h("ul", "rw-list");
   list.setAttribute("aria-label", "Files");
-  const run = h("div", "rw-run");
-  run.append(h("span", "rw-run-status"), h("span", "rw-run-text"), h("pre", "rw-run-logs"));
-  root.append(zone, notice, list, run);
+  const run = statusPanel();
+  root.append(zone, notice, list, run.root);
   el.append(style, root);
+  ensureStatusStyle(el);
 
   const config = () => {
     const multiple = model.get("multiple");
@@ -93,7 +94,7 @@ function render({ model, el }) {
     notice.textContent = session.notice();
     notice.hidden = !session.notice();
     root.dataset.fatal = session.fatal ? "1" : "0";
-    renderRun(run, { status: model.get("status"), text: model.get("status_text"), logs: model.get("log_tail") });
+    renderStatus(run, readStatus(model));
     root.dataset.count = String(shown.length);
     root.dataset.busy = shown.some((e) => e.state === "receiving" || e.state === "waiting") ? "1" : "0";
   };
@@ -110,7 +111,7 @@ function render({ model, el }) {
   session.listeners.add(schedule);
   const onConfig = () => { config(); schedule(); };
   for (const name of ["change:multiple", "change:accept", "change:max_bytes"]) model.on(name, onConfig);
-  for (const name of ["change:entries", "change:status", "change:status_text", "change:log_tail"]) model.on(name, schedule);
+  for (const name of ["change:entries", ...STATUS_EVENTS]) model.on(name, schedule);
   config();
   draw();
   root.dataset.ready = "1";

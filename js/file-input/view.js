@@ -1,11 +1,10 @@
-// Draws the widget from plain data: the entries (kernel's and local), the notice, and the run status. No I/O:
+// Draws the widget's entries from plain data (kernel's and local; the run's status is ui/status.js's). No I/O:
 // rows are keyed by entry id and updated in place, so a playing preview or the focus survives progress ticks.
 import { h } from "../ui/dom.js";
 import { STATE } from "../wire/protocol.js";
 import { formatBytes } from "../wire/transfer.js";
 
 /** @typedef {import("../wire/dropzone.js").ShownEntry} ShownEntry */
-/** @typedef {{status: string, text: string, logs: string}} RunInfo */
 
 /** @type {Record<string, string>} */
 const LABEL = {
@@ -127,17 +126,6 @@ export function renderEntries(list, entries, onRemove) {
   }
   for (const row of rows.values()) row.remove();
   list.hidden = entries.length === 0;
-}
-
-/** @param {HTMLElement} panel @param {RunInfo} run */
-export function renderRun(panel, run) {
-  panel.hidden = !run.status;
-  panel.dataset.status = run.status;
-  /** @type {HTMLElement} */ (panel.querySelector(".rw-run-status")).textContent = run.status;
-  /** @type {HTMLElement} */ (panel.querySelector(".rw-run-text")).textContent = run.text;
-  const logs = /** @type {HTMLElement} */ (panel.querySelector(".rw-run-logs"));
-  logs.textContent = run.logs;
-  logs.hidden = !run.logs;
 }
 
 /** @param {string} accept @param {boolean} multiple @param {number} maxBytes */

@@ -1,7 +1,8 @@
-// The Playground's layout: the head, the form, and the result column (Run/Cancel bar, status, logs, streamed
+// The Playground's layout: the head, the form, and the result column (Run/Cancel bar, the run's status, streamed
 // text, outputs, the session's runs), as empty elements for playground.js to wire and fill.
 
 import { h } from "../ui/dom.js";
+import { statusPanel } from "../ui/status.js";
 
 /** @param {string} modelName */
 export function layout(modelName) {
@@ -17,14 +18,12 @@ export function layout(modelName) {
   runButton.type = "button"; // it sits outside the <form>, so it is wired by hand below
   const cancelButton = h("button", "rwp-button rwp-cancel-button", "Cancel");
   cancelButton.type = "button";
-  const badge = h("span", "rwp-status");
-  badge.setAttribute("aria-live", "polite");
   const actions = h("div", "rwp-actions");
-  actions.append(runButton, cancelButton, badge);
-  const message = h("div", "rwp-message");
-  const bar = h("progress", "rwp-progress");
-  bar.max = 1;
-  const logs = h("pre", "rwp-logs");
+  actions.append(runButton, cancelButton);
+  const alert = h("div", "rwp-alert"); // the page's own trouble (a request refused, the kernel gone)
+  alert.setAttribute("role", "alert");
+  alert.hidden = true;
+  const status = statusPanel(); // the run: the same panel as FileInput's (ui/status.js)
   const stream = h("pre", "rwp-stream");
   stream.setAttribute("aria-live", "polite");
   const outputs = h("div", "rwp-outputs");
@@ -36,12 +35,12 @@ export function layout(modelName) {
   const result = h("section", "rwp-result");
   result.setAttribute("aria-label", "Run and output");
   const empty = h("div", "rwp-empty", "Run the model to see its output here.");
-  result.append(actions, message, bar, logs, stream, outputs, empty, history);
+  result.append(actions, alert, status.root, stream, outputs, empty, history);
   const body = h("div", "rwp-body");
   body.append(formEl, result);
   root.append(head, body);
 
   return {
-    root, formEl, runButton, cancelButton, badge, message, bar, logs, stream, outputs, historyList, empty,
+    root, formEl, runButton, cancelButton, alert, status, stream, outputs, historyList, empty,
   };
 }

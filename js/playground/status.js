@@ -1,36 +1,8 @@
-// The run's live state (status, progress bar, log tail) and the session's list of runs.
+// The session's list of runs (the live run's status is drawn by ui/status.js, as in FileInput).
 
 import { h } from "../ui/dom.js";
 
 /** @typedef {import("./types.js").RunSummary} RunSummary */
-
-const BUSY = new Set(["validating", "uploading", "starting", "processing", "canceling"]);
-
-/** @param {string} status */
-export function isBusy(status) {
-  return BUSY.has(status);
-}
-
-/**
- * @param {{badge: HTMLElement, message: HTMLElement, bar: HTMLProgressElement, logs: HTMLElement}} parts
- * @param {{status: string, message: string, progress: number, logs: string}} state
- */
-export function renderStatus(parts, state) {
-  const status = state.status || "idle";
-  parts.badge.textContent = status === "idle" ? "ready" : status;
-  parts.badge.dataset.status = status;
-  parts.message.textContent = state.message;
-  parts.message.hidden = !state.message;
-  const busy = isBusy(status);
-  parts.bar.hidden = !busy;
-  if (state.progress >= 0) parts.bar.value = state.progress;
-  else parts.bar.removeAttribute("value"); // indeterminate until the model reports a fraction
-  parts.logs.hidden = !state.logs;
-  if (parts.logs.textContent !== state.logs) {
-    parts.logs.textContent = state.logs;
-    parts.logs.scrollTop = parts.logs.scrollHeight;
-  }
-}
 
 /**
  * @param {HTMLElement} list

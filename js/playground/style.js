@@ -99,25 +99,13 @@ export const STYLE = `
 .rwp-run-button { background: var(--rwp-accent); border-color: var(--rwp-accent);
   color: var(--jp-ui-inverse-font-color0, #fff); }
 .rwp-button:disabled { opacity: 0.5; cursor: default; }
-.rwp-status { margin-left: auto; font-size: 0.85em; text-transform: uppercase; letter-spacing: 0.04em;
-  padding: 2px 8px; border-radius: 10px; background: var(--rwp-raised); color: var(--rwp-muted); }
-.rwp-status[data-status=succeeded] { background: var(--rwp-ok); color: var(--jp-ui-inverse-font-color0, #fff); }
-.rwp-status[data-status=failed], .rwp-status[data-status=invalid], .rwp-status[data-status=aborted] {
-  background: var(--rwp-error); color: var(--jp-ui-inverse-font-color0, #fff); }
-.rwp-status[data-status=starting], .rwp-status[data-status=processing], .rwp-status[data-status=uploading],
-.rwp-status[data-status=canceling] { background: var(--rwp-accent); color: var(--jp-ui-inverse-font-color0, #fff); }
 .rwp-empty { color: var(--rwp-muted); border: 1px dashed var(--rwp-border-soft); border-radius: var(--rwp-radius);
   padding: 28px 12px; text-align: center; }
-.rwp-message { color: var(--rwp-fg); white-space: pre-wrap; }
-.rwp[data-status=failed] .rwp-message, .rwp[data-status=invalid] .rwp-empty { color: var(--rwp-muted); border: 1px dashed var(--rwp-border-soft); border-radius: var(--rwp-radius);
-  padding: 28px 12px; text-align: center; }
-.rwp-message { color: var(--rwp-error); }
-.rwp-progress { width: 100%; height: 6px; accent-color: var(--rwp-accent); }
-.rwp-logs, .rwp-stream, .rwp-out-text, .rwp-out-json { margin: 0; padding: 8px 10px; border-radius: var(--rwp-radius);
+.rwp-alert { color: var(--rwp-error); white-space: pre-wrap; }
+.rwp-stream, .rwp-out-text, .rwp-out-json { margin: 0; padding: 8px 10px; border-radius: var(--rwp-radius);
   background: var(--jp-cell-editor-background, var(--rwp-panel)); border: 1px solid var(--rwp-border-soft);
   font-family: var(--jp-code-font-family, monospace); font-size: var(--jp-code-font-size, 12px);
   white-space: pre-wrap; word-break: break-word; overflow: auto; }
-.rwp-logs { max-height: 140px; color: var(--rwp-muted); }
 .rwp-stream, .rwp-out-text { max-height: 360px; font-family: var(--jp-content-font-family, inherit);
   font-size: var(--jp-content-font-size1, 14px); line-height: 1.5; color: var(--rwp-fg); }
 .rwp-out-json { max-height: 320px; }

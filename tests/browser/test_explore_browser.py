@@ -54,7 +54,7 @@ def test_search_cards_and_a_playground_from_one(notebook, server):
     root.locator("[data-field=text] textarea").fill("from a card")
     root.locator("[data-field=seconds] input[type=number]").fill("0")
     root.locator(".rwp-run-button").click()
-    root.locator(".rwp-status[data-status=succeeded]").wait_for(timeout=60_000)
+    root.locator(".rw-status[data-status=succeeded]").wait_for(timeout=60_000)
     assert "from a card" in root.inner_text()
     created = [e for e in server.log.entries if e["method"] == "POST" and e["path"].endswith("/predictions")]
     assert [e["path"] for e in created] == ["/v1/models/demo/slow-echo/predictions"]

@@ -41,7 +41,7 @@ def photo() -> bytes:
 
 
 def badge(root, text: str, timeout: float = 60) -> None:
-    root.locator(f".rwp-status[data-status={text}]").wait_for(timeout=timeout * 1000)
+    root.locator(f".rw-status[data-status={text}]").wait_for(timeout=timeout * 1000)
 
 
 def test_fill_drop_run_and_see_the_output(notebook, server):
@@ -126,7 +126,7 @@ def test_streamed_text_appears_as_it_comes(notebook):
     root.evaluate(
         """(el) => new Promise((resolve) => {
             const seen = () => el.querySelector('.rwp-stream').textContent.length > 0 &&
-                el.querySelector('.rwp-status').dataset.status === 'processing';
+                el.querySelector('.rw-status').dataset.status === 'processing';
             const timer = setInterval(() => { if (seen()) { clearInterval(timer); resolve(true); } }, 20);
         })"""
     )

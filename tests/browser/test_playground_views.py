@@ -66,7 +66,7 @@ def test_one_playground_in_two_cells_runs_from_each(notebook, server, tmp_path: 
     assert nb.execute_json("pg.input['file'].sha256") == sha(big.read_bytes())
     nb.execute("Receiver.chunk = _chunk")
     run_and_wait(first, 1, timeout=120)
-    second.locator(".rwp-status[data-status=succeeded]").wait_for(timeout=10_000)  # both views show it
+    second.locator(".rw-status[data-status=succeeded]").wait_for(timeout=10_000)  # both views show it
     # Now a small file through the second view, replacing the first (the field takes one), run from there.
     small = b"dropped in the second view\n"
     drop(second, small, "second.txt")

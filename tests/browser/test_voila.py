@@ -46,7 +46,7 @@ def test_playground_runs_as_a_voila_app(local_server: Any, server: Any, browser:
             )
             root.locator(".rwp-entry[data-state=ready]").wait_for(timeout=30_000)
             root.locator(".rwp-run-button").click()
-            root.locator(".rwp-status[data-status=succeeded]").wait_for(timeout=90_000)
+            root.locator(".rw-status[data-status=succeeded]").wait_for(timeout=90_000)
             image = root.locator(".rwp-out-image")
             image.evaluate("(img) => img.decode()")  # the browser fetched the output from the local server
             assert image.evaluate("(img) => img.naturalWidth") == 320

@@ -48,7 +48,7 @@ def test_run_on_an_eagerly_uploaded_file_uses_the_upload_once(notebook, tmp_path
     assert create["inputs"]["file"]["kind"] == "file"
     assert create["inputs"]["file"]["sha256"] == digest
     assert create["headers"]["authorization"] == "present"
-    run = nb.widget().locator(".rw-run")
+    run = nb.widget().locator(".rw-status")
     assert run.get_attribute("data-status") == "succeeded"
 
 

@@ -123,11 +123,11 @@ def test_a_pasted_url_passes_through_untouched(server, client, front):
 def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, client, front):
     w = rw.FileInput(client=client, upload="on-run")
     texts = []
-    w.observe(lambda change: texts.append(change["new"]), names="status_text")
+    w.observe(lambda change: texts.append(change["new"]), names="message")
     for i, data in enumerate([b"first file", b"second file"]):
         feed(front, w, f"e{i}", f"{i}.txt", data, "text/plain")
     w.run_batch("demo/file-info")
-    assert (w.status, w.status_text, w.log_tail) == ("succeeded", "demo/file-info: 2/2 done", "")
+    assert (w.status, w.message, w.logs) == ("succeeded", "demo/file-info: 2/2 done", "")
     assert "demo/file-info: 1/2 done" in texts, texts  # it counted up while running
     assert not [t for t in texts if "bytes" in t], texts  # no model log line stood in for the status
 
@@ -137,8 +137,8 @@ def test_a_batch_status_counts_the_predictions_not_one_files_log_line(server, cl
     outs = w.run_batch("demo/grayscale")  # ...grayscale can't open these: each item is its exception
     assert all(isinstance(o, rw.ModelError) for o in outs)
     assert w.status == "failed"
-    assert w.status_text == "demo/grayscale: 0/3 done, 3 failed"
-    assert w.log_tail.startswith("Prediction "), w.log_tail  # the first failure's reason
+    assert w.message == "demo/grayscale: 0/3 done, 3 failed"
+    assert w.logs.startswith("Prediction "), w.logs  # the first failure's reason
     w.close()
 
 
@@ -149,7 +149,7 @@ def test_run_and_run_batch_take_handles(server, client, front):
     out = w.run_batch(client.deployment("demo/grayscale-prod"), field="image")
     assert [o.read()[:4] for o in out] == [b"\x89PNG"] * 2
     assert {e["path"] for e in creates(server)} == {"/v1/deployments/demo/grayscale-prod/predictions"}
-    assert w.status_text.endswith("2/2 done")
+    assert w.message.endswith("2/2 done")
     server.log.clear()
     info = w.run(client.model("demo/contact-sheet", progress=False), field="images")
     assert info.read()[:4] == b"\x89PNG"
@@ -159,9 +159,10 @@ def test_run_and_run_batch_take_handles(server, client, front):
 def test_the_status_names_the_prediction_while_it_runs(server, client, front):
     w = rw.FileInput(client=client, upload="on-run")
     texts = []
-    w.observe(lambda change: texts.append(change["new"]), names="status_text")
+    w.observe(lambda change: texts.append(change["new"]), names="message")
     feed(front, w, "e1", "a.txt", b"abc", "text/plain")
     w.run("demo/file-info")
     (created,) = creates(server)
-    assert f"demo/file-info: succeeded · prediction {created['prediction_id']}" in texts
+    assert f"demo/file-info: prediction {created['prediction_id']}" in texts  # while it ran
+    assert w.message == f"demo/file-info: done · prediction {created['prediction_id']}"  # and after
     w.close()

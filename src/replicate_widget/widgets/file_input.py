@@ -16,17 +16,19 @@ from ..wire.protocol import LIMITS, host_tuning
 from .display import file_listing, with_static_view
 from .file_input_run import WidgetRunMixin
 from .frame import DropZoneWidget, UploadMode
+from .status import RunStatusTraits
 
 if TYPE_CHECKING:
     from ..core.client import Client
     from ..core.files import LocalFile
 
 
-class FileInput(DropZoneWidget, WidgetRunMixin):
+class FileInput(DropZoneWidget, RunStatusTraits, WidgetRunMixin):
     """A drop zone for files and URLs whose bytes stream into the kernel, ready to run a model on.
 
     ``w.inputs`` lists every entry in order (``LocalFile`` or URL), ``w.files`` the ready local files,
-    ``w.urls`` the pasted URLs; ``w.run(model)`` runs a model on them.
+    ``w.urls`` the pasted URLs; ``w.run(model)`` runs a model on them, and ``w.status``, ``w.message``,
+    ``w.progress`` and ``w.logs`` follow that run (as in the Playground).
     """
 
     _esm = pathlib.Path(__file__).parents[1] / "static" / "widget.js"
@@ -37,10 +39,6 @@ class FileInput(DropZoneWidget, WidgetRunMixin):
     accept = traitlets.Unicode("").tag(sync=True)
     """The file dialog's filter, e.g. ``"image/*"`` or ``".pdf,.txt"``; drops and pastes are checked too."""
     chunk_size = traitlets.Int(LIMITS["JUPYTER_CHUNK_BYTES"]).tag(sync=True)
-    status = traitlets.Unicode("").tag(sync=True)
-    """The last run's status in Replicate's words ("starting", "processing", "succeeded"...), or ""."""
-    status_text = traitlets.Unicode("").tag(sync=True)
-    log_tail = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,

@@ -5,32 +5,31 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..core.errors import InputError, ModelError, PredictionCanceled
-from ..core.limits import FINAL_STATUSES
-from .display import log_tail
+from ..core.errors import InputError
+from .status import StatusPresenter
 
 if TYPE_CHECKING:
     from typing import Unpack
 
     from ..core.client import Client
-    from ..core.events import RunEvent
     from ..core.files import LocalFile
     from ..core.handles import ModelArg
     from ..core.options import RunOptions
     from ..core.schema import InputField
     from ..wire.dropzone import DropZone
+    from .status import RunStatus
 
 _LOG_LINES = 12  # FileInput's panel is small: fewer lines than the Playground's
 
 
 class WidgetRunMixin:
-    """The run half of FileInput; expects ``inputs``, ``client`` and the status traits."""
+    """The run half of FileInput; expects ``inputs``, ``client`` and the status traits (RunStatusTraits)."""
 
-    status: str
-    status_text: str
-    log_tail: str
     storage: str | None
     _zone: DropZone
+
+    def _show_status(self, shown: RunStatus) -> None:
+        raise NotImplementedError
 
     @property
     def inputs(self) -> list[LocalFile | str]:
@@ -122,63 +121,23 @@ class WidgetRunMixin:
 
     # ---- status while running
     def _with_status(self, model: ModelArg, call: Any, batch_of: int | None = None) -> Any:
-        """Runs ``call(progress)`` with the widget's status traits following it. A batch of ``batch_of``
-        predictions is summed up ("3/5 done") rather than shown as whichever prediction spoke last."""
-        self.status, self.status_text, self.log_tail = "starting", f"running {model}", ""
-        finished: set[str] = set()
-
-        def progress(event: RunEvent) -> None:
-            if event.kind == "upload" and event.total:
-                self.status = "uploading"
-                self.status_text = (
-                    f"uploading {event.file or 'a file'}: {int(100 * event.sent / event.total)}%"
-                )
-            elif batch_of is not None and event.kind == "status" and event.prediction is not None:
-                if event.status in FINAL_STATUSES:
-                    finished.add(event.prediction.id)
-                self.status = "processing"
-                self.status_text = f"{model}: {len(finished)}/{batch_of} done"
-            elif event.kind == "status" and event.status:
-                self.status = event.status
-                self.status_text = f"{model}: {event.status}{_id_of(event)}"
-            elif event.kind == "progress" and event.fraction is not None and batch_of is None:
-                self.status_text = f"{model}: {int(event.fraction * 100)}%{_id_of(event)}"
-            if event.logs:
-                self.log_tail = log_tail(event.logs, _LOG_LINES)
-
+        """Runs ``call(progress)`` with the widget's status following it (``StatusPresenter``)."""
+        presenter = StatusPresenter(
+            self._show_status, subject=str(model), batch_of=batch_of, log_lines=_LOG_LINES
+        )
+        presenter.start()
         try:
-            output = call(progress)
-        except PredictionCanceled:
-            self.status, self.status_text = "canceled", f"{model}: canceled"
-            raise
-        except ModelError as exc:
-            self.status, self.status_text = "failed", f"{model}: {exc.prediction.error or 'failed'}"
-            self.log_tail = log_tail(exc.prediction.logs or "", _LOG_LINES)
-            raise
+            output = call(presenter.event)
         except BaseException as exc:
-            self.status, self.status_text = "failed", f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+            presenter.end_with(exc)
             raise
         if batch_of is None:
-            self.status, self.status_text = "succeeded", f"{model}: done"
+            presenter.end("succeeded")
         else:
-            self._sum_up_batch(model, output)
+            presenter.end_batch(output)
         self._zone.mark_uploaded(self.client)
         return output
-
-    def _sum_up_batch(self, model: ModelArg, outputs: list[Any]) -> None:
-        failed = [o for o in outputs if isinstance(o, BaseException)]
-        done = f"{model}: {len(outputs) - len(failed)}/{len(outputs)} done"
-        if not failed:
-            self.status, self.status_text, self.log_tail = "succeeded", done, ""
-        else:  # the first failure's reason, not a log line of whichever prediction finished last
-            self.status, self.status_text = "failed", f"{done}, {len(failed)} failed"
-            self.log_tail = str(failed[0]).splitlines()[0][:300]
 
 
 def _one(target: InputField, values: list[LocalFile | str]) -> Any:
     return list(values) if target.is_file_array else values[0]
-
-
-def _id_of(event: RunEvent) -> str:
-    """ " · prediction abc…": the id that finds the run again after a restart (rw.prediction)."""
-    return f" · prediction {event.prediction.id}" if event.prediction is not None else ""

@@ -18,11 +18,11 @@ from ...core.client import Client
 from ...core.errors import TransferError
 from ...core.events import RunEvent
 from ...core.handles import ModelArg, client_of, unpack
-from ...core.limits import FINAL_STATUSES
 from ...core.schema import ModelSchema
 from ...wire.protocol import ErrorCode, Kind, ProtocolError, SecretRequest
-from ..display import form_listing, log_tail, with_static_view
+from ..display import form_listing, with_static_view
 from ..frame import DropZoneWidget, UploadMode
+from ..status import RunStatusTraits, StatusPresenter, invalid
 from .code import code_for
 from .form import build_form, coerce, initial_values, problems_by_field
 from .history import SECRET_MASK, PlaygroundRun
@@ -32,7 +32,7 @@ from .worker import Runner
 _FILE_KINDS = ("file", "files")
 
 
-class Playground(DropZoneWidget):
+class Playground(DropZoneWidget, RunStatusTraits):
     """``rw.Playground("owner/name")``: the model's inputs as a form, Run and Cancel, outputs and history."""
 
     _esm = Path(__file__).parents[2] / "static" / "playground.js"
@@ -42,10 +42,6 @@ class Playground(DropZoneWidget):
     values = traitlets.Dict().tag(sync=True)  # valid non-secret, non-file values, edited in the browser
     files = traitlets.Dict().tag(sync=True)  # field -> entries (metadata only)
     field_errors = traitlets.Dict().tag(sync=True)
-    status = traitlets.Unicode("idle").tag(sync=True)
-    message = traitlets.Unicode("").tag(sync=True)
-    progress = traitlets.Float(-1.0).tag(sync=True)  # -1: no fraction known
-    logs = traitlets.Unicode("").tag(sync=True)
     stream_text = traitlets.Unicode("").tag(sync=True)
     outputs: traitlets.List[Any] = traitlets.List().tag(sync=True)
     runs: traitlets.List[Any] = traitlets.List().tag(sync=True)
@@ -81,8 +77,9 @@ class Playground(DropZoneWidget):
         )
         self._secrets: dict[str, str] = {}
         self._history: list[PlaygroundRun] = []
+        self._display = _TraitDisplay(self)
         self._runner = Runner(
-            self.client, self._schema.is_streaming, _TraitDisplay(self), storage=lambda: self.storage
+            self.client, self._schema.is_streaming, self._display, storage=lambda: self.storage
         )
         self._endpoint.on(Kind.RUN, lambda _request, _buffers: {"started": self.start()})
         self._endpoint.on(Kind.CANCEL, lambda _request, _buffers: {"canceled": self.cancel()})
@@ -202,15 +199,16 @@ class Playground(DropZoneWidget):
         if errors or general:
             with self.hold_sync():
                 self.field_errors = errors
-                self.status = "invalid"
-                self.message = " ".join(general) or "Fix the fields marked in red, then run again."
+                self._show_status(
+                    invalid(" ".join(general) or "Fix the fields marked in red, then run again.")
+                )
             return False
         masked = {k: (SECRET_MASK if k in self._secrets else v) for k, v in values.items()}
         run = PlaygroundRun(n=len(self._history) + 1, model=self.model, input=masked)
         self._history.append(run)
         with self.hold_sync():
             self.field_errors = {}
-            self.status, self.message, self.progress, self.logs = "starting", "", -1.0, ""
+            self._display.begin()
             self.stream_text = ""
             self.outputs = []
             self.runs = [r.public() for r in self._history]
@@ -221,7 +219,7 @@ class Playground(DropZoneWidget):
         """Cancel the run in progress: the remote prediction is canceled as soon as its id is known."""
         if not self._runner.cancel():
             return False
-        self.status = "canceling"
+        self._display.presenter.cancel_requested()
         return True
 
     @property
@@ -230,49 +228,45 @@ class Playground(DropZoneWidget):
 
 
 class _TraitDisplay:
-    """The worker's view of the Playground (worker.RunDisplay): it sets the public traits, nothing else."""
+    """The worker's view of the Playground (worker.RunDisplay): the run's status goes through the presenter
+    FileInput uses too (widgets.status); the history, streamed text and outputs are the Playground's own."""
 
     def __init__(self, pg: Playground) -> None:
         self._pg = pg
+        self.presenter = StatusPresenter(pg._show_status)
+
+    def begin(self) -> None:
+        """A run starts: a presenter of its own (logs, prediction id and a cancel belong to one run)."""
+        self.presenter = StatusPresenter(self._pg._show_status)
+        self.presenter.start()
 
     def show_event(self, run: PlaygroundRun, event: RunEvent, canceling: bool) -> None:
         pg = self._pg
         with pg.hold_sync():
-            if event.kind == "upload":
-                pg.status = "uploading"
-                pg.message = f"Uploading {event.file}"
-                pg.progress = event.sent / event.total if event.total else -1.0
-            elif event.kind == "status" and event.status:
-                if not (canceling and event.status not in FINAL_STATUSES):
-                    pg.status = event.status
+            if canceling and not self.presenter.canceling:
+                self.presenter.cancel_requested()
+            self.presenter.event(event)
+            if event.kind == "status" and event.status:
                 pg.runs = [r.public() for r in pg.history]
-                pg.message = ""
-                pg.progress = -1.0
-            elif event.kind == "logs":
-                pg.logs = log_tail(run.logs)
-            elif event.kind == "progress" and event.fraction is not None:
-                pg.progress = event.fraction
 
     def show_text(self, run: PlaygroundRun, text: str) -> None:
         pg = self._pg
         with pg.hold_sync():
             if pg.status not in ("processing", "canceling"):
-                pg.status = "processing"
                 pg.runs = [r.public() for r in pg.history]
+            self.presenter.streaming()
             pg.stream_text = text
 
     def show_problems(self, problems: list[str]) -> None:
         self._pg.field_errors = problems_by_field(problems, [s["name"] for s in self._pg.form])[0]
 
     def show_message(self, message: str) -> None:
-        self._pg.message = message
+        self.presenter.note(message)
 
     def show_end(self, run: PlaygroundRun) -> None:
         pg = self._pg
         with pg.hold_sync():
-            pg.status = run.status
-            pg.progress = 1.0 if run.status == "succeeded" else -1.0
-            pg.message = run.error
+            self.presenter.end(run.status, run.error, logs=run.logs)
             if run.status == "succeeded":
                 pg.outputs = describe(run.output)
             pg.runs = [r.public() for r in pg.history]

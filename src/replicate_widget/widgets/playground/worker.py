@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ...core.errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
+from ...core.errors import InputError, PredictionCanceled, ReplicateWidgetError
 from ...core.prediction import PredictionRecord
+from ..status import ending_of
 from .history import PlaygroundRun
 
 if TYPE_CHECKING:
@@ -139,20 +140,11 @@ class Runner:
                     return
                 run.output = prediction.output
             run.status = "succeeded"
-        except PredictionCanceled:
-            run.status, run.error = "canceled", "Canceled."
-        except PredictionAborted as exc:
-            run.status, run.error = "aborted", str(exc)
-        except ModelError as exc:
-            run.status = "failed"
-            run.error = str(exc.prediction.error or exc)
         except InputError as exc:
-            run.status, run.error = "failed", str(exc)
+            run.status, run.error = ending_of(exc)
             self._display.show_problems(exc.problems)
-        except ReplicateWidgetError as exc:
-            run.status, run.error = "failed", str(exc)
         except Exception as exc:  # a bug or a network failure must still end the run visibly
-            run.status, run.error = "failed", f"{type(exc).__name__}: {exc}"
+            run.status, run.error = ending_of(exc)
 
     def _stream(self, run: PlaygroundRun, values: dict[str, Any]) -> str:
         """Show text as it arrives; stop (which cancels the prediction) when Cancel is pressed."""
