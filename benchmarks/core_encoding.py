@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from replicate_widget import LocalFile
-from replicate_widget.core.inputs import data_uri
+from replicate_widget.core.inputs.normalize import data_uri
 
 SIZES = [999_999, 4_999_999, 50_000_000]
 

@@ -28,12 +28,12 @@ from .core.errors import (
     StorageError,
     TransferError,
 )
-from .core.events import RunEvent
-from .core.files import LocalFile
-from .core.live import Prediction
+from .core.inputs.local_file import LocalFile
 from .core.login import login
 from .core.options import RunOptions
-from .core.outputs import FileOutput
+from .core.outputs.file_output import FileOutput
+from .core.predictions.events import RunEvent
+from .core.predictions.live import Prediction
 from .core.settings import apply_dotenv as _apply_dotenv
 from .explore.client import Client
 from .explore.handle import deployment, model

@@ -37,14 +37,14 @@ def listed(client):
 
 
 def _get(url):
-    from replicate_widget.core.http import Call, send
+    from replicate_widget.core.network.http import Call, send
 
     return (yield from send(Call("GET", url))).json()
 
 
 def _create(base_url, value):
     """A bare create, not waited for: the prediction a killed batch may have left behind."""
-    from replicate_widget.core.http import Call, send
+    from replicate_widget.core.network.http import Call, send
 
     call = Call("POST", f"{base_url}{ECHO_CREATE}", json={"input": value}, retry="create")
     return rw.Prediction.from_json((yield from send(call)).json())

@@ -33,7 +33,7 @@ def final_status(client, prediction_id, timeout=10.0):
 
 
 def _get(client, prediction_id):
-    from replicate_widget.core.http import Call, send
+    from replicate_widget.core.network.http import Call, send
 
     response = yield from send(Call("GET", f"{client.base_url}/v1/predictions/{prediction_id}"))
     return rw.Prediction.from_json(response.json())

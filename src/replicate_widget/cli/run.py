@@ -11,8 +11,8 @@ from typing import Any
 
 from ..core.client import Client
 from ..core.errors import AuthenticationError, ReplicateWidgetError
-from ..core.events import RunEvent
-from ..core.outputs import FileOutput
+from ..core.outputs.file_output import FileOutput
+from ..core.predictions.events import RunEvent
 from ..core.schema import ModelSchema
 
 

@@ -13,8 +13,8 @@ from .batches import Batch
 from .client import Client, default_client
 from .errors import short_traceback
 from .handles import ModelArg, client_of
-from .live import Prediction, PredictionList
 from .options import RunOptions
+from .predictions.live import Prediction, PredictionList
 
 if TYPE_CHECKING:
     from typing import Unpack

@@ -1,10 +1,10 @@
 """Client: configuration (token, base URL), its resources, and the public methods (each a flow and a driver).
 
-The flows live in run.py, stream.py, batch.py, cancel.py and upload.py; the drivers in drive.py; the
-network in transport.py. A Client owns an httpx connection pool (sync, and one per event loop for async) on
-one httpx transport (``transport=``), a few waiting threads started on first need, and its memory of models
-and uploads; `close()` (or `with`) releases them. Everything it fetches goes through that pool: API calls,
-uploads, streams and its outputs' files.
+The flows live in run.py, stream.py, batches/, predictions/ and inputs/files_api.py; the drivers in
+network/drive.py; the network in network/transport.py. A Client owns an httpx connection pool (sync, and
+one per event loop for async) on one httpx transport (``transport=``), a few waiting threads started on
+first need, and its memory of models and uploads; `close()` (or `with`) releases them. Everything it
+fetches goes through that pool: API calls, uploads, streams and its outputs' files.
 """
 
 from __future__ import annotations
@@ -14,17 +14,19 @@ import threading
 from collections.abc import AsyncGenerator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from . import drive as _drive
-from . import live
-from .batch import async_run_batch
 from .batches import Batch, start_batch
+from .batches.async_run import async_run_batch
 from .batches.compat import run_batch
-from .cancel import cancel_flow
 from .context import ApiContext
 from .errors import short_traceback
 from .handles import ModelArg, unpack
-from .http import Flow, Upload
+from .inputs.files_api import UploadedFile
+from .network import drive as _drive
+from .network.http import Flow, Upload
+from .network.transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
 from .options import RunOptions
+from .predictions import live
+from .predictions.cancel import cancel_flow
 from .progress import (
     batch_reporting,
     check_progress,
@@ -38,8 +40,6 @@ from .settings import apply_dotenv
 from .storage.location import StorageLocation
 from .storage.stores import Stores
 from .stream import async_stream, stream
-from .transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
-from .upload import UploadedFile
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     import httpx
 
-    from .files import LocalFile
+    from .inputs.local_file import LocalFile
     from .schema import ModelSchema
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
@@ -81,7 +81,7 @@ class Client:
         if storage:
             StorageLocation.parse(storage)  # a bad URL is refused here, not at the first run
         self.storage = storage
-        # Neither calls back into the client: uploads are an effect the drivers perform over them (drive.py).
+        # Neither calls back into the client: uploads are an effect the drivers perform (network/drive.py).
         self._transport = HttpTransport(self._credentials, transport)
         self._async_transport = AsyncHttpTransport(self._credentials, transport)
         self._context = ApiContext(origin, storage=storage, downloads=self._transport)
@@ -147,7 +147,7 @@ class Client:
     async def async_delete_upload(self, file: LocalFile) -> None:
         await self.adrive(self._context.uploads.forget_flow(self.base_url, file))
 
-    # ---- models and predictions (flows in run.py, stream.py, batch.py) -------------------------------------
+    # ---- models and predictions (flows in run.py, stream.py, batches/) -------------------------------------
     # ``model`` is a reference string or a handle (rw.model, rw.deployment): see handles.py. ``progress``
     # None (the default) is automatic progress, False none, a callable gets the events: see progress.py.
     @short_traceback

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .outputs import Downloads, FileOutput
+from .inputs.uploaded import UploadCache
+from .outputs.file_output import Downloads, FileOutput
 from .refs import ModelRecords
 from .storage.stores import Stores
-from .upload_cache import UploadCache
 
 
 @dataclass(frozen=True)

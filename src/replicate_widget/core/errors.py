@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from .prediction import PredictionRecord
+    from .predictions.record import PredictionRecord
 
 # Advice on how to set a token, not a token.
 TOKEN_HELP = (

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import client as _client
 from .errors import AuthenticationError, short_traceback
-from .http import Call, Flow, json_object, send
+from .network.http import Call, Flow, json_object, send
 
 
 def _account_flow(base_url: str) -> Flow:

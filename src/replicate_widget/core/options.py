@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal, TypedDict
 from .storage.location import StorageLocation, resolve_storage
 
 if TYPE_CHECKING:
-    from .events import RunEvent
-    from .inputs import Strategy
+    from .inputs.normalize import Strategy
+    from .predictions.events import RunEvent
 
 Progress = bool | Callable[["RunEvent"], None] | None
 

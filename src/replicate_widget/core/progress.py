@@ -17,8 +17,8 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any, Protocol
 
 from .errors import InputError
-from .events import ProgressCallback, RunEvent
 from .limits import FINAL_STATUSES
+from .predictions.events import ProgressCallback, RunEvent
 
 MIN_INTERVAL = 0.25  # seconds between two renders: at most 4 a second
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InputError
-from .http import Call, Flow, json_object, send
+from .network.http import Call, Flow, json_object, send
 from .schema import ModelSchema
 
 _VERSION_ID = re.compile(r"^[0-9a-f]{64}$")

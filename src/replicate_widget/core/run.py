@@ -16,20 +16,20 @@ from .errors import (
     PredictionTimeout,
     StorageError,
 )
-from .events import ProgressCallback, RunEvent, with_retry_events
-from .files import collecting_spools
-from .http import Call, Flow, StoreDelete, StoreUpload, Upload
-from .inputs import Strategy, data_uri, local_files, normalize_input, plan, substitute
+from .inputs.local_file import collecting_spools
+from .inputs.normalize import Strategy, data_uri, local_files, normalize_input, plan, substitute
+from .network.http import Call, Flow, StoreDelete, StoreUpload, Upload
 from .options import choose_storage
-from .outputs import galleries
-from .prediction import PredictionRecord
-from .predictions import wait_flow
+from .outputs.file_output import galleries
+from .predictions.events import ProgressCallback, RunEvent, with_retry_events
+from .predictions.flows import wait_flow
+from .predictions.record import PredictionRecord
 from .refs import ModelRef, Target, resolve_flow
 from .storage.location import DEFAULT_EXPIRY, check_expiry
 
 if TYPE_CHECKING:
     from .context import ApiContext
-    from .files import LocalFile
+    from .inputs.local_file import LocalFile
 
 
 Uploaded: TypeAlias = (

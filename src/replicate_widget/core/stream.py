@@ -11,21 +11,21 @@ from typing import TYPE_CHECKING, Any
 import httpx
 from httpx_sse import EventSource
 
-from .cancel import cancel_flow
-from .events import with_retry_events
-from .http import Call, Flow, Sleep, json_object, send
-from .outputs import AsyncDownloads
-from .prediction import PredictionRecord
-from .predictions import wait_flow
+from .network.http import Call, Flow, Sleep, json_object, send
+from .network.transport import shared_downloads
+from .outputs.file_output import AsyncDownloads
+from .predictions.cancel import cancel_flow
+from .predictions.events import with_retry_events
+from .predictions.flows import wait_flow
+from .predictions.record import PredictionRecord
 from .run import call_token, create_call, delete_uploads_flow, prepare_flow, raise_for_prediction
 from .storage.location import DEFAULT_EXPIRY
-from .transport import shared_downloads
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .context import ApiContext
-    from .events import ProgressCallback
+    from .predictions.events import ProgressCallback
     from .run import Uploaded
 
 

@@ -23,8 +23,8 @@ from .signature import docstring, open_signature, signature
 if TYPE_CHECKING:
     from typing import Unpack
 
-    from ..core.live import Prediction
     from ..core.options import RunOptions
+    from ..core.predictions.live import Prediction
     from ..widgets.playground.widget import Playground
 
 T = TypeVar("T")

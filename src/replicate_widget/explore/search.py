@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from ..core.client import Client, default_client
 from ..core.errors import APIError, InputError
-from ..core.http import Call, Flow, json_object, send
+from ..core.network.http import Call, Flow, json_object, send
 from ..core.refs import ModelRef
 from . import cards
 from .handle import Model

@@ -20,7 +20,7 @@ from .status import RunStatusTraits
 
 if TYPE_CHECKING:
     from ..core.client import Client
-    from ..core.files import LocalFile
+    from ..core.inputs.local_file import LocalFile
 
 
 class FileInput(DropZoneWidget, RunStatusTraits, WidgetRunMixin):

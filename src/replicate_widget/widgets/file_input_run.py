@@ -12,8 +12,8 @@ if TYPE_CHECKING:
     from typing import Unpack
 
     from ..core.client import Client
-    from ..core.files import LocalFile
     from ..core.handles import ModelArg
+    from ..core.inputs.local_file import LocalFile
     from ..core.options import RunOptions
     from ..core.schema import InputField
     from ..wire.dropzone import DropZone

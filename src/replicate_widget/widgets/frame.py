@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 import anywidget
 import traitlets
 
+from ..core.inputs.routing import widget_limit
 from ..core.limits import FILES_API_LIMIT
 from ..core.options import choose_storage
-from ..core.routing import widget_limit
 from ..wire.dropzone import DropZone
 from ..wire.eager import eager_by_default
 from ..wire.endpoint import Endpoint

@@ -19,7 +19,7 @@ from ..core.limits import FINAL_STATUSES
 from .display import LOG_LINES, log_tail
 
 if TYPE_CHECKING:
-    from ..core.events import RunEvent
+    from ..core.predictions.events import RunEvent
 
 BUSY = frozenset({"uploading", "starting", "processing", "canceling"})
 """The statuses of a run still going: Run is disabled and Cancel enabled while the widget shows one."""

@@ -15,8 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import TransferError
+from ..core.inputs.routing import too_large
 from ..core.limits import STORAGE_LIMIT
-from ..core.routing import too_large
 from .eager import EagerUploads
 from .endpoint import Endpoint
 from .entries import Entry, EntryInfo, url_name
@@ -39,7 +39,7 @@ from .transfer import Receiver
 
 if TYPE_CHECKING:
     from ..core.client import Client
-    from ..core.files import LocalFile
+    from ..core.inputs.local_file import LocalFile
 
 _PROGRESS_EVERY = 0.1  # seconds between progress-only publications
 
@@ -245,7 +245,7 @@ class DropZone:
 
     # ---- entry states
     def _arrived(self, entry_id: str) -> None:
-        from ..core.files import LocalFile
+        from ..core.inputs.local_file import LocalFile
 
         entry, transfer = self._entries[entry_id], self._receiver.get(entry_id)
         assert transfer is not None

@@ -1,6 +1,6 @@
 """Eager uploads: a file that has arrived in the kernel goes up at once, before any run asks for it.
 
-Only files the run would upload anyway (core/routing.py decides: smaller ones travel as data: URIs),
+Only files the run would upload anyway (core/inputs/routing.py decides: smaller ones travel as data: URIs),
 and only where the target is Replicate or the local server, never an unknown proxy. Files up to the Files
 API's limit go there; bigger ones to the user's bucket (``storage=``), as a run would send them. Uploads run
 on two background threads; the client remembers each by content, so the run reuses it.
@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..core.errors import AuthenticationError
+from ..core.inputs.routing import inline, route
 from ..core.options import choose_storage
-from ..core.routing import inline, route
 from .protocol import State
 
 if TYPE_CHECKING:
     from ..core.client import Client
-    from ..core.files import LocalFile
+    from ..core.inputs.local_file import LocalFile
     from .entries import Entry
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, TypedDict
 from .protocol import State
 
 if TYPE_CHECKING:
-    from ..core.files import LocalFile
+    from ..core.inputs.local_file import LocalFile
     from ..core.storage.location import StorageLocation
 
 

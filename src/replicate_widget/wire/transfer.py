@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 
 from ..core import tempfiles
-from ..core.files import sanitize_filename
+from ..core.inputs.local_file import sanitize_filename
 from . import ranges
 from .protocol import LIMITS, ErrorCode, ProtocolError
 from .spools import PAUSED, PausedSpools, SpoolKey, head_length, head_matches

@@ -44,7 +44,7 @@ def test_demo_on_replicate_without_a_token_refuses_before_starting_anything(caps
 
 def test_run_saves_same_named_outputs_of_one_run_side_by_side(tmp_path, capsys):
     from replicate_widget.cli.run import _emit
-    from replicate_widget.core.outputs import FileOutput
+    from replicate_widget.core.outputs.file_output import FileOutput
 
     first, second = FileOutput("data:text/plain,first"), FileOutput("data:text/plain,second")
     assert first.filename == second.filename == "output.txt"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from replicate_widget import InputError, LocalFile
-from replicate_widget.core.files import guess_content_type, sanitize_filename, sniff_content_type
-from replicate_widget.core.inputs import data_uri, local_files, normalize_input, plan
+from replicate_widget.core.inputs.local_file import guess_content_type, sanitize_filename, sniff_content_type
+from replicate_widget.core.inputs.normalize import data_uri, local_files, normalize_input, plan
 from replicate_widget.core.limits import DATA_URI_LIMIT, FILES_API_LIMIT, INLINE_BUDGET
 from replicate_widget.core.schema import ModelSchema
 

@@ -10,11 +10,11 @@ import threading
 import pytest
 
 import replicate_widget as rw
-from replicate_widget.core import transport as _transport
 from replicate_widget.core.context import ApiContext
-from replicate_widget.core.drive import adrive, drive
+from replicate_widget.core.network import transport as _transport
+from replicate_widget.core.network.drive import adrive, drive
+from replicate_widget.core.network.transport import AsyncHttpTransport, Credentials, HttpTransport
 from replicate_widget.core.run import predict_flow, run_flow
-from replicate_widget.core.transport import AsyncHttpTransport, Credentials, HttpTransport
 from tests.unit.core.scripted import FakeClock, Scripted, Step
 
 TOKEN = "r8_SCRIPTEDSCRIPTED"

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from replicate_widget import APIError, AuthenticationError
-from replicate_widget.core.http import Call, Sleep, raise_for_status, send
-from replicate_widget.core.retry import decide, is_loopback, parse_retry_after
+from replicate_widget.core.network.http import Call, Sleep, raise_for_status, send
+from replicate_widget.core.network.retry import decide, is_loopback, parse_retry_after
 
 
 def retry_delay(kind, attempt, outcome, url="https://api.example.test/v1/x"):

@@ -6,8 +6,8 @@ import io
 import pytest
 
 from replicate_widget import FileOutput, Prediction
-from replicate_widget.core.outputs import FileOutputList, galleries
-from replicate_widget.core.prediction import parse_progress
+from replicate_widget.core.outputs.file_output import FileOutputList, galleries
+from replicate_widget.core.predictions.record import parse_progress
 
 
 def test_progress_reads_the_newest_tqdm_line():
@@ -93,7 +93,7 @@ def test_filename_from_url(url, name):
 
 def test_a_batch_output_is_captioned_with_the_input_it_came_from(tmp_path):
     """Models often name every output alike (`output.png`): the caption says which input each is from."""
-    from replicate_widget.core.batch import name_sources
+    from replicate_widget.core.batches.async_run import name_sources
 
     png = "data:image/png;base64," + base64.b64encode(png_bytes()).decode()
     result = name_sources(

@@ -6,11 +6,11 @@ import httpx
 import pytest
 
 from replicate_widget.core.errors import InputError
-from replicate_widget.core.http import Call
-from replicate_widget.core.outputs import FileOutput
-from replicate_widget.core.prediction import PredictionRecord
-from replicate_widget.core.prediction_view import age, table_html, thumbnail
-from replicate_widget.core.predictions import list_predictions_flow
+from replicate_widget.core.network.http import Call
+from replicate_widget.core.outputs.file_output import FileOutput
+from replicate_widget.core.predictions.flows import list_predictions_flow
+from replicate_widget.core.predictions.record import PredictionRecord
+from replicate_widget.core.predictions.view import age, table_html, thumbnail
 
 
 def test_thumbnails_link_images_by_url_and_show_the_start_of_text():

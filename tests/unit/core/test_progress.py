@@ -107,7 +107,7 @@ def test_batch_is_one_line():
 
 
 def test_the_prediction_is_announced_with_its_id_and_a_link_and_kept_in_the_last_line():
-    from replicate_widget.core.prediction import PredictionRecord
+    from replicate_widget.core.predictions.record import PredictionRecord
     from replicate_widget.core.progress import IPythonSink
 
     sink, clock = Recorder(), Clock()

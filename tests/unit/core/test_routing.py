@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from replicate_widget.core.errors import InputError
+from replicate_widget.core.inputs.routing import route, too_large, widget_limit
 from replicate_widget.core.limits import (
     DATA_URI_LIMIT,
     FILES_API_LIMIT,
     STORAGE_LIMIT,
     WIDGET_STORAGE_MAX_BYTES,
 )
-from replicate_widget.core.routing import route, too_large, widget_limit
 
 
 @pytest.mark.parametrize(

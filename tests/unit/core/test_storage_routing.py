@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from replicate_widget import InputError, LocalFile
-from replicate_widget.core.inputs import plan
+from replicate_widget.core.inputs.normalize import plan
 from replicate_widget.core.limits import FILES_API_LIMIT as MAX_UPLOAD
 from replicate_widget.core.limits import STORAGE_LIMIT as MAX_OBJECT
 from replicate_widget.core.storage.location import STORAGE_ENV, StorageLocation, check_expiry, resolve_storage

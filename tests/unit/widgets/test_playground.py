@@ -6,7 +6,7 @@ import ast
 import json
 from pathlib import Path
 
-from replicate_widget.core.outputs import make_file_output
+from replicate_widget.core.outputs.file_output import make_file_output
 from replicate_widget.core.schema import ModelSchema
 from replicate_widget.widgets.display import log_tail
 from replicate_widget.widgets.playground.code import code_for

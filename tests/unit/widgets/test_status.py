@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from replicate_widget.core.errors import InputError, ModelError, PredictionAborted, PredictionCanceled
-from replicate_widget.core.events import RunEvent
-from replicate_widget.core.prediction import PredictionRecord
+from replicate_widget.core.predictions.events import RunEvent
+from replicate_widget.core.predictions.record import PredictionRecord
 from replicate_widget.widgets.file_input import FileInput
 from replicate_widget.widgets.playground.widget import Playground
 from replicate_widget.widgets.status import RunStatus, RunStatusTraits, StatusPresenter, ending_of

@@ -25,7 +25,7 @@ from .pacing import check_rate
 
 if TYPE_CHECKING:
     from ..context import ApiContext
-    from ..transport import Transport
+    from ..network.transport import Transport
 
 __all__ = ["Batch", "BatchItem", "start_batch"]
 _OPTIONS = {"strategy", "storage", "storage_expiry", "cancel_after", "delete_uploads", "progress"}

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..drive import drive
 from ..errors import ModelError, PredictionCanceled
-from ..outputs import galleries
-from ..prediction import PredictionRecord
+from ..network.drive import drive
+from ..outputs.file_output import galleries
+from ..predictions.record import PredictionRecord
 from ..refs import resolve_flow
 from . import gallery
 from .ledger import Ledger, Row

@@ -13,17 +13,17 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..batch import name_sources
 from ..errors import InputError
-from ..files import LocalFile, collecting_spools
-from ..inputs import normalize_input
-from ..outputs import galleries
+from ..inputs.local_file import LocalFile, collecting_spools
+from ..inputs.normalize import normalize_input
+from ..outputs.file_output import galleries
+from .async_run import name_sources
 from .batch import Batch
 from .naming import encode, item_key
 
 if TYPE_CHECKING:
     from ..context import ApiContext
-    from ..transport import Transport
+    from ..network.transport import Transport
 
 ItemDone = Callable[[BaseException | None], None]
 

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ..drive import drive
 from ..errors import InputError, ModelError, PredictionAborted, PredictionCanceled, ReplicateWidgetError
-from ..events import RunEvent
-from ..files import LocalFile
+from ..inputs.local_file import LocalFile
+from ..network.drive import drive
+from ..predictions.events import RunEvent
 from ..refs import Target, resolve_flow
 from ..run import delete_uploads_flow
 from .item import Hooks, item_flow
@@ -35,8 +35,8 @@ from .save import Results, save_outputs
 
 if TYPE_CHECKING:
     from ..context import ApiContext
+    from ..network.transport import Transport
     from ..run import Uploaded
-    from ..transport import Transport
     from .ledger import Row
 
 _FILL_CHUNK = 500

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..cancel import cancel_flow
 from ..errors import APIError, AuthenticationError
-from ..http import Call, Flow, Sleep, notify_retries, send
-from ..prediction import PredictionRecord
-from ..predictions import get_prediction_flow
+from ..network.http import Call, Flow, Sleep, notify_retries, send
+from ..network.retry import backoff
+from ..predictions.cancel import cancel_flow
+from ..predictions.flows import get_prediction_flow
+from ..predictions.record import PredictionRecord
 from ..refs import Target, resolve_flow
-from ..retry import backoff
 from ..run import create_call, prepare_flow
 from .naming import decode, sent_hash
 from .remote import reconcile_flow

@@ -19,8 +19,8 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from ..errors import InputError
-from ..files import LocalFile, sanitize_filename
-from ..outputs import FileOutput
+from ..inputs.local_file import LocalFile, sanitize_filename
+from ..outputs.file_output import FileOutput
 
 Inputs = Any  # list[dict] | list[path] | folder | glob | JSONL file: see iter_inputs
 _GLOB_CHARS = set("*?[")

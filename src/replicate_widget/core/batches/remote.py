@@ -15,10 +15,10 @@ import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from ..cancel import cancel_flow
 from ..errors import APIError
-from ..http import Call, Flow, json_object, parse_iso_time, send
-from ..prediction import PredictionRecord
+from ..network.http import Call, Flow, json_object, parse_iso_time, send
+from ..predictions.cancel import cancel_flow
+from ..predictions.record import PredictionRecord
 from ..refs import Target
 from .naming import sent_hash
 

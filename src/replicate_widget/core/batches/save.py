@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..outputs import Downloads, FileOutput
+from ..outputs.file_output import Downloads, FileOutput
 from ..refs import Target
 from .ledger import Ledger, Row
 from .naming import output_name, unique

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from ..errors import InputError
 
 if TYPE_CHECKING:
-    from ..files import LocalFile
+    from ..inputs.local_file import LocalFile
 
 STORAGE_ENV = "REPLICATE_WIDGET_STORAGE"
 DEFAULT_EXPIRY = 3600  # seconds a signed URL stays valid: long enough for a queued prediction to start

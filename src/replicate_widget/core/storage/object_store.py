@@ -20,7 +20,7 @@ from ..errors import StorageError
 from ..limits import STORAGE_PART_SIZE
 
 if TYPE_CHECKING:
-    from ..files import LocalFile
+    from ..inputs.local_file import LocalFile
     from .location import StorageLocation
 
 # Memory held by one upload is about part size x parts in flight: 32 MiB. obstore's defaults (5 MiB x 12)

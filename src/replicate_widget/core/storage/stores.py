@@ -15,7 +15,7 @@ from . import object_store
 from .location import DEFAULT_EXPIRY, StorageLocation
 
 if TYPE_CHECKING:
-    from ..files import LocalFile
+    from ..inputs.local_file import LocalFile
 
 
 @dataclass(frozen=True)

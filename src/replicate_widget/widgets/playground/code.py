@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...core.files import LocalFile
+from ...core.inputs.local_file import LocalFile
 from .form import FieldSpec
 from .outputs import is_file_output
 

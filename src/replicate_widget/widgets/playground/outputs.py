@@ -10,7 +10,7 @@ import json
 import mimetypes
 from typing import Any
 
-from ...core.outputs import FileOutput
+from ...core.outputs.file_output import FileOutput
 
 _MAX_TEXT = 200_000  # characters of text or JSON kept in the trait; the full value stays in pg.output
 _MEDIA = ("image", "audio", "video")

@@ -16,8 +16,8 @@ import traitlets
 
 from ...core.client import Client
 from ...core.errors import TransferError
-from ...core.events import RunEvent
 from ...core.handles import ModelArg, client_of, unpack
+from ...core.predictions.events import RunEvent
 from ...core.schema import ModelSchema
 from ...wire.protocol import ErrorCode, Kind, ProtocolError, SecretRequest
 from ..display import form_listing, with_static_view

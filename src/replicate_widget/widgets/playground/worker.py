@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ...core.errors import InputError, PredictionCanceled, ReplicateWidgetError
-from ...core.prediction import PredictionRecord
+from ...core.predictions.record import PredictionRecord
 from ..status import ending_of
 from .history import PlaygroundRun
 
 if TYPE_CHECKING:
     from ...core.client import Client
-    from ...core.events import RunEvent
+    from ...core.predictions.events import RunEvent
 
 _STREAM_REFRESH = 0.05  # seconds between displays while text streams in (each update resends it all)
 

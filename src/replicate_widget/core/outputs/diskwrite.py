@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from .errors import DiskFullError
+from ..errors import DiskFullError
 
 _FULL = (errno.ENOSPC, errno.EDQUOT)
 

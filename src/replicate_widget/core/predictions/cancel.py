@@ -7,8 +7,8 @@ for a second at most by default, so the drivers wait for the create's answer and
 
 from __future__ import annotations
 
-from .http import Call, Flow, json_object, send
-from .prediction import PredictionRecord
+from ..network.http import Call, Flow, json_object, send
+from .record import PredictionRecord
 
 
 def cancel_flow(base_url: str, prediction_id: str, url: str | None = None) -> Flow:

@@ -13,16 +13,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import InputError
-from .files import CHUNK_SIZE, LocalFile
-from .limits import FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT
-from .outputs import FileOutput
+from ..errors import InputError
+from ..limits import FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT
+from ..outputs.file_output import FileOutput
+from ..storage.location import STORAGE_ENV
+from .json_values import convert, plain, refuse
+from .local_file import CHUNK_SIZE, LocalFile
 from .routing import Route, route, too_large
-from .storage.location import STORAGE_ENV
-from .values import convert, plain, refuse
 
 if TYPE_CHECKING:
-    from .schema import ModelSchema
+    from ..schema import ModelSchema
 
 Strategy = Literal["auto", "data-uri", "upload", "storage"]
 Form = Route

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .http import Flow, Sleep, notify_retries
-from .prediction import PredictionRecord
+from ..network.http import Flow, Sleep, notify_retries
+from .record import PredictionRecord
 
 
 @dataclass(frozen=True)

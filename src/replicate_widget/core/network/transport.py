@@ -4,7 +4,7 @@ A driver (drive.py) needs two things: send a `Call` and get the response, and st
 that Ctrl-C can land while we wait for an answer we still need). `HttpTransport` does them with httpx.Client,
 `AsyncHttpTransport` with httpx.AsyncClient, both built on the client's ``transport=`` (an httpx transport:
 the network by default, httpx.MockTransport in tests). They are the client's one way out: API calls, streams
-(stream.py) and output files (outputs.py, through `open`) share their connection pool.
+(stream.py) and output files (outputs/file_output.py, through `open`) share their connection pool.
 
 API calls carry the token, and only to the API's own origin, and never follow redirects (a redirect would
 carry the request, and with it the token, elsewhere; http.py turns it into an APIError). `open` is for the
@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from .errors import AuthenticationError
+from ..errors import AuthenticationError
 from .http import Call, origin
 
 USER_AGENT = "replicate-widget/0.1"

@@ -20,8 +20,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import tempfiles
-from .diskwrite import full_disk_said
+from .. import tempfiles
+from ..outputs.diskwrite import full_disk_said
 
 CHUNK_SIZE = 1024 * 1024
 OCTET_STREAM = "application/octet-stream"
@@ -120,7 +120,7 @@ class LocalFile:
             raise FileNotFoundError(f"No such file: {self.path}")
         self.name = sanitize_filename(name or self.path.name)
         # False when the name is a stand-in (bytes carry none: they are named after their field). A real name
-        # travels with the file, in a data URI too (core/inputs.py), so the model sees it.
+        # travels with the file, in a data URI too (inputs/normalize.py), so the model sees it.
         self.named = True
         self._content_type = content_type
         self._sha256 = sha256

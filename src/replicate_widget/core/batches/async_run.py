@@ -10,14 +10,14 @@ from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .files import LocalFile
-from .outputs import FileOutput, galleries
-from .run import call_token, delete_uploads_flow, run_flow
+from ..inputs.local_file import LocalFile
+from ..outputs.file_output import FileOutput, galleries
+from ..run import call_token, delete_uploads_flow, run_flow
 
 if TYPE_CHECKING:
-    from .context import ApiContext
-    from .http import Flow
-    from .run import Uploaded
+    from ..context import ApiContext
+    from ..network.http import Flow
+    from ..run import Uploaded
 
 ItemDone = Callable[[BaseException | None], None]
 

@@ -1,8 +1,8 @@
 """FileOutput: a model's output file, readable, savable, and displayed inline in Jupyter (also once saved).
 
-How it displays is in output_display.py; this module fetches (whole, or at most so many bytes, or a HEAD)
-through the `Downloads` of the client that made it (its connection pool and httpx transport: transport.py),
-never with the token; one made by hand fetches through the process's shared pool.
+How it displays is in display.py; this module fetches (whole, or at most so many bytes, or a HEAD)
+through the `Downloads` of the client that made it (its connection pool and httpx transport:
+network/transport.py), never with the token; one made by hand fetches through the process's shared pool.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 import httpx
 
+from ..inputs.local_file import OCTET_STREAM, guess_content_type, sanitize_filename, sniff_content_type
+from ..limits import EMBED_LIMIT
+from ..network.transport import shared_downloads
 from .diskwrite import write_whole
-from .files import OCTET_STREAM, guess_content_type, sanitize_filename, sniff_content_type
-from .limits import EMBED_LIMIT
-from .transport import shared_downloads
 
 
 class Downloads(Protocol):
@@ -209,14 +209,14 @@ class FileOutput:
                     break
         return b"".join(parts)[:limit]
 
-    # ---- display (output_display.py) -----------------------------------------------------------------------
+    # ---- display (display.py) ------------------------------------------------------------------------------
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from .output_display import mimebundle
+        from .display import mimebundle
 
         return mimebundle(self)
 
     def _html(self, image_height: int = 512) -> str:
-        from .output_display import figure
+        from .display import figure
 
         return figure(self, image_height)
 

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from .limits import EMBED_LIMIT, THUMBNAIL_SOURCE_LIMIT
+from ..limits import EMBED_LIMIT, THUMBNAIL_SOURCE_LIMIT
 
 THUMBNAIL_EDGE = 512  # px
 TEXT_PREVIEW = 10_000  # bytes of a text output shown

@@ -14,19 +14,19 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from ..errors import APIError, InputError, PredictionTimeout
+from ..kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
+from ..network.http import Call, Flow, Sleep, json_object, now, send
+from ..outputs.file_output import Downloads, galleries, make_file_output
+from ..refs import resolve_flow
+from ..schema import ModelSchema
 from .cancel import cancel_flow
-from .errors import APIError, InputError, PredictionTimeout
 from .events import report_changes
-from .http import Call, Flow, Sleep, json_object, now, send
-from .kernel import SHUTDOWN_GRACE, current_kernel, shutting_down
-from .outputs import Downloads, galleries, make_file_output
-from .prediction import PredictionRecord
-from .refs import resolve_flow
-from .schema import ModelSchema
+from .record import PredictionRecord
 
 if TYPE_CHECKING:
+    from ..refs import ModelRecords
     from .events import ProgressCallback
-    from .refs import ModelRecords
 
 _HEX64 = frozenset("0123456789abcdef")
 MAX_LIST = 1000  # predictions one listing fetches at most (10 pages of Replicate's 100)

@@ -20,14 +20,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .errors import LOCAL_TOKEN_HELP, TOKEN_HELP, APIError, AuthenticationError, ConnectionError
+from ..errors import LOCAL_TOKEN_HELP, TOKEN_HELP, APIError, AuthenticationError, ConnectionError
 from .retry import RetryKind, decide, describe, is_loopback
 
 if TYPE_CHECKING:
-    from .files import LocalFile
-    from .storage.location import StorageLocation
-    from .storage.stores import Stores
-    from .upload_cache import UploadCache
+    from ..inputs.local_file import LocalFile
+    from ..inputs.uploaded import UploadCache
+    from ..storage.location import StorageLocation
+    from ..storage.stores import Stores
 
 
 @dataclass

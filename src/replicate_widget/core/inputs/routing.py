@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from .errors import InputError
-from .limits import (
+from ..errors import InputError
+from ..limits import (
     DATA_URI_LIMIT,
     FILES_API_LIMIT,
     STORAGE_LIMIT,
     STORAGE_MAX_PARTS,
     WIDGET_STORAGE_MAX_BYTES,
 )
-from .storage.location import STORAGE_ENV
+from ..storage.location import STORAGE_ENV
 
 Route = Literal["data-uri", "upload", "storage"]
 

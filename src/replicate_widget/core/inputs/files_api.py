@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import APIError
-from .files import CHUNK_SIZE, LocalFile
-from .http import Call, Flow, json_object, parse_iso_time, send
+from ..errors import APIError
+from ..network.http import Call, Flow, json_object, parse_iso_time, send
+from .local_file import CHUNK_SIZE, LocalFile
 
 
 @dataclass(frozen=True)

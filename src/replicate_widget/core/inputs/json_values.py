@@ -12,10 +12,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .errors import InputError
+from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .schema import InputField
+    from ..schema import InputField
 
 _HINTS = {
     "Decimal": "give float(value), or str(value) for a text field",

@@ -1,7 +1,7 @@
 """rw.Prediction: a prediction you can come back to by its id, wait for, cancel, and watch in a notebook.
 
-It is the API's record (prediction.py) plus the client that fetched it. Everything it does is a flow from
-predictions.py driven by that client, so a handle made after a kernel restart (``rw.prediction(id)``) works
+It is the API's record (record.py) plus the client that fetched it. Everything it does is a flow from
+flows.py driven by that client, so a handle made after a kernel restart (``rw.prediction(id)``) works
 like the one ``rw.predict`` returned.
 """
 
@@ -13,13 +13,14 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
-from . import prediction as _record
+from ..errors import APIError, PredictionTimeout
+from ..network.http import Flow
+from ..progress import reporting
+from ..run import check_timeout
+from . import record as _record
 from .cancel import cancel_flow
-from .errors import APIError, PredictionTimeout
 from .events import report_changes
-from .http import Flow
-from .prediction_view import row_html, table_html
-from .predictions import (
+from .flows import (
     check_id,
     convert_output,
     follow_flow,
@@ -27,11 +28,10 @@ from .predictions import (
     list_predictions_flow,
     schema_flow,
 )
-from .progress import reporting
-from .run import check_timeout
+from .view import row_html, table_html
 
 if TYPE_CHECKING:
-    from .context import ApiContext
+    from ..context import ApiContext
     from .events import ProgressCallback
 
 LIVE_REFRESH = 1.0  # seconds between two looks of a running prediction's notebook display
@@ -118,7 +118,7 @@ class Prediction(_record.PredictionRecord):
     def stream(self) -> Iterator[Any]:
         """A text model's output as it comes (its stream, else polling); then raises if it failed. Leaving
         early cancels it, as rw.stream does."""
-        from .stream import follow
+        from ..stream import follow
 
         schema = self._client.drive(schema_flow(self._client.base_url, self._client._context.records, self))
         yield from follow(self._client.drive, self._client._context, schema, self)

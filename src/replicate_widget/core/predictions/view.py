@@ -10,12 +10,12 @@ import html
 import time
 from typing import TYPE_CHECKING, Any
 
-from .http import parse_iso_time
+from ..network.http import parse_iso_time
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .prediction import PredictionRecord
+    from .record import PredictionRecord
 
 _MARK = {"succeeded": "✓", "failed": "✗", "canceled": "■", "aborted": "■"}
 _IMAGE_ENDINGS = (".png", ".jpg", ".jpeg", ".webp", ".gif")

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from .errors import StorageError
+from ..errors import StorageError
+from ..inputs.files_api import UploadedFile, upload_flow
 from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload, flows_clock
-from .upload import UploadedFile, upload_flow
 
 if TYPE_CHECKING:
     from .transport import AsyncTransport, Transport

@@ -9,9 +9,9 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
-from .files import LocalFile
-from .http import Flow
-from .upload import UploadedFile, delete_flow
+from ..network.http import Flow
+from .files_api import UploadedFile, delete_flow
+from .local_file import LocalFile
 
 
 class UploadCache:

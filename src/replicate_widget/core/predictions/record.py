@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .limits import FINAL_STATUSES
+from ..limits import FINAL_STATUSES
 
 # tqdm's default bar: " 45%|████▌     | 45/100 [00:01<00:01, 40.1it/s]". Both official clients read the same
 # three numbers; we take the last such line so the fraction only reflects the newest report.
