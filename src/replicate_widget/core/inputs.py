@@ -215,7 +215,7 @@ def data_uri(file: LocalFile) -> str:
     """
     named = f";name={urllib.parse.quote(file.name, safe='')}" if file.named else ""
     head = f"data:{file.content_type}{named};base64,".encode()
-    with file.open() as f:
+    with file.path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size
         length = len(head) + 4 * ((size + 2) // 3)
         out = _scratch(length)
