@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
     from .files import LocalFile
     from .schema import ModelSchema
+    from .upload_cache import UploadCache
 
 DEFAULT_BASE_URL = "https://api.replicate.com"
 _login_token: str | None = None  # set by rw.login(); memory only
@@ -123,9 +124,16 @@ class Client:
 
     @short_traceback
     async def async_upload(self, file: LocalFile, progress: UploadProgress | None = None) -> str:
-        await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
         uploads = self._context.uploads
-        future, mine = uploads.claim(file)
+        # In a thread: a claim may hash the file or wait for another upload, which must not stall the loop.
+        claiming = asyncio.ensure_future(asyncio.to_thread(uploads.claim, file))
+        try:
+            future, mine = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            # The claim goes on in its thread; one that makes the upload ours is settled, else others of
+            # these bytes would wait for it forever.
+            claiming.add_done_callback(lambda done: _abandon_claim(uploads, file, done))
+            raise
         if mine:
             try:
                 record = await self.adrive(upload_flow(self.base_url, file, progress))
@@ -342,6 +350,13 @@ class Client:
             progress,
             lambda call: async_stream(self.adrive, self._context, ref, input, progress=call, **opts),
         )
+
+
+def _abandon_claim(uploads: UploadCache, file: LocalFile, claiming: asyncio.Future[Any]) -> None:
+    if not claiming.cancelled() and claiming.exception() is None:
+        future, mine = claiming.result()
+        if mine:
+            uploads.settle(file, future, asyncio.CancelledError())
 
 
 def _stream_progress(options: dict[str, Any]) -> Any:
