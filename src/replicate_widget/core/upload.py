@@ -48,7 +48,7 @@ def upload_flow(base_url: str, file: LocalFile, progress: Callable[[int, int], N
     boundary = "rw" + secrets.token_hex(16)
     head, tail = multipart_envelope(boundary, file.name, file.content_type)
     total = file.size
-    known = file.known_sha256
+    known = file._known_sha256
     hashed: list[Any] = []  # this attempt's hasher and the bytes it saw (uploads retry from the start)
 
     def body() -> Iterator[bytes]:
@@ -88,7 +88,7 @@ def upload_flow(base_url: str, file: LocalFile, progress: Callable[[int, int], N
         expected = known
     elif hashed and hashed[0] is not None and hashed[1] == total:
         expected = hashed[0].hexdigest()
-        file.note_sha256(expected)
+        file._note_sha256(expected)
     else:  # the body was not read to its end (a transport that sends some other way): hash it now
         expected = file.sha256
     if record.sha256 and record.sha256 != expected:

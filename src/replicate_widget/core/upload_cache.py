@@ -34,7 +34,7 @@ class UploadCache:
         callers claim in a thread)."""
         size = file.size
         while True:
-            digest = file.known_sha256
+            digest = file._known_sha256
             with self._lock:
                 same_size = next((f for f, s in self._unhashed.items() if s == size), None)
                 if same_size is None:
@@ -78,7 +78,7 @@ class UploadCache:
         with self._lock:
             unhashed = self._unhashed.pop(future, None) is not None
             if isinstance(outcome, BaseException):
-                digest = file.known_sha256
+                digest = file._known_sha256
                 if not unhashed and digest is not None and self._uploads.get(digest) is future:
                     del self._uploads[digest]
             elif unhashed:

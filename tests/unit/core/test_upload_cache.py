@@ -37,7 +37,7 @@ def test_a_size_not_seen_yet_goes_unhashed_and_is_filed_by_its_sha256_when_done(
     first = write(tmp_path / "a.bin", data)
     future, mine = cache.claim(first)
     assert mine
-    assert first.known_sha256 is None  # not read before sending
+    assert first._known_sha256 is None  # not read before sending
     cache.settle(first, future, record(data))
     # The same bytes in another file: hashed (a size seen before), found, not uploaded again.
     again, mine = cache.claim(write(tmp_path / "b.bin", data))
@@ -47,7 +47,7 @@ def test_a_size_not_seen_yet_goes_unhashed_and_is_filed_by_its_sha256_when_done(
     other = write(tmp_path / "c.bin", os.urandom(1000))
     _, mine = cache.claim(other)
     assert mine
-    assert other.known_sha256 is not None
+    assert other._known_sha256 is not None
 
 
 def test_a_claim_of_the_same_size_waits_for_the_upload_on_its_way(tmp_path):
@@ -87,10 +87,10 @@ def test_the_upload_hashes_what_it_sends_and_checks_it_against_the_server(tmp_pa
     assert isinstance(call, Call)
     body = b"".join(call.body())
     assert data in body
-    assert file.known_sha256 is None  # the flow hashed while the body was sent, and tells once answered
+    assert file._known_sha256 is None  # the flow hashed while the body was sent, and tells once answered
     answer = {"id": "f", "urls": {"get": "http://api.test/f"}, "checksums": {"sha256": digest}}
     response = httpx.Response(201, json=answer, request=httpx.Request("POST", "http://api.test/v1/files"))
-    assert finish(flow, response).sha256 == digest == file.known_sha256
+    assert finish(flow, response).sha256 == digest == file._known_sha256
 
 
 def test_a_retried_upload_hashes_only_its_last_attempt(tmp_path):
