@@ -228,6 +228,9 @@ def data_uri(file: LocalFile) -> str:
                 encoded = binascii.b2a_base64(memoryview(chunk)[:n], newline=False)
                 view[at : at + len(encoded)] = encoded
                 at, left = at + len(encoded), left - n
+            if f.read(1):  # more than stat said (a /proc file says 0, a file still being written): all of it
+                f.seek(0)
+                return (head + base64.b64encode(f.read())).decode("utf-8")
             # utf-8, not ascii: a content type the caller gave may be any text (base64 itself is ASCII)
             return str(view[:at], "utf-8")
         finally:
