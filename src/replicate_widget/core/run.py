@@ -106,11 +106,14 @@ def _prepare(
     target: Target = yield from resolve_flow(context.base_url, context.records, model)
     values = normalize_input(values, target.schema)
     files = local_files(values)
-    problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}"))
+    # Without files (most runs) there is nothing to stand in for, to plan (checked above) or to send.
+    problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}") if files else values)
     if problems:
         raise InputError(
             f"{len(problems)} problem(s) with the input of {model}:\n- " + "\n- ".join(problems), problems
         )
+    if not files:
+        return target, values
     forms = plan(files, strategy, location is not None)
     urls: dict[LocalFile, str] = {}
     for f in files:
