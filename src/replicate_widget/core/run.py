@@ -24,7 +24,7 @@ from .options import choose_storage
 from .outputs import galleries, make_file_output
 from .prediction import PredictionRecord
 from .predictions import wait_flow
-from .refs import ModelRef, Target, resolve_flow
+from .refs import Target, resolve_flow
 from .storage import DEFAULT_EXPIRY, check_expiry
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def _prepare(
     location = choose_storage(call=storage, client=context.storage)
     expiry = check_expiry(storage_expiry)
     plan(local_files(values), strategy, location is not None)  # refuses too-large files before the lookup
-    ModelRef.parse(model)
+    # resolve_flow parses the reference before any request (a known one is not parsed again)
     target: Target = yield from resolve_flow(context.base_url, context.records, model)
     values = normalize_input(values, target.schema)
     files = local_files(values)
