@@ -32,7 +32,7 @@ def summary(rows: list[Row]) -> None:
 
 if __name__ == "__main__":
     with serve() as srv:
-        upload, curl = core_upload.run(srv)
+        upload, cold, curl = core_upload.run(srv)
         encoding = core_encoding.run(srv)
         ours_run, bare_run = core_runs.run(srv)
     summary(
@@ -42,6 +42,14 @@ if __name__ == "__main__":
                 f"{upload:.2f} s",
                 f"curl -F {curl:.2f} s",
                 curl / upload,
+                0.9,
+                1,
+            ),
+            (
+                "  the same, client's first request",
+                f"{cold:.2f} s",
+                f"curl -F {curl:.2f} s",
+                curl / cold,
                 0.9,
                 1,
             ),
