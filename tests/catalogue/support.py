@@ -10,7 +10,6 @@ import dataclasses
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -91,7 +90,7 @@ class Ctx:
                 then()
             for delay in delays:
                 time.sleep(delay)
-                _ctrl_c()
+                _thread.interrupt_main()
 
         threading.Thread(target=watch, daemon=True).start()
 
@@ -229,17 +228,6 @@ class Front:
     def entry(self, index: int = 0) -> dict[str, Any]:
         entries: list[dict[str, Any]] = self.w.entries
         return entries[index]
-
-
-def _ctrl_c() -> None:
-    """Ctrl-C as a terminal gives it: a real SIGINT to the main thread. Unlike _thread.interrupt_main(), it
-    interrupts a blocking read, as the create's wait on the main thread needs for a second Ctrl-C to leave at
-    once (core/drive.py), and two of them are two, not one flag set twice."""
-    main = threading.main_thread().ident
-    if hasattr(signal, "pthread_kill") and main is not None:
-        signal.pthread_kill(main, signal.SIGINT)
-    else:
-        _thread.interrupt_main()
 
 
 def _serve(handle: Any) -> ThreadingHTTPServer:
