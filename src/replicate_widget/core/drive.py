@@ -10,6 +10,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import math
+import os
 import signal
 import sys
 import threading
@@ -126,10 +127,9 @@ except ImportError:  # another Python: the same functions, a little slower
 
 def _holds_sigint() -> bool:
     """Whether Ctrl-C can be held back on this thread by a handler of our own: the main thread, where Ctrl-C
-    is Python's default KeyboardInterrupt, on Linux. There a Ctrl-C goes to the main thread and interrupts a
-    blocking socket call, so a second one leaves at once; on Windows a signal does not interrupt one, and
-    macOS may hand it to another thread: the answer would be waited for, which a second Ctrl-C must not."""
-    return sys.platform == "linux" and _fast_signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    is Python's default KeyboardInterrupt, and on POSIX, where a signal interrupts a blocking socket call (on
+    Windows it would wait for the answer, which a second Ctrl-C must not)."""
+    return os.name == "posix" and _fast_signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 def _send_holding_sigint(transport: Transport, effect: Call) -> tuple[Any, BaseException | None]:

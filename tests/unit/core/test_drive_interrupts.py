@@ -6,7 +6,6 @@ run's client code), under a SIGINT handler of the driver's own that is gone agai
 
 import os
 import signal
-import sys
 import threading
 
 import httpx
@@ -15,7 +14,7 @@ import pytest
 from replicate_widget.core.drive import drive
 from replicate_widget.core.http import Call
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="held on Linux only (core/drive.py)")
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
 
 
 class Transport:
