@@ -10,8 +10,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import math
-import os
-import signal
 import sys
 import threading
 import time
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .errors import StorageError
-from .http import Call, Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
+from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload
 
 if TYPE_CHECKING:
     from .transport import AsyncTransport, Transport
@@ -94,8 +92,6 @@ def _perform(
     interruptible = abort is not None or threading.current_thread() is threading.main_thread()
     if not (interruptible and (effect.interrupt_safe or abort is not None)):
         return transport.send(effect), None
-    if abort is None and waiters is None and _holds_sigint():
-        return _send_holding_sigint(transport, effect)
     sent = time.monotonic()
     future = waiters.submit(transport.send, effect) if waiters is not None else transport.start(effect)
     try:
@@ -114,58 +110,6 @@ def _perform(
             return _wait(future, None), interrupt
         except httpx.TransportError:
             raise interrupt from None
-
-
-# signal.signal and getsignal wrap these C functions to turn numbers into enums, at ~7 us a call (a raised
-# and caught ValueError for every handler that is a function): three calls per run were a twentieth of a
-# run's client time. The module is CPython's own (signal.py imports everything from it).
-try:
-    import _signal as _fast_signal  # type: ignore[import-not-found,unused-ignore]
-except ImportError:  # another Python: the same functions, a little slower
-    _fast_signal = signal
-
-
-def _holds_sigint() -> bool:
-    """Whether Ctrl-C can be held back on this thread by a handler of our own: the main thread, where Ctrl-C
-    is Python's default KeyboardInterrupt, and on POSIX, where a signal interrupts a blocking socket call (on
-    Windows it would wait for the answer, which a second Ctrl-C must not)."""
-    return os.name == "posix" and _fast_signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-
-def _send_holding_sigint(transport: Transport, effect: Call) -> tuple[Any, BaseException | None]:
-    """Send on this thread, the first Ctrl-C held back until the answer (the prediction's id) is in; a second
-    one raises at once and leaves the prediction running.
-
-    What the waiting thread otherwise does, without the hop to it and back: two thread switches cost more than
-    the rest of a run's client code (core_runs.py measures it).
-    """
-    sent = time.monotonic()
-    held: list[KeyboardInterrupt] = []
-
-    def hold(signum: int, frame: Any) -> None:
-        if held:
-            raise KeyboardInterrupt
-        held.append(KeyboardInterrupt())
-        left = (effect.answer_within or effect.timeout or 0) - (time.monotonic() - sent)
-        # Runs between two bytecodes of whatever this thread was doing: a print that finds stderr's buffer
-        # in use raises RuntimeError (reentrant call), and the message is not worth the run.
-        with contextlib.suppress(RuntimeError):
-            print(
-                f"Interrupted: waiting up to {max(1, math.ceil(left))} s to cancel; "
-                "Ctrl-C again leaves it running.",
-                file=sys.stderr,
-            )
-
-    previous = _fast_signal.signal(signal.SIGINT, hold)
-    try:
-        response = transport.send(effect)
-    except httpx.TransportError:
-        if held:
-            raise held[0] from None
-        raise
-    finally:
-        _fast_signal.signal(signal.SIGINT, previous)
-    return response, held[0] if held else None
 
 
 async def adrive(transport: AsyncTransport, flow: Flow) -> Any:

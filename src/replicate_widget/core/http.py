@@ -8,7 +8,6 @@ Nothing here does I/O, so all of it is testable without a server.
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -87,9 +86,7 @@ Effect = Call | Sleep | Upload | StoreUpload | StoreDelete
 Flow = Generator[Effect, Any, Any]
 
 
-@functools.lru_cache(maxsize=256)
 def origin(url: str) -> str:
-    # Cached: every request asks it (whether the token goes along), and urlsplit's parsing is ~3 us of it.
     parts = urlsplit(url)
     port = parts.port or {"http": 80, "https": 443}.get(parts.scheme, 0)
     return f"{parts.scheme}://{(parts.hostname or '').lower()}:{port}"
