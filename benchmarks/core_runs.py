@@ -52,8 +52,9 @@ def bare_create_and_poll(http: httpx.Client, server) -> None:
         prediction = http.get(prediction["urls"]["get"], headers=headers).json()
 
 
-def client_cpu_overhead(runs: int = 2000) -> None:
-    """The same create with an in-memory transport: what our code costs per run, without any server noise."""
+def client_cpu_overhead(runs: int = 1000, rounds: int = 5) -> tuple[float, float]:
+    """The same create with an in-memory transport: what our code costs per run, without any server noise.
+    Returns (ours, bare httpx) in seconds per run."""
     schema = {
         "components": {
             "schemas": {"Input": {"properties": {"text": {"type": "string"}}}, "Output": {"type": "string"}}
@@ -82,17 +83,21 @@ def client_cpu_overhead(runs: int = 2000) -> None:
         ).json()
         return prediction["output"]
 
-    timings = {}
-    for name, fn in (("ours", lambda: client.run("o/m", {"text": "x"})), ("bare", bare_run)):
-        started = time.perf_counter()
-        for _ in range(runs):
-            fn()
-        timings[name] = (time.perf_counter() - started) / runs
+    # Interleaved rounds, the best of each: another process taking the CPU for a while spoils a round, not
+    # the figure.
+    timings: dict[str, float] = {"ours": float("inf"), "bare": float("inf")}
+    for _ in range(rounds):
+        for name, fn in (("ours", lambda: client.run("o/m", {"text": "x"})), ("bare", bare_run)):
+            started = time.perf_counter()
+            for _ in range(runs):
+                fn()
+            timings[name] = min(timings[name], (time.perf_counter() - started) / runs)
     print(
-        f"\nClient CPU per run with an in-memory transport (no server): replicate-widget "
-        f"{timings['ours'] * 1e6:.0f} us; bare httpx {timings['bare'] * 1e6:.0f} us; "
+        f"\nClient CPU per run with an in-memory transport (no server; best of {rounds} rounds of {runs}): "
+        f"replicate-widget {timings['ours'] * 1e6:.0f} us; bare httpx {timings['bare'] * 1e6:.0f} us; "
         f"ratio {timings['ours'] / timings['bare']:.2f}"
     )
+    return timings["ours"], timings["bare"]
 
 
 def overhead(server, runs: int = 40) -> None:
@@ -165,12 +170,13 @@ def first_status(server, seconds: float = 5.0) -> None:
     print(f"\nA {seconds} s run: progress heard {said}; the run returned at {total:.2f} s")
 
 
-def run(server) -> None:
+def run(server) -> tuple[float, float]:
+    """Prints every figure; returns client_cpu_overhead's (ours, bare httpx)."""
     batch(server)
     overhead(server)
     short_model(server)
     first_status(server)
-    client_cpu_overhead()
+    return client_cpu_overhead()
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ import psutil
 way, path, bucket = sys.argv[1:4]
 if way == "ours":
     import obstore
-    from replicate_widget.core.files import LocalFile
+    from replicate_widget.core.inputs.local_file import LocalFile
     from replicate_widget.core.storage.location import StorageLocation
     from replicate_widget.core.storage.stores import Stores
     stores, file = Stores(), LocalFile(path)

@@ -51,6 +51,8 @@ RUN_OPTIONS = frozenset(RunOptions.__annotations__)
 
 def check_names(options: Mapping[str, Any], where: str) -> None:
     """A TypeError for an option no run takes, as Python gives for any unknown keyword argument."""
+    if options.keys() <= RUN_OPTIONS:  # every run asks: the usual answer without building a sorted list
+        return
     unknown = sorted(set(options) - RUN_OPTIONS)
     if unknown:
         raise TypeError(
@@ -67,6 +69,8 @@ def merge(
 ) -> dict[str, Any]:
     """The options of one run: the call's, else the handle's, else the widget's (a storage=None from a
     level that did not say is no choice, so it never hides a lower level's bucket)."""
+    if not widget and not handle:  # a plain call: its own options only
+        return {k: v for k, v in call.items() if not (k == "storage" and v is None)}
     merged: dict[str, Any] = {}
     for level in (widget or {}, handle or {}, call):
         merged.update({k: v for k, v in level.items() if not (k == "storage" and v is None)})

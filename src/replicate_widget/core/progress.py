@@ -80,14 +80,25 @@ class TerminalSink:
         self._stream.flush()
 
 
+_ipython_getter: list[Callable[[], Any] | None] = []
+
+
+def _get_ipython() -> Callable[[], Any] | None:
+    """IPython's get_ipython, or None without IPython; imported once (each run asks), on first need."""
+    if not _ipython_getter:
+        try:
+            from IPython.core.getipython import get_ipython
+        except ImportError:
+            _ipython_getter.append(None)
+        else:
+            _ipython_getter.append(get_ipython)
+    return _ipython_getter[0]
+
+
 def automatic_sink() -> Sink | None:
     """Where automatic progress goes here: the IPython kernel's display, a terminal's stderr, or nowhere."""
-    try:
-        from IPython.core.getipython import get_ipython
-    except ImportError:
-        shell = None
-    else:
-        shell = get_ipython()  # type: ignore[no-untyped-call]
+    getter = _get_ipython()
+    shell = getter() if getter is not None else None
     if shell is not None and getattr(shell, "kernel", None) is not None:
         return IPythonSink()
     stream = sys.stderr

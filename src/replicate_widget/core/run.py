@@ -24,7 +24,7 @@ from .outputs.file_output import galleries
 from .predictions.events import ProgressCallback, RunEvent, with_retry_events
 from .predictions.flows import wait_flow
 from .predictions.record import PredictionRecord
-from .refs import ModelRef, Target, resolve_flow
+from .refs import Target, resolve_flow
 from .storage.location import DEFAULT_EXPIRY, check_expiry
 
 if TYPE_CHECKING:
@@ -102,15 +102,18 @@ def _prepare(
     location = choose_storage(call=storage, client=context.storage)
     expiry = check_expiry(storage_expiry)
     plan(local_files(values), strategy, location is not None)  # refuses too-large files before the lookup
-    ModelRef.parse(model)
+    # resolve_flow parses the reference before any request (a known one is not parsed again)
     target: Target = yield from resolve_flow(context.base_url, context.records, model)
     values = normalize_input(values, target.schema)
     files = local_files(values)
-    problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}"))
+    # Without files (most runs) there is nothing to stand in for, to plan (checked above) or to send.
+    problems = target.schema.validate(substitute(values, lambda f: f"file:{f.name}") if files else values)
     if problems:
         raise InputError(
             f"{len(problems)} problem(s) with the input of {model}:\n- " + "\n- ".join(problems), problems
         )
+    if not files:
+        return target, values
     forms = plan(files, strategy, location is not None)
     urls: dict[LocalFile, str] = {}
     for f in files:

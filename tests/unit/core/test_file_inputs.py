@@ -163,7 +163,9 @@ def test_non_finite_numbers_are_input_errors(value):
         normalize_input({"xs": [1.0, value]})
 
 
-@pytest.mark.parametrize("size", [1_280_000, 6_000_001])  # one read; chunked past the inline budget
+# Encoded in chunks of 48 KiB (a multiple of 3) into one buffer: sizes around a chunk's end and padding,
+# and one past the inline budget.
+@pytest.mark.parametrize("size", [0, 1, 2, 49_151, 49_152, 49_153, 1_280_000, 6_000_001])
 def test_data_uri_has_the_exact_bytes(tmp_path, size):
     payload = (bytes(range(256)) * (size // 256 + 1))[:size]
     path = tmp_path / "blob.bin"
@@ -172,6 +174,13 @@ def test_data_uri_has_the_exact_bytes(tmp_path, size):
     head, _, body = uri.partition(",")
     assert head == "data:application/octet-stream;name=blob.bin;base64"
     assert base64.b64decode(body) == payload
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="Linux's /proc")
+def test_data_uri_of_a_file_longer_than_stat_says_has_all_of_it():
+    # /proc files stat as 0 bytes and read as their contents; the buffer is sized from stat
+    uri = data_uri(LocalFile("/proc/self/status", content_type="text/plain"))
+    assert b"Name:" in base64.b64decode(uri.partition(",")[2])
 
 
 def test_thresholds(tmp_path):

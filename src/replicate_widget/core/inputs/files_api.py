@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -42,18 +43,29 @@ def multipart_envelope(boundary: str, filename: str, content_type: str) -> tuple
 
 
 def upload_flow(base_url: str, file: LocalFile, progress: Callable[[int, int], None] | None) -> Flow:
+    """Upload ``file``; its sha256, when not known yet, is computed from the chunks as they are sent (not in
+    a pass of its own before: that read the file twice), and compared with the server's."""
     boundary = "rw" + secrets.token_hex(16)
     head, tail = multipart_envelope(boundary, file.name, file.content_type)
     total = file.size
+    known = file._known_sha256
+    hashed: list[Any] = []  # this attempt's hasher and the bytes it saw (uploads retry from the start)
 
     def body() -> Iterator[bytes]:
+        hasher = None if known else hashlib.sha256()
         sent = 0
+        hashed[:] = [hasher, 0]
         if progress:
             progress(0, total)
         yield head
         with file.open() as f:
+            # f.read, not readinto a reused buffer: the transport sends a bytes chunk as it is, and would copy
+            # a memoryview.
             while chunk := f.read(CHUNK_SIZE):
                 sent += len(chunk)
+                if hasher is not None:
+                    hasher.update(chunk)  # releases the GIL: cheap next to sending 1 MiB
+                    hashed[1] = sent
                 yield chunk
                 if progress:
                     progress(sent, total)
@@ -72,7 +84,13 @@ def upload_flow(base_url: str, file: LocalFile, progress: Callable[[int, int], N
     )
     response = yield from send(call)
     record = parse_file_record(json_object(response))
-    expected = file.sha256
+    if known:
+        expected = known
+    elif hashed and hashed[0] is not None and hashed[1] == total:
+        expected = hashed[0].hexdigest()
+        file._note_sha256(expected)
+    else:  # the body was not read to its end (a transport that sends some other way): hash it now
+        expected = file.sha256
     if record.sha256 and record.sha256 != expected:
         raise APIError(
             0,

@@ -104,7 +104,8 @@ def sanitize_filename(name: str, default: str = "file") -> str:
 class LocalFile:
     """A file on the kernel's disk, about to become a model input.
 
-    ``sha256`` is computed once, on first use, streaming the file (never whole in memory).
+    ``sha256`` is computed once, on first use, streaming the file (never whole in memory), unless an upload
+    computed it on the way (``_note_sha256``).
     """
 
     def __init__(
@@ -186,6 +187,19 @@ class LocalFile:
                         hasher.update(chunk)
                 self._sha256 = hasher.hexdigest()
             return self._sha256
+
+    # Package-internal (not in the public API): the upload path reads and sets the checksum without a pass of
+    # its own over the file.
+    @property
+    def _known_sha256(self) -> str | None:
+        """The checksum if computed already (or given), without reading the file."""
+        return self._sha256
+
+    def _note_sha256(self, digest: str) -> None:
+        """Keep a checksum computed elsewhere (an upload hashes the bytes as it sends them)."""
+        with self._lock:
+            if self._sha256 is None:
+                self._sha256 = digest
 
     def read(self) -> bytes:
         return self.path.read_bytes()

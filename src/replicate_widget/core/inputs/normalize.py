@@ -6,6 +6,7 @@ import base64
 import binascii
 import io
 import math
+import mmap
 import os
 import re
 import urllib.parse
@@ -18,7 +19,7 @@ from ..limits import FILES_API_LIMIT, INLINE_BUDGET, STORAGE_LIMIT
 from ..outputs.file_output import FileOutput
 from ..storage.location import STORAGE_ENV
 from .json_values import convert, plain, refuse
-from .local_file import CHUNK_SIZE, LocalFile
+from .local_file import LocalFile
 from .routing import Route, route, too_large
 
 if TYPE_CHECKING:
@@ -191,19 +192,50 @@ def plan(files: list[LocalFile], strategy: Strategy, storage: bool = False) -> d
 
 
 def data_uri(file: LocalFile) -> str:
-    """``data:<type>;name=<name>;base64,<data>``, encoded in chunks (a multiple of 3 bytes, so chunks join
-    cleanly). The ``name`` parameter (percent-encoded; absent for bytes, which have none) keeps the file's
-    name with it: a data URI has no path to carry one, and the local server gives it to the model."""
+    """``data:<type>;name=<name>;base64,<data>``. The ``name`` parameter (percent-encoded; absent for bytes,
+    which have none) keeps the file's name with it: a data URI has no path to carry one, and the local server
+    gives it to the model.
+
+    Encoded in small chunks (a multiple of 3 bytes, so their base64 joins cleanly) into one buffer of the
+    final length, which becomes the string in one decode. Fresh multi-MB buffers cost more than the encoding
+    itself: each of their pages is faulted in on first touch, and a read, an encode, a decode and a
+    concatenation are four of them. Here there are two (the buffer, prefilled by the kernel in one go where
+    it can, and the string), and the chunks reuse one small buffer that stays in cache.
+    """
     named = f";name={urllib.parse.quote(file.name, safe='')}" if file.named else ""
-    head = f"data:{file.content_type}{named};base64,"
-    if file.size <= INLINE_BUDGET:  # at most 5 MB: one read and one encode is fastest
-        return head + base64.b64encode(file.read()).decode("ascii")
-    parts = [head]
-    step = (CHUNK_SIZE // 3) * 3
-    with file.open() as f:
-        while chunk := f.read(step):
-            parts.append(base64.b64encode(chunk).decode("ascii"))
-    return "".join(parts)
+    head = f"data:{file.content_type}{named};base64,".encode()
+    with file.path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        length = len(head) + 4 * ((size + 2) // 3)
+        out = _scratch(length)
+        view = memoryview(out)
+        chunk = bytearray(min(_B64_STEP, size) or 1)
+        try:
+            view[: len(head)] = head
+            at, left = len(head), size
+            while left > 0 and (n := f.readinto(memoryview(chunk)[: min(left, len(chunk))])):
+                encoded = binascii.b2a_base64(memoryview(chunk)[:n], newline=False)
+                view[at : at + len(encoded)] = encoded
+                at, left = at + len(encoded), left - n
+            if f.read(1):  # more than stat said (a /proc file says 0, a file still being written): all of it
+                f.seek(0)
+                return (head + base64.b64encode(f.read())).decode("utf-8")
+            # utf-8, not ascii: a content type the caller gave may be any text (base64 itself is ASCII)
+            return str(view[:at], "utf-8")
+        finally:
+            view.release()
+            if isinstance(out, mmap.mmap):
+                out.close()
+
+
+_B64_STEP = 3 * 16 * 1024  # 48 KiB in, 64 KiB out: both stay in the CPU's cache
+_POPULATE = getattr(mmap, "MAP_POPULATE", 0)  # Linux: the kernel fills the pages at once, without faults
+
+
+def _scratch(length: int) -> bytearray | mmap.mmap:
+    if _POPULATE and length >= 256 * 1024:
+        return mmap.mmap(-1, length, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _POPULATE)
+    return bytearray(length)
 
 
 def substitute(value: Any, replace: Callable[[LocalFile], str]) -> Any:

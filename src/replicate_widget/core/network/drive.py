@@ -25,6 +25,8 @@ from ..inputs.files_api import UploadedFile, upload_flow
 from .http import Effect, Flow, Sleep, StoreDelete, StoreUpload, Upload, flows_clock
 
 if TYPE_CHECKING:
+    from ..inputs.local_file import LocalFile
+    from ..inputs.uploaded import UploadCache
     from .transport import AsyncTransport, Transport
 
 
@@ -139,8 +141,15 @@ def upload(transport: Transport, effect: Upload, clock: Clock | None = None) -> 
 async def aupload(transport: AsyncTransport, effect: Upload, clock: Clock | None = None) -> str:
     """`upload` on the event loop."""
     uploads, file, progress = effect.uploads, effect.file, effect.progress
-    await asyncio.to_thread(lambda: file.sha256)  # hashing 100 MiB must not stall the loop
-    future, mine = uploads.claim(file)
+    # In a thread: a claim may hash the file or wait for another upload, which must not stall the loop.
+    claiming = asyncio.ensure_future(asyncio.to_thread(uploads.claim, file))
+    try:
+        future, mine = await asyncio.shield(claiming)
+    except asyncio.CancelledError:
+        # The claim goes on in its thread; one that makes the upload ours is settled, else others of these
+        # bytes would wait for it forever.
+        claiming.add_done_callback(lambda done: _abandon_claim(uploads, file, done))
+        raise
     if mine:
         try:
             record = await adrive(transport, upload_flow(effect.base_url, file, progress), clock)
@@ -152,6 +161,13 @@ async def aupload(transport: AsyncTransport, effect: Upload, clock: Clock | None
     if not mine and progress:
         progress(done.size, done.size)
     return done.url
+
+
+def _abandon_claim(uploads: UploadCache, file: LocalFile, claiming: asyncio.Future[Any]) -> None:
+    if not claiming.cancelled() and claiming.exception() is None:
+        future, mine = claiming.result()
+        if mine:
+            uploads.settle(file, future, asyncio.CancelledError())
 
 
 def _perform(
