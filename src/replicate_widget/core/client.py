@@ -20,7 +20,7 @@ from .batches.compat import run_batch
 from .context import ApiContext
 from .errors import short_traceback
 from .handles import ModelArg, unpack
-from .inputs.files_api import UploadedFile
+from .inputs.files_api import UploadedFile, forget_flow
 from .network import drive as _drive
 from .network.http import Flow, Upload
 from .network.transport import AsyncHttpTransport, Credentials, HttpTransport, UploadProgress
@@ -141,11 +141,11 @@ class Client:
     @short_traceback
     def delete_upload(self, file: LocalFile) -> None:
         """Delete the remote copy if this client uploaded it; nothing otherwise."""
-        self.drive(self._context.uploads.forget_flow(self.base_url, file))
+        self.drive(forget_flow(self._context.uploads, self.base_url, file))
 
     @short_traceback
     async def async_delete_upload(self, file: LocalFile) -> None:
-        await self.adrive(self._context.uploads.forget_flow(self.base_url, file))
+        await self.adrive(forget_flow(self._context.uploads, self.base_url, file))
 
     # ---- models and predictions (flows in run.py, stream.py, batches/) -------------------------------------
     # ``model`` is a reference string or a handle (rw.model, rw.deployment): see handles.py. ``progress``

@@ -16,6 +16,7 @@ from .errors import (
     PredictionTimeout,
     StorageError,
 )
+from .inputs.files_api import forget_flow
 from .inputs.local_file import collecting_spools
 from .inputs.normalize import Strategy, data_uri, local_files, normalize_input, plan, substitute
 from .network.http import Call, Flow, StoreDelete, StoreUpload, Upload
@@ -273,7 +274,7 @@ def delete_uploads_flow(context: ApiContext, files: list[Uploaded]) -> Flow:
             if isinstance(f, StoreDelete):
                 yield f
             else:
-                yield from context.uploads.forget_flow(context.base_url, f)
+                yield from forget_flow(context.uploads, context.base_url, f)
 
 
 def run_flow(context: ApiContext, model: str, input: dict[str, Any] | None = None, **options: Any) -> Flow:

@@ -7,7 +7,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from ..errors import APIError
 from ..network.http import Call, Flow, json_object, parse_iso_time, send
@@ -119,3 +119,16 @@ def delete_flow(base_url: str, file_id: str) -> Flow:
     except APIError as exc:
         if exc.status != 404:  # already gone is what we wanted
             raise
+
+
+class Remembers(Protocol):
+    """A client's memory of its uploads (uploaded.UploadCache, which imports this module)."""
+
+    def forget(self, file: LocalFile) -> UploadedFile | None: ...
+
+
+def forget_flow(uploads: Remembers, base_url: str, file: LocalFile) -> Flow:
+    """Forget the upload of these bytes and delete the remote copy; nothing when ``uploads`` made none."""
+    record = uploads.forget(file)
+    if record is not None:
+        yield from delete_flow(base_url, record.id)

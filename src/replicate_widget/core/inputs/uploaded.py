@@ -15,8 +15,7 @@ from __future__ import annotations
 import concurrent.futures
 import threading
 
-from ..network.http import Flow
-from .files_api import UploadedFile, delete_flow
+from .files_api import UploadedFile
 from .local_file import LocalFile
 
 
@@ -103,9 +102,3 @@ class UploadCache:
             with self._lock:
                 self._uploads.pop(file.sha256, None)
         return record
-
-    def forget_flow(self, base_url: str, file: LocalFile) -> Flow:
-        """Forget the upload of these bytes and delete the remote copy; nothing when this cache made none."""
-        record = self.forget(file)
-        if record is not None:
-            yield from delete_flow(base_url, record.id)
