@@ -10,8 +10,8 @@ import time
 from typing import TextIO
 
 from ..core.batches import Batch
-from ..core.client import Client
 from ..core.errors import ReplicateWidgetError
+from ..explore.client import Client
 from .run import print_error
 
 _BAR = 24

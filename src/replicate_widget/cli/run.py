@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..core.client import Client
 from ..core.errors import AuthenticationError, ReplicateWidgetError
 from ..core.outputs.file_output import FileOutput
 from ..core.predictions.events import RunEvent
 from ..core.schema import ModelSchema
+from ..explore.client import Client
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

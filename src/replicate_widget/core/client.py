@@ -354,6 +354,19 @@ def _stream_progress(options: dict[str, Any]) -> Any:
 
 
 _defaults: dict[tuple[str | None, str | None, str | None], Client] = {}
+_public_class: type[Client] | None = None  # rw.Client, registered by explore/client.py (a layer above)
+
+
+def register_public_class(cls: type[Client]) -> None:
+    """Make every client the package builds itself an ``cls``: rw.Client, this class plus the exploring
+    methods, so ``rw.model(...).client`` or a widget's client is the one class users know."""
+    global _public_class  # noqa: PLW0603 (set once, when explore/client.py is imported)
+    _public_class = cls
+
+
+def new_client() -> Client:
+    """A client from the environment, of the public class (rw.Client)."""
+    return (_public_class or Client)()
 
 
 def default_client() -> Client:
@@ -362,7 +375,7 @@ def default_client() -> Client:
     key = (os.environ.get("REPLICATE_API_TOKEN"), os.environ.get("REPLICATE_BASE_URL"), _login_token)
     if key not in _defaults:
         forget_default_client()
-        _defaults[key] = Client()
+        _defaults[key] = new_client()
     return _defaults[key]
 
 

@@ -1,6 +1,7 @@
 """rw.Client: core's Client plus the exploring methods (model, deployment, search, collection, collections).
 
-It lives here because core sits below explore and cannot know the handles; every core function takes either.
+It lives here because core sits below explore and cannot know the handles. It registers itself with core,
+so every client the package makes (the default one, a widget's own) is one of these.
 """
 
 from __future__ import annotations
@@ -36,3 +37,6 @@ class Client(_core.Client):
 
     def collections(self) -> CollectionList:
         return collections(client=self)
+
+
+_core.register_public_class(Client)  # the default client and the widgets' own are all rw.Client

@@ -83,9 +83,9 @@ class DropZoneWidget(anywidget.AnyWidget):  # type: ignore[misc]
         if self._client_given is not None:
             return self._client_given
         if self._client_made is None:
-            from ..core.client import Client
+            from ..core.client import new_client
 
-            self._client_made = Client()
+            self._client_made = new_client()
         return self._client_made
 
     def close(self) -> None:

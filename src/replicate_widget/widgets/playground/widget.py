@@ -14,7 +14,7 @@ from typing import Any
 
 import traitlets
 
-from ...core.client import Client
+from ...core.client import Client, new_client
 from ...core.errors import TransferError
 from ...core.handles import ModelArg, client_of, unpack
 from ...core.predictions.events import RunEvent
@@ -57,7 +57,7 @@ class Playground(DropZoneWidget, RunStatusTraits):
         **kwargs: Any,
     ) -> None:
         """``model``: a reference string or a handle (rw.model, rw.deployment), whose client it then uses."""
-        client = client_of(model, client) or Client()
+        client = client_of(model, client) or new_client()
         model, bound = unpack(model, {})
         if storage is None:  # a handle made with storage= keeps it here too
             storage = bound.get("storage")
