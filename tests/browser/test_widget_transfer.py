@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -166,39 +167,89 @@ def test_removing_an_uploaded_file_deletes_its_upload(notebook, tmp_path, server
     assert nb.execute_json(f"__import__('os').path.exists({spool!r})") is False
 
 
-def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files, tmp_path):
-    nb = notebook("busy.ipynb", [SETUP])
-    nb.widget()
-    # Start a long cell without waiting for it, as a user running something else would. It runs until the
-    # test lets it go (at most 2 minutes): a fixed sleep raced the pick of 30 MiB, which under a CPU hog
-    # outlasted a 30 s cell, so the file arrived to an idle kernel and never had to wait.
-    release = tmp_path / "release-the-cell"
-    cell = (
-        "import os, time\n"
-        "end = time.monotonic() + 120\n"
-        f"while not os.path.exists({str(release)!r}) and time.monotonic() < end:\n"
-        "    time.sleep(0.1)\n"
+class LongCell:
+    """A cell started on the notebook's kernel without waiting for it, as a user running something else would.
+
+    It runs until released (at most 2 minutes): a fixed sleep raced the pick of 30 MiB, which under a CPU hog
+    outlasted a 30 s cell, so the file arrived to an idle kernel and never had to wait.
+    """
+
+    def __init__(self, nb, folder: Path) -> None:
+        self.release, self.started = folder / "release-the-cell", folder / "the-cell-runs"
+        code = (
+            "import os, time\n"
+            f"open({str(self.started)!r}, 'w').write('1')\n"
+            "end = time.monotonic() + 120\n"
+            f"while not os.path.exists({str(self.release)!r}) and time.monotonic() < end:\n"
+            "    time.sleep(0.1)\n"
+        )
+        kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
+        nb.page.evaluate(f"(code) => {{ {kernel}.requestExecute({{code}}); }}", code)
+        # Wait until the cell really runs (it says so in a file): the kernel's "busy" status is no proof, a
+        # comm message of the widget's own turns it busy too.
+        deadline = time.monotonic() + 30
+        while not self.started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.started.exists(), "the long cell never started"
+
+    @property
+    def running(self) -> bool:
+        return not self.release.exists()
+
+    def end(self) -> None:
+        self.release.touch()
+
+
+def entry_states(nb) -> list[str]:
+    return nb.page.evaluate(
+        f"() => Array.from(document.querySelectorAll(`{nb.scope} .rw-entry`), r => r.dataset.state)"
     )
-    kernel = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
-    nb.page.evaluate(f"(code) => {{ {kernel}.requestExecute({{code}}); }}", cell)
-    # Pick only once the kernel is really busy with that cell, so the chunks must queue behind it.
-    nb.page.wait_for_function(f"() => {kernel}.status === 'busy'", timeout=15_000)
+
+
+def test_files_wait_while_a_cell_runs_then_arrive_by_themselves(notebook, files, tmp_path):
+    # The classic kernel: one queue for cells and comm messages, as in Notebook 7, VS Code, Colab and any
+    # JupyterLab whose "Kernel Comms over subshells" setting is off. JupyterLab 4.6 on ipykernel 7 may instead
+    # deliver the widget's messages on a subshell while the cell runs (the next test).
+    nb = notebook("busy.ipynb", [SETUP], run=False)
+    nb.page.evaluate("() => { window.jupyterapp.serviceManager.kernels.commsOverSubshells = 'disabled'; }")
+    nb.run_all()
+    nb.widget()
+    cell = LongCell(nb, tmp_path)
     pick(nb, str(files["30"]))
     try:
         wait_rows(nb, 1, states=("waiting",), timeout=60_000)
         shown = nb.page.locator(".rw-entry .rw-state").inner_text()
         nb.screenshot("widget-waiting-light", nb.widget())
     except PlaywrightTimeout as exc:
-        rows = nb.page.evaluate(
-            f"() => Array.from(document.querySelectorAll(`{nb.scope} .rw-entry`),"
-            " r => [r.dataset.state, r.innerText])"
-        )
-        raise AssertionError(f"no entry said 'waiting' while the cell ran; the entries: {rows}") from exc
+        raise AssertionError(
+            f"no entry said 'waiting' while the cell ran; the entries: {entry_states(nb)}"
+        ) from exc
     finally:
-        release.touch()  # the cell ends, and the chunks queued behind it reach the kernel
+        cell.end()  # the cell ends, and the chunks queued behind it reach the kernel
     assert "waiting for the kernel" in shown
     wait_rows(nb, 1, timeout=60_000)
     assert kernel_files(nb)[0][2] == sha(files["30"])
+
+
+def test_a_file_picked_while_a_cell_runs_arrives_whole_on_jupyterlabs_defaults(notebook, files, tmp_path):
+    # With JupyterLab's default "perCommTarget", ipykernel 7 sends a comm message to the subshell its last
+    # reply came from, so which queue the chunks join changes from run to run: behind the cell (they wait),
+    # or a subshell thread beside it (they arrive while it runs). Either way the file must arrive whole.
+    nb = notebook("busy_default.ipynb", [SETUP])
+    nb.widget()
+    cell = LongCell(nb, tmp_path)
+    pick(nb, str(files["30"]))
+    try:
+        nb.page.wait_for_function(
+            f"""() => Array.from(document.querySelectorAll(`{nb.scope} .rw-entry`))
+                .some(r => ['waiting', 'ready', 'uploaded', 'error'].includes(r.dataset.state))""",
+            timeout=60_000,
+        )
+        arrived_during_the_cell = cell.running and entry_states(nb) in (["ready"], ["uploaded"])
+    finally:
+        cell.end()
+    wait_rows(nb, 1, timeout=60_000)
+    assert kernel_files(nb)[0][2] == sha(files["30"]), f"arrived during the cell: {arrived_during_the_cell}"
 
 
 def test_kernel_restart_mid_transfer_ends_in_a_clear_error(notebook, files):
