@@ -3,7 +3,7 @@
 // so the kernel assembles the file even when chunks overtake each other. The kernel's reply to `begin` lists
 // the byte ranges it already holds (a resent begin after a cut socket, or a file picked again after a page
 // reload): only the rest is sent, and no byte the kernel acknowledged is ever sent again.
-import { KIND, LIMITS } from "./protocol.js";
+import { ERROR_CODE, KIND, LIMITS } from "./protocol.js";
 import { ChannelError } from "./rpc.js";
 import { coveredBytes, mergeRanges, nextPiece } from "./ranges.js";
 
@@ -74,6 +74,9 @@ export class Transfer {
     this.sha256 = undefined;
     /** @type {Error | null} */
     this.failure = null;
+    // Whether the kernel has answered a begin, and whether a chunk got there before the begin did (below).
+    this.begun = false;
+    this.overtaken = false;
     this.maxChunk = Math.min(opts.maxChunk ?? LIMITS.JUPYTER_CHUNK_BYTES, this.pacing.maxChunk);
     // One wake-up for whatever happens next: an ack, an error, the socket going down or coming back.
     this.woken = false;
@@ -104,6 +107,7 @@ export class Transfer {
       last_modified: Math.floor(file.lastModified ?? 0), head_sha256: opts.head ?? "",
     });
     // The kernel may lower the chunk size for its host; never go above what it said.
+    this.begun = true;
     this.maxChunk = Math.min(this.maxChunk, Number(reply.chunk_size) || this.maxChunk);
     this.pacing.maxChunk = this.maxChunk;
     if (typeof reply.id === "string" && reply.id !== this.id) {
@@ -149,7 +153,12 @@ export class Transfer {
       if (inFlight.get(start)?.token !== token) return;
       inFlight.delete(start);
       pacing.lost(token);
-      if (!(err instanceof ChannelError && err.code === "abandoned")) this.failure ??= /** @type {Error} */ (err);
+      const code = err instanceof ChannelError ? err.code : "";
+      // "No such entry" before the begin is answered means the chunk overtook it: JupyterLab 4.6 sends comm
+      // messages to a kernel subshell, and ipykernel 7 may queue the begin behind a running cell while
+      // the chunks go to the subshell's thread. The piece goes again once the begin is answered.
+      if (code === ERROR_CODE.UNKNOWN_ENTRY && !this.begun) this.overtaken = true;
+      else if (code !== "abandoned") this.failure ??= /** @type {Error} */ (err);
     } finally {
       this.wake();
     }
@@ -173,9 +182,9 @@ export class Transfer {
     signal?.addEventListener("abort", this.wake);
     try {
       // A file no paused entry could match sends its first chunks right behind the begin, without waiting a
-      // round trip for the reply: the kernel handles requests in order, so the begin is there first. (On a
-      // 150 ms link that wait was 3 % of a 5 s transfer.) Otherwise the reply says what the kernel holds
-      // first, so no byte it holds goes again.
+      // round trip for the reply: the kernel mostly handles requests in order, so the begin is there first
+      // (a chunk that overtakes it goes again after the reply). On a 150 ms link that wait was 3 % of a 5 s
+      // transfer. Otherwise the reply says what the kernel holds first, so no byte it holds goes again.
       /** @type {Promise<void> | null} */
       let beginning = null;
       if (opts.fresh && file.size > 0) {
@@ -191,6 +200,10 @@ export class Transfer {
         if (this.failure) throw this.failure;
         if (link && !link.up) {
           await this.reconnect();
+          continue;
+        }
+        if (this.overtaken && !this.begun) {
+          await this.nextEvent(); // the begin's answer wakes this loop
           continue;
         }
         const moving = [...this.inFlight].map(([a, { end }]) => /** @type {Range} */ ([a, end]));

@@ -12,9 +12,11 @@ import { KIND, LIMITS } from "./protocol.js";
  * A fake kernel behind a fake model: assembles chunks by offset, acks each one, answers `begin` with the ranges
  * it holds, and records every chunk received (offset, length) and the most bytes unacknowledged at once.
  * `drop` loses the messages with those numbers; `busy` holds every reply until release(), as a kernel running
- * a cell does; `cutAfter` loses every message (and reply) after that many chunks, until reconnect().
+ * a cell does; `cutAfter` loses every message (and reply) after that many chunks, until reconnect();
+ * `holdBegin` holds only the begins until release(), as a kernel whose chunks go to a subshell's thread while
+ * the begin waits behind a cell (a chunk for a file not begun is refused as an unknown entry).
  */
-function fakeKernel({ drop = new Set(), busy = false, cutAfter = Infinity } = {}) {
+function fakeKernel({ drop = new Set(), busy = false, cutAfter = Infinity, holdBegin = false } = {}) {
   /** @type {((msg: any) => void) | null} */
   let listener = null;
   /** @type {Map<string, {size: number, bytes: Uint8Array, got: Map<number, number>}>} */
@@ -53,7 +55,10 @@ function fakeKernel({ drop = new Set(), busy = false, cutAfter = Infinity } = {}
           const total = [...f.got.values()].reduce((a, b) => a + b, 0);
           reply = { ...reply, chunk_size: 4 * 1024 * 1024, have: have(msg.id), complete: total === f.size };
         }
-        if (msg.kind === KIND.CHUNK) {
+        if (msg.kind === KIND.CHUNK && !files.has(msg.id)) {
+          inFlightBytes -= bytes;
+          reply = { ...reply, ok: false, error: { code: "unknown-entry", message: "no such entry" } };
+        } else if (msg.kind === KIND.CHUNK) {
           inFlightBytes -= bytes;
           const f = /** @type {any} */ (files.get(msg.id));
           const data = new Uint8Array(/** @type {ArrayBuffer[]} */ (buffers)[0]);
@@ -65,7 +70,7 @@ function fakeKernel({ drop = new Set(), busy = false, cutAfter = Infinity } = {}
         }
         queueMicrotask(() => listener?.(reply));
       };
-      if (busy) queued.push(handle);
+      if (busy || (holdBegin && msg.kind === KIND.BEGIN)) queued.push(handle);
       else setTimeout(handle, 0);
     },
   };
@@ -166,6 +171,20 @@ describe("Transfer", () => {
       clearInterval(release);
       expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
     }
+  });
+
+  it("sends again, once the begin is answered, the chunks that overtook it (comms over a subshell)", async () => {
+    const k = fakeKernel({ holdBegin: true });
+    const { file, bytes } = fileOf(1_000_000);
+    const done = send(new Channel(k.wire), file, "e1", { pacing: testPacing(), fresh: true });
+    await new Promise((r) => setTimeout(r, 50));
+    // The first chunks were refused, and no more went while the begin waited: no busy loop of refusals.
+    const sentWhileHeld = k.stats().sent;
+    expect(sentWhileHeld).toBe(4); // the begin and the three chunks sent right behind it
+    expect(k.received).toEqual([]);
+    k.release();
+    await done;
+    expect(same(k.files.get("e1")?.bytes, bytes)).toBe(true);
   });
 
   it("says the kernel's reason when it refuses a fresh file, not the chunks' 'no such entry'", async () => {

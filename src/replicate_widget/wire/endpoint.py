@@ -10,6 +10,7 @@ another protocol version is refused with "reload the page", and the widget remem
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -39,6 +40,9 @@ class Endpoint:
         self._send = send
         self._name = name
         self._handlers: dict[Kind, Handler] = {}
+        # One request at a time: JupyterLab 4.6 on ipykernel 7 delivers a widget's messages on a subshell's
+        # thread as well as the main one (docs/architecture.md), and the handlers were written for one.
+        self._one_at_a_time = threading.Lock()
         self.mismatch: str | None = None
         """Why the front end was refused at hello (another protocol version), or None."""
 
@@ -47,6 +51,10 @@ class Endpoint:
 
     def handle(self, content: Any, buffers: list[Any] | None) -> None:
         """Answer one message from the front end, exactly once."""
+        with self._one_at_a_time:
+            self._handle(content, buffers)
+
+    def _handle(self, content: Any, buffers: list[Any] | None) -> None:
         rid = request_id(content)
         try:
             reply = ok_reply(rid, **self._dispatch(parse_request(content, buffers), buffers or []))

@@ -4,13 +4,15 @@ protocol version compared on hello, entries grouped by the id's field, TransferE
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
 from replicate_widget.core.errors import TransferError
 from replicate_widget.wire.dropzone import DropZone
 from replicate_widget.wire.endpoint import Endpoint
-from replicate_widget.wire.protocol import PROTOCOL_VERSION, ErrorCode, ProtocolError
+from replicate_widget.wire.protocol import PROTOCOL_VERSION, ErrorCode, Kind, ProtocolError
 
 
 class Page:
@@ -61,6 +63,34 @@ def test_a_handler_that_raises_still_gets_its_one_reply(page, monkeypatch, error
     assert entry["state"] == "error"  # not left "receiving" forever
     with pytest.raises(TransferError, match="did not arrive whole"):
         page.zone.values()
+
+
+def test_requests_from_two_threads_are_handled_one_at_a_time():
+    # ipykernel 7 may hand a widget's messages to a subshell's thread and the main one at once.
+    replies: list[dict] = []
+    endpoint = Endpoint(replies.append, "test widget")
+    active, most = 0, 0
+
+    def slow(_request, _buffers):
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        time.sleep(0.05)
+        active -= 1
+        return {}
+
+    endpoint.on(Kind.PING, slow)
+    threads = [
+        threading.Thread(target=endpoint.handle, args=({"kind": "ping", "rid": n, "session": "p"}, None))
+        for n in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert most == 1
+    assert sorted(r["rid"] for r in replies) == [0, 1, 2, 3]
+    assert all(r["ok"] for r in replies)
 
 
 def test_a_kind_nobody_handles_is_refused_with_a_reply(page):
