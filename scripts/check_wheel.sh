@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Builds the wheel as `pip install replicate-widget` would get it, installs it in a fresh venv, and checks
-# that the built front end, the demo notebooks and their sample files are inside and that the CLI starts.
+# that the built front end, the demo notebooks and their sample files are inside and that the CLI starts. The
+# build backend and the wheel's dependencies come from the pins (requirements/build.txt, and test.txt or
+# RW_CONSTRAINTS), so a fresh machine checks the wheel CI last passed with, not whatever PyPI has today.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-"$PY" -m build --wheel --outdir "$work/dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
+PIP_CONSTRAINT="$PWD/requirements/build.txt" "$PY" -m build --wheel --outdir "$work/dist" . >"$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 wheel=$(ls "$work"/dist/*.whl)
 echo "built $(basename "$wheel") ($(du -k "$wheel" | cut -f1) KiB)"
 "$PY" -m venv "$work/venv"
-"$work/venv/bin/pip" install -q "$wheel"
+"$work/venv/bin/pip" install -q -c "${RW_CONSTRAINTS:-requirements/test.txt}" "$wheel"
 "$work/venv/bin/python" - <<'PYCHECK'
 from importlib.resources import files
 import replicate_widget as rw
