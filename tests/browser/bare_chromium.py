@@ -90,12 +90,17 @@ class BarePage:
 
 @contextlib.contextmanager
 def open_page(url: str, chromium: str, args: list[str], timeout: float = 30) -> Iterator[BarePage]:
-    """Start Chromium on ``url`` with a DevTools port on 127.0.0.1; yield its tab; stop Chromium after."""
+    """Start Chromium with a DevTools port on 127.0.0.1, load ``url`` in its tab, and yield the tab once the
+    document has loaded; stop Chromium after.
+
+    Chromium starts on about:blank and navigates from there: given ``url`` on its command line, its tab held
+    the first about:blank for a moment, whose readyState is already 'complete', so a wait for a loaded page
+    could pass before ``url`` had even been asked for (one run in five on an idle machine)."""
     profile = Path(tempfile.mkdtemp(prefix="rw-bare-chromium-"))
     (profile / "tmp").mkdir()
     proc = subprocess.Popen(
         [chromium, *args, "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-         f"--user-data-dir={profile}", "--window-size=1280,900", url],
+         f"--user-data-dir={profile}", "--window-size=1280,900", "about:blank"],
         # Chromium keeps its single-instance socket in an org.chromium.Chromium.* folder under TMPDIR and
         # removes it only on a clean exit: stopped by a signal, it stayed in /tmp. Inside the profile, it goes
         # with the profile.
@@ -115,7 +120,13 @@ def open_page(url: str, chromium: str, args: list[str], timeout: float = 30) -> 
             targets = json.load(resp)
         tab = next(t for t in targets if t["type"] == "page")
         with connect(tab["webSocketDebuggerUrl"], max_size=None, open_timeout=timeout) as ws:
-            yield BarePage(ws)
+            page = BarePage(ws)
+            # Page.navigate answers once the new document has replaced the old one (redirects followed)
+            navigated = page.call("Page.navigate", url=url)
+            if navigated.get("errorText"):
+                raise PageError(f"Chromium could not open {url}: {navigated['errorText']}")
+            page.wait_for("() => document.readyState === 'complete'", timeout=timeout)
+            yield page
     finally:
         proc.terminate()
         try:

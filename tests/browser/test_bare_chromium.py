@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import http.server
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +26,8 @@ PAGE = b"""<!doctype html><input type="file" id="pick">
 
 class _Page(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
+        if self.path == "/slow":  # a server that takes its time: the page must not be taken for loaded before
+            time.sleep(0.5)
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
         self.end_headers()
@@ -35,15 +38,31 @@ class _Page(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def page() -> Iterator[BarePage]:
+def origin() -> Iterator[str]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Page)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        with open_page(f"http://127.0.0.1:{server.server_port}/", CHROMIUM, CHROMIUM_ARGS) as page:
-            page.wait_for("() => document.readyState === 'complete'", timeout=30)
-            yield page
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def page(origin: str) -> Iterator[BarePage]:
+    with open_page(f"{origin}/", CHROMIUM, CHROMIUM_ARGS) as page:
+        yield page
+
+
+def test_the_page_is_loaded_when_it_is_handed_over(origin: str) -> None:
+    """It used to be handed over while the tab still held Chromium's first about:blank."""
+    with open_page(f"{origin}/slow", CHROMIUM, CHROMIUM_ARGS) as slow:
+        assert slow.evaluate(
+            "() => [location.href, document.readyState, !!document.querySelector('#pick')]"
+        ) == [
+            f"{origin}/slow",
+            "complete",
+            True,
+        ]
 
 
 def test_evaluates_with_an_argument_and_awaits_promises(page: BarePage) -> None:
