@@ -272,6 +272,9 @@ def test_kernel_restart_mid_transfer_ends_in_a_clear_error(notebook, files):
 
 def test_keyboard_reaches_the_drop_zone_and_notebook_shortcuts_stay_out(notebook, files):
     nb = notebook("keys.ipynb", [SETUP])
+    # Ask Playwright to intercept file dialogs now, well before Enter: expect_file_chooser sends its
+    # subscription without waiting for an answer, and one module run in three lost the dialog.
+    nb.page.on("filechooser", lambda _chooser: None)
     zone = nb.widget().locator(".rw-zone")
     # JupyterLab moves focus to the active cell once "run all" settles: wait for that before taking focus.
     nb.page.wait_for_timeout(500)
