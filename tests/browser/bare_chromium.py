@@ -6,8 +6,9 @@ Chromium then copies every websocket frame, base64-encoded, to the driver. On th
 and 1.0 s and 1.0 s of CPU without it. A user's browser pays none of that. At 100 Mbit/s, that copying took
 the CPU the Jupyter server and the kernel needed, so the benchmark measured its own instrument.
 
-So this driver uses only Runtime (evaluate) and DOM (set a file input's files), never Network. It is written
-by hand on ``websockets`` because it needs five calls; the CDP client libraries on PyPI are unmaintained.
+So this driver uses only Runtime (evaluate), DOM (set a file input's files) and Page (navigate, reload), never
+Network. It is written by hand on ``websockets`` because it needs six calls; the CDP client
+libraries on PyPI are unmaintained.
 """
 
 from __future__ import annotations
